@@ -1,0 +1,295 @@
+# Shared helpers for suites. Sourced by integration-tests/suites/*.sh, which run inside the test
+# VM (chrooted into the host root, as root) with IT_REPO, IT_BUILD, IT_RESULTS, IT_STATE and
+# IT_SUITE set by lib/vm-main.sh.
+#
+# Results: one line per test in $IT_RESULTS/$IT_SUITE.results:
+#   pass NAME | fail NAME REASON | skip NAME REASON | info NAME TEXT (shown, not counted)
+# NAME has no spaces; REASON is one line.
+
+: "${IT_REPO:?}" "${IT_BUILD:?}" "${IT_RESULTS:?}" "${IT_SUITE:?}"
+IT_STATE=${IT_STATE:-/run/it-state}
+mkdir -p "$IT_STATE"
+IT_RESULT_FILE=$IT_RESULTS/$IT_SUITE.results
+
+ASHMEMD=${ASHMEMD:-$IT_REPO/target/dist/bin/ashmemd}
+ASHMEMD_DEVICE=${ASHMEMD_DEVICE:-ashmem}
+ASHMEMD_RUNTIME_DIR=${ASHMEMD_RUNTIME_DIR:-/run/ashmemd}
+ASHMEMD_READY_TIMEOUT=${ASHMEMD_READY_TIMEOUT:-120} # JVM start under TCG is slow
+DAEMON_LOG=$IT_RESULTS/$IT_SUITE.daemon.log
+DAEMON_PID=
+
+# ---- results ----
+
+_it_line() { printf '%s\n' "$*" | tr '\n\r' '  ' | sed 's/ *$//'; }
+pass() {
+	echo "pass $1" >>"$IT_RESULT_FILE"
+	echo "PASS $1" >&2
+}
+fail() {
+	local name=$1
+	shift
+	echo "fail $name $(_it_line "${*:-failed}")" >>"$IT_RESULT_FILE"
+	echo "FAIL $name: $*" >&2
+}
+skip() {
+	local name=$1
+	shift
+	echo "skip $name $(_it_line "${*:-skipped}")" >>"$IT_RESULT_FILE"
+	echo "SKIP $name: $*" >&2
+}
+info() {
+	local name=$1
+	shift
+	echo "info $name $(_it_line "$*")" >>"$IT_RESULT_FILE"
+	echo "INFO $name: $*" >&2
+}
+note() { echo "$*" >&2; }
+
+# check NAME COMMAND...: passes when COMMAND succeeds; fails with the tail of its output.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$(printf '%s' "$out" | tail -n 3 | tr '\n' ' ') (command: $*)"
+	fi
+}
+
+# run_checks PREFIX PROGRAM [ARGS...]: runs a check.h program and records its lines as
+# PREFIX<test name>, live (so a run cut short keeps what it had). A runner failure (status >= 2,
+# or killed) is a failure of its own.
+run_checks() {
+	local prefix=$1 prog=$2 verdict name rest st
+	shift 2
+	note "running $prog $*"
+	"$prog" "$@" | while IFS= read -r line; do
+		verdict=${line%% *}
+		rest=${line#* }
+		name=${rest%% *}
+		[ "$rest" = "$name" ] && rest="" || rest=${rest#* }
+		case "$verdict" in
+		pass | fail | skip) echo "$verdict $prefix$name${rest:+ $rest}" >>"$IT_RESULT_FILE"
+			echo "${verdict^^} $prefix$name${rest:+: $rest}" >&2 ;;
+		*) echo "$line" >&2 ;;
+		esac
+	done
+	st=${PIPESTATUS[0]}
+	if [ "$st" -ge 2 ]; then
+		fail "${prefix}$(basename "$prog")" "the test program exited with status $st$([ "$st" -gt 128 ] && echo " (signal $((st - 128)))")"
+	fi
+	return 0
+}
+
+# ---- processes ----
+
+# The state letter of a process ("" when gone). kill -0 cannot tell a zombie from a live process.
+proc_state() { awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null; }
+proc_running() {
+	local s
+	s=$(proc_state "$1")
+	[ -n "$s" ] && [ "$s" != Z ]
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds.
+wait_for() {
+	local secs=$1 end
+	shift
+	end=$((${EPOCHREALTIME%.*} + secs))
+	until "$@"; do
+		[ "${EPOCHREALTIME%.*}" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+boot_id() { cat /proc/sys/kernel/random/boot_id; }
+
+# ---- the daemon ----
+
+_daemon_ready() {
+	[ -c "/dev/$ASHMEMD_DEVICE" ] && tail -c +"$((_daemon_log_offset + 1))" "$DAEMON_LOG" | grep -qw ready
+}
+_daemon_started_or_dead() { _daemon_ready || ! proc_running "$DAEMON_PID"; }
+
+# daemon_start [EXTRA ARGS...]: starts ashmemd and waits until it logged "ready" and its device
+# exists. Records pass/fail "daemon_ready"; returns non-zero when the daemon is not serving.
+daemon_start() {
+	if [ ! -x "$ASHMEMD" ]; then
+		fail daemon_ready "ashmemd is not built: $ASHMEMD is missing (build the distribution first)"
+		return 1
+	fi
+	[ -c /dev/cuse ] || fail daemon_ready "/dev/cuse is missing in the VM"
+	touch "$DAEMON_LOG"
+	_daemon_log_offset=$(stat -c %s "$DAEMON_LOG")
+	echo "==== $(date -u +%FT%TZ) $IT_SUITE: $ASHMEMD $*" >>"$DAEMON_LOG"
+	local t0=$EPOCHREALTIME
+	"$ASHMEMD" --device "$ASHMEMD_DEVICE" --runtime-dir "$ASHMEMD_RUNTIME_DIR" --log-level info "$@" \
+		>>"$DAEMON_LOG" 2>&1 </dev/null &
+	DAEMON_PID=$!
+	echo "$DAEMON_PID" >"$IT_STATE/daemon.pid"
+	wait_for "$ASHMEMD_READY_TIMEOUT" _daemon_started_or_dead
+	if _daemon_ready; then
+		DAEMON_READY_SECONDS=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+		pass daemon_ready
+		info daemon_ready_time "ready after $DAEMON_READY_SECONDS s (pid $DAEMON_PID)"
+		return 0
+	fi
+	local why last
+	last=$(tail -c +"$((_daemon_log_offset + 1))" "$DAEMON_LOG" | grep -v '^====' | tail -n 1 | cut -c1-200)
+	if ! proc_running "$DAEMON_PID"; then
+		wait "$DAEMON_PID"
+		why="ashmemd exited with status $? before it was ready"
+	else
+		why="ashmemd did not become ready within $ASHMEMD_READY_TIMEOUT s"
+		[ -c "/dev/$ASHMEMD_DEVICE" ] || why="$why (no /dev/$ASHMEMD_DEVICE)"
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+	fi
+	fail daemon_ready "$why${last:+; last log line: $last}"
+	DAEMON_PID=
+	rm -f "$IT_STATE/daemon.pid"
+	return 1
+}
+
+# daemon_check_alive NAME: passes while the daemon process still runs.
+daemon_check_alive() {
+	if [ -n "$DAEMON_PID" ] && proc_running "$DAEMON_PID"; then
+		pass "$1"
+	else
+		fail "$1" "the ashmemd process is gone"
+	fi
+}
+
+# daemon_stop: SIGTERM, then expects exit status 0 within 30 s and the device nodes gone.
+daemon_stop() {
+	[ -n "$DAEMON_PID" ] || return 0
+	local pid=$DAEMON_PID st alias
+	alias=/dev/$ASHMEMD_DEVICE$(boot_id)
+	DAEMON_PID=
+	if ! proc_running "$pid"; then
+		wait "$pid"
+		fail daemon_stop "ashmemd had already exited (status $?) before SIGTERM"
+		rm -f "$IT_STATE/daemon.pid"
+		return 1
+	fi
+	kill -TERM "$pid"
+	if ! wait_for 30 eval '! proc_running '"$pid"; then
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null
+		fail daemon_stop "ashmemd did not exit within 30 s of SIGTERM (killed)"
+		rm -f "$IT_STATE/daemon.pid"
+		return 1
+	fi
+	wait "$pid"
+	st=$?
+	rm -f "$IT_STATE/daemon.pid"
+	if [ "$st" -ne 0 ]; then
+		fail daemon_stop "ashmemd exited with status $st after SIGTERM (expected 0)"
+		return 1
+	fi
+	if ! wait_for 5 eval "[ ! -e /dev/$ASHMEMD_DEVICE ] && [ ! -e $alias ]"; then
+		fail daemon_stop "exited 0, but a device node is still there: $(ls -d "/dev/$ASHMEMD_DEVICE" "$alias" 2>/dev/null | tr '\n' ' ')"
+		return 1
+	fi
+	pass daemon_stop
+}
+
+# The JVM's pid: the launcher execs java, but a launcher that forks is handled too.
+daemon_jvm_pid() {
+	local p=$DAEMON_PID c
+	[ -n "$p" ] || return 1
+	if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = java ]; then
+		echo "$p"
+		return 0
+	fi
+	for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+		if [ "$(cat "/proc/$c/comm" 2>/dev/null)" = java ]; then
+			echo "$c"
+			return 0
+		fi
+	done
+	echo "$p"
+}
+
+# Stops the daemon (without judging it) when a suite ends early.
+_it_cleanup() {
+	if [ -n "$DAEMON_PID" ] && proc_running "$DAEMON_PID"; then
+		kill -TERM "$DAEMON_PID" 2>/dev/null
+		wait_for 20 eval '! proc_running '"$DAEMON_PID" || kill -KILL "$DAEMON_PID" 2>/dev/null
+	fi
+}
+trap _it_cleanup EXIT
+
+# ---- resource probes of a process ----
+
+probe_fds() { ls -U "/proc/$1/fd" 2>/dev/null | wc -l; }
+probe_threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+probe_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+JCMD=""
+_find_jcmd() {
+	[ -z "$JCMD" ] || return 0
+	local j
+	if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/jcmd" ]; then
+		JCMD=$JAVA_HOME/bin/jcmd
+	elif j=$(command -v java) && j=$(readlink -f "$j") && [ -x "$(dirname "$j")/jcmd" ]; then
+		JCMD=$(dirname "$j")/jcmd
+	else
+		JCMD=$(command -v jcmd)
+	fi
+}
+
+# probe_jvm_attach PID: attaches once (jcmd VM.version). The first attach starts the JVM's
+# "Attach Listener" thread and its socket for good, so do it before any baseline count.
+probe_jvm_attach() {
+	_find_jcmd
+	[ -n "$JCMD" ] && "$JCMD" "$1" VM.version >/dev/null 2>&1
+}
+
+# probe_heap PID: sets HEAP_USED_BYTES to the Java heap in use right after a full GC (jcmd
+# GC.run + GC.heap_info) and HEAP_METHOD to how it was measured. When jcmd cannot attach,
+# returns 1 with HEAP_USED_BYTES empty and HEAP_METHOD saying why: no number is better than a
+# number that means something else.
+probe_heap() {
+	local pid=$1 cmds out
+	HEAP_USED_BYTES=""
+	_find_jcmd
+	if [ -z "$JCMD" ]; then
+		HEAP_METHOD="unavailable: no jcmd (install a JDK)"
+		return 1
+	fi
+	cmds=$(mktemp)
+	printf 'GC.run\nGC.heap_info\n' >"$cmds"
+	out=$("$JCMD" "$pid" -f "$cmds" 2>&1)
+	local st=$?
+	rm -f "$cmds"
+	if [ $st -ne 0 ] || ! grep -q 'used' <<<"$out"; then
+		HEAP_METHOD="unavailable: jcmd could not attach to $pid: $(tail -n 1 <<<"$out" | cut -c1-160)"
+		return 1
+	fi
+	# Sum the "used N{K,M,G}" of the heap lines (any collector), not Metaspace or class space.
+	HEAP_USED_BYTES=$(awk '
+		/Metaspace|class space/ { next }
+		{
+			if (match($0, /used [0-9]+[KMG]/)) {
+				v = substr($0, RSTART + 5, RLENGTH - 6); u = substr($0, RSTART + RLENGTH - 1, 1)
+				sum += v * (u == "K" ? 1024 : u == "M" ? 1048576 : 1073741824)
+			}
+		}
+		END { printf "%d", sum }' <<<"$out")
+	HEAP_METHOD="jcmd GC.run + GC.heap_info"
+	[ -n "$HEAP_USED_BYTES" ] && [ "$HEAP_USED_BYTES" -gt 0 ]
+}
+
+# probe_all PID: full GC, then fds and threads (counted after the GC so that its threads exist in
+# both measurements). Sets P_FDS, P_THREADS, P_RSS_KB, HEAP_USED_BYTES, HEAP_METHOD.
+probe_all() {
+	probe_heap "$1"
+	sleep 1
+	P_FDS=$(probe_fds "$1")
+	P_THREADS=$(probe_threads "$1")
+	P_RSS_KB=$(probe_rss_kb "$1")
+}
+
+# The suite's verdict is in its results; the exit status only reports a broken script.
+it_finish() { exit 0; }

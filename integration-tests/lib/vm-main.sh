@@ -1,0 +1,70 @@
+#!/bin/bash
+# Runs inside the test VM, chrooted into the host root (see vm-init). Runs every requested suite
+# in its own process group under a time budget and writes, in the results share /run/it:
+#   SUITE.results  one line per test (written by the suite through lib/suite.sh)
+#   SUITE.out      the suite script's own output
+#   SUITE.status   "SUITE EXIT_STATUS SECONDS" once the suite ended
+#   vm.info, vm.done
+set -u
+. /run/it/config.sh
+
+export IT_REPO IT_BUILD IT_RUN_ID IT_VERBOSE
+export IT_RESULTS=/run/it
+export IT_STATE=/run/it-state # per-suite scratch, e.g. the daemon's pid (tmpfs, not shared)
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp TMPDIR=/tmp LANG=C.UTF-8
+unset JAVA_TOOL_OPTIONS
+cd /tmp || exit 1
+
+{
+	echo "kernel=$(uname -r)"
+	echo "cpus=$(nproc)"
+	echo "mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
+	echo "boot_s=$(cut -d' ' -f1 /proc/uptime)"
+} >"$IT_RESULTS/vm.info"
+
+state() { awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null; }
+
+# Ends a suite that ran over its budget. A client blocked on an unanswered CUSE request cannot be
+# killed, so the daemon (whose exit aborts the device and frees such callers) goes first.
+stop_overrun() {
+	local pgid=$1 p
+	for p in "$IT_STATE"/*.pid; do
+		[ -e "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
+	done
+	kill -KILL -- "-$pgid" 2>/dev/null
+	for _ in $(seq 1 40); do
+		[ "$(state "$pgid")" = "" ] || [ "$(state "$pgid")" = Z ] && break
+		sleep 0.5
+	done
+}
+
+for suite in "${IT_SUITES[@]}"; do
+	budget=${IT_BUDGETS[$suite]:-120}
+	rm -rf "$IT_STATE"
+	mkdir -p "$IT_STATE"
+	: >"$IT_RESULTS/$suite.results"
+	echo "it: suite $suite (budget $budget s)" >/dev/console
+	start=$EPOCHREALTIME
+	IT_SUITE=$suite setsid bash "$IT_REPO/integration-tests/suites/$suite.sh" \
+		</dev/null >"$IT_RESULTS/$suite.out" 2>&1 &
+	pid=$!
+	deadline=$((${start%.*} + budget))
+	while [ "$(state "$pid")" != "" ] && [ "$(state "$pid")" != Z ]; do
+		if [ "${EPOCHREALTIME%.*}" -ge "$deadline" ]; then
+			echo "fail (suite) ran over its budget of $budget s and was stopped" >>"$IT_RESULTS/$suite.results"
+			stop_overrun "$pid"
+			break
+		fi
+		sleep 0.2
+	done
+	wait "$pid"
+	status=$?
+	# Whatever the suite left behind (it shares the suite's process group) goes now.
+	kill -KILL -- "-$pid" 2>/dev/null
+	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	echo "$suite $status $secs" >"$IT_RESULTS/$suite.status"
+	echo "it: suite $suite ended with status $status after $secs s" >/dev/console
+done
+sync
+echo done >"$IT_RESULTS/vm.done"

@@ -1,0 +1,41 @@
+package org.ashmemd.ashmem;
+
+import java.util.List;
+
+/**
+ * The state of one live area at one moment, for the admin plane.
+ *
+ * @param id the area's id (unique for the registry's lifetime)
+ * @param name the name as set, decoded as UTF-8 with replacement of invalid bytes; empty when
+ *     none was set (GET_NAME then reports {@code dev/ashmem})
+ * @param size the size in bytes
+ * @param protMask the protection mask (PROT_* bits)
+ * @param hasBacking whether the area was mapped (its backing memory exists)
+ * @param inode the backing memory's inode number, or -1 without backing
+ * @param unpinned the unpinned ranges, highest page first (the driver's list order)
+ * @param createdNanos {@link System#nanoTime()} when the area was opened
+ */
+public record AreaSnapshot(
+        long id,
+        String name,
+        long size,
+        int protMask,
+        boolean hasBacking,
+        long inode,
+        List<UnpinnedRange> unpinned,
+        long createdNanos) {
+
+    public AreaSnapshot {
+        unpinned = List.copyOf(unpinned);
+    }
+
+    /** Pages in unpinned ranges, purged or not. */
+    public long unpinnedPages() {
+        return unpinned.stream().mapToLong(UnpinnedRange::pages).sum();
+    }
+
+    /** Pages in purged ranges. */
+    public long purgedPages() {
+        return unpinned.stream().filter(UnpinnedRange::purged).mapToLong(UnpinnedRange::pages).sum();
+    }
+}

@@ -1,0 +1,45 @@
+package org.ashmemd.ashmem;
+
+import java.nio.ByteBuffer;
+import org.ashmemd.posix.ErrnoException;
+
+/**
+ * The memory behind one area, created at its first mmap (a host memfd in the daemon). The core
+ * never changes which backing an area has once set, and closes it exactly once, after the area is
+ * released and no read, seek, purge or lease still uses it.
+ */
+public interface BackingMemory {
+
+    /** The inode number GET_FILE_ID reports. */
+    long inode();
+
+    /**
+     * Frees {@code [offset, offset + length)} (hole punch, keeping the size); the range reads back
+     * as zeroes afterwards. Returns false when the memory could not be freed, e.g. because it is
+     * sealed against writes. Never throws.
+     */
+    boolean punchHole(long offset, long length);
+
+    /**
+     * pread semantics: reads at most {@code dst.remaining()} bytes at {@code position} into
+     * {@code dst}, advancing its position; returns the number of bytes read, 0 at or past the end.
+     */
+    int read(long position, ByteBuffer dst) throws ErrnoException;
+
+    /**
+     * lseek semantics (SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE) for an open file whose
+     * current position is {@code position}; returns the new position.
+     */
+    long seek(long position, long offset, int whence) throws ErrnoException;
+
+    /**
+     * The area's protection mask changed after this memory was created (SET_PROT_MASK after the
+     * first mmap). A mask without PROT_WRITE lets the memory layer seal future writes, as it does
+     * at creation. Called with the registry lock held; must be quick and never throw.
+     */
+    default void protMaskChanged(int protMask) {
+    }
+
+    /** Releases the memory; existing mappings keep their pages. Called exactly once. */
+    void close();
+}

@@ -1,0 +1,158 @@
+package org.ashmemd.broker;
+
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.ashmemd.device.MapGrants;
+import org.ashmemd.device.OpenFile;
+import org.ashmemd.posix.Errno;
+import org.ashmemd.posix.ErrnoException;
+
+/**
+ * One-shot mmap tokens. A token is a random 31-bit number bound to an open file and to the
+ * thread that asked for it; the broker accepts it once, within its lifetime, only from a
+ * connection whose peer process owns that thread. Guessing is useless: a token is only worth
+ * something to the process that holds the device fd anyway.
+ */
+public final class TokenTable implements MapGrants {
+    /** Outstanding tokens at most; beyond it GET_TOKEN fails with EAGAIN rather than grow. */
+    static final int MAX_OUTSTANDING = 65_536;
+    private static final int SWEEP_ABOVE = 1_024;
+    private static final int RECENT_REDEEMED = 4_096;
+
+    /** Why a token was refused, for the single log line and for stats. */
+    public enum Refusal {
+        UNKNOWN("unknown token"),
+        REPLAYED("token already used"),
+        EXPIRED("token expired"),
+        WRONG_PROCESS("token belongs to another process"),
+        RELEASED("the region's device fd was closed");
+
+        private final String text;
+
+        Refusal(String text) {
+            this.text = text;
+        }
+
+        public String text() {
+            return text;
+        }
+    }
+
+    /** A redeemed token: the open file whose memory the client may map. */
+    public record Grant(OpenFile file, int prot) {
+    }
+
+    /** A refused token: thrown to the broker, never to the device. */
+    public static final class RefusedException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final Refusal refusal;
+
+        RefusedException(Refusal refusal) {
+            super(refusal.text(), null, false, false);
+            this.refusal = refusal;
+        }
+
+        public Refusal refusal() {
+            return refusal;
+        }
+    }
+
+    /** How the table checks that a thread belongs to a process. */
+    public interface ThreadOwnership {
+        boolean isThreadOf(int tid, int pid);
+    }
+
+    private record Pending(OpenFile file, int tid, int prot, long expiresAtNanos) {
+    }
+
+    private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
+    private final ThreadLocal<SecureRandom> random = ThreadLocal.withInitial(SecureRandom::new);
+    private final ThreadOwnership ownership;
+    private final long lifetimeNanos;
+    private final LongSupplier clock;
+    private final ArrayDeque<Integer> recentOrder = new ArrayDeque<>();
+    private final HashSet<Integer> recent = new HashSet<>();
+
+    public TokenTable(ThreadOwnership ownership, long lifetimeNanos, LongSupplier clock) {
+        this.ownership = ownership;
+        this.lifetimeNanos = lifetimeNanos;
+        this.clock = clock;
+    }
+
+    @Override
+    public int issue(OpenFile file, int callerTid, int prot) throws ErrnoException {
+        if (callerTid <= 0) {
+            // a caller outside the daemon's pid namespace cannot be bound to a process
+            throw new ErrnoException(Errno.EPERM, "GET_TOKEN from a thread invisible in the daemon's pid namespace");
+        }
+        long now = clock.getAsLong();
+        if (pending.size() > SWEEP_ABOVE) {
+            sweep(now);
+            if (pending.size() >= MAX_OUTSTANDING) {
+                throw new ErrnoException(Errno.EAGAIN, "too many outstanding mmap tokens");
+            }
+        }
+        Pending p = new Pending(file, callerTid, prot, now + lifetimeNanos);
+        SecureRandom r = random.get();
+        for (;;) {
+            int token = r.nextInt(Integer.MAX_VALUE - 1) + 1; // 1..2^31-1: never 0, never negative
+            if (pending.putIfAbsent(token, p) == null) {
+                return token;
+            }
+        }
+    }
+
+    /** Takes the token (it can never be used again) and checks it against the presenting process. */
+    public Grant redeem(int token, int peerPid) throws RefusedException {
+        Pending p = pending.remove(token);
+        if (p == null) {
+            throw new RefusedException(wasRedeemed(token) ? Refusal.REPLAYED : Refusal.UNKNOWN);
+        }
+        remember(token);
+        if (clock.getAsLong() - p.expiresAtNanos() > 0) {
+            throw new RefusedException(Refusal.EXPIRED);
+        }
+        if (!ownership.isThreadOf(p.tid(), peerPid)) {
+            throw new RefusedException(Refusal.WRONG_PROCESS);
+        }
+        if (p.file().released()) {
+            throw new RefusedException(Refusal.RELEASED);
+        }
+        return new Grant(p.file(), p.prot());
+    }
+
+    @Override
+    public void revoke(OpenFile file) {
+        pending.values().removeIf(p -> p.file() == file);
+    }
+
+    public int outstanding() {
+        return pending.size();
+    }
+
+    private void sweep(long now) {
+        for (Iterator<Map.Entry<Integer, Pending>> it = pending.entrySet().iterator(); it.hasNext();) {
+            if (now - it.next().getValue().expiresAtNanos() > 0) {
+                it.remove();
+            }
+        }
+    }
+
+    private synchronized void remember(int token) {
+        if (recent.add(token)) {
+            recentOrder.addLast(token);
+            if (recentOrder.size() > RECENT_REDEEMED) {
+                recent.remove(recentOrder.removeFirst());
+            }
+        }
+    }
+
+    private synchronized boolean wasRedeemed(int token) {
+        return recent.contains(token);
+    }
+}

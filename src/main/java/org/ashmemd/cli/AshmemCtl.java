@@ -1,0 +1,27 @@
+package org.ashmemd.cli;
+
+import java.util.concurrent.Callable;
+import org.ashmemd.daemon.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** ashmemctl: inspect and steer a running ashmemd. */
+@Command(name = "ashmemctl", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
+        description = "Inspect and control ashmemd, the user-space /dev/ashmem.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class AshmemCtl implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new AshmemCtl()).execute(args));
+    }
+}

@@ -1,0 +1,357 @@
+package org.ashmemd.cuse.transport;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import jnr.ffi.Pointer;
+import org.ashmemd.cuse.session.CuseConfig;
+import org.ashmemd.cuse.session.CuseSession;
+import org.ashmemd.cuse.wire.InHeader;
+import org.ashmemd.cuse.wire.Opcode;
+import org.ashmemd.posix.Errno;
+import org.ashmemd.sys.LibC;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The /dev/cuse channel of one device: the descriptor and the reader threads that feed its
+ * requests to a {@link CuseSession}. Each reader blocks in read(2), hands the frame to the
+ * session and writes the reply with one write(2).
+ *
+ * <p>The descriptor is read through libc, never through a {@code FileChannel}: interrupting a
+ * thread blocked in a channel closes it, and with the last reference the kernel destroys the
+ * device. Readers are stopped by aborting the connection through sysfs instead.
+ */
+public final class CuseTransport implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CuseTransport.class);
+
+    public static final String DEFAULT_CHANNEL = "/dev/cuse";
+    public static final Path SYSFS_CLASS = Path.of("/sys/class/cuse");
+    public static final int MAX_READERS = 64;
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    /** Consecutive failed reads after which a reader gives up instead of spinning. */
+    private static final int MAX_CONSECUTIVE_READ_FAILURES = 100;
+
+    private final CuseSession session;
+    private final CuseConfig config;
+    private final String channelPath;
+    private final Path sysfsClass;
+    private final int fd;
+    private final List<Thread> readers = new ArrayList<>();
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicBoolean goneLogged = new AtomicBoolean();
+    private final AtomicBoolean channelClosed = new AtomicBoolean();
+    private final CompletableFuture<DeviceInfo> started = new CompletableFuture<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private volatile boolean initAnswered;
+    private volatile boolean closing;
+    private boolean closed;
+
+    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, int fd) {
+        this.session = session;
+        this.config = session.config();
+        this.channelPath = channelPath;
+        this.sysfsClass = sysfsClass;
+        this.fd = fd;
+    }
+
+    /**
+     * Opens {@link #DEFAULT_CHANNEL} and starts {@code readerThreads} readers; see
+     * {@link #start(CuseSession, int, String)}.
+     */
+    public static CuseTransport start(CuseSession session, int readerThreads) throws CuseStartException {
+        return start(session, readerThreads, DEFAULT_CHANNEL);
+    }
+
+    /**
+     * Opens the CUSE channel at {@code channelPath} and starts {@code readerThreads} readers
+     * ({@code cuse-reader-1}…). The kernel creates the device while the first reader answers
+     * CUSE_INIT; {@link #started()} tells when it exists or why it does not.
+     *
+     * @throws CuseStartException when the channel cannot be opened, with the reason and the fix
+     */
+    public static CuseTransport start(CuseSession session, int readerThreads, String channelPath)
+            throws CuseStartException {
+        return start(session, readerThreads, channelPath, SYSFS_CLASS);
+    }
+
+    /** With another sysfs class directory, for tests. */
+    static CuseTransport start(CuseSession session, int readerThreads, String channelPath, Path sysfsClass)
+            throws CuseStartException {
+        if (readerThreads < 1 || readerThreads > MAX_READERS) {
+            throw new IllegalArgumentException("reader threads must be 1.." + MAX_READERS + ": " + readerThreads);
+        }
+        int fd = LibC.INSTANCE.open(channelPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw CuseStartException.openFailed(channelPath, LibC.errno());
+        }
+        CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, fd);
+        t.startReaders(readerThreads);
+        return t;
+    }
+
+    /** The kernel's page size, for {@link CuseConfig#pageSize()}. */
+    public static int systemPageSize() {
+        return (int) com.kenai.jffi.PageManager.getInstance().pageSize();
+    }
+
+    private void startReaders(int count) {
+        running.set(count);
+        for (int i = 1; i <= count; i++) {
+            Thread t = new Thread(this::readLoop, "cuse-reader-" + i);
+            t.setDaemon(false);
+            readers.add(t);
+        }
+        readers.forEach(Thread::start);
+    }
+
+    /**
+     * Completes once the kernel has created the device, with its numbers; fails with a
+     * {@link CuseStartException} when it refused it. Actions added without an async method
+     * run on a reader thread: keep them short.
+     */
+    public CompletableFuture<DeviceInfo> started() {
+        return started;
+    }
+
+    /** Completes when every reader has stopped: after {@link #close()} or when the connection died. */
+    public CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
+    public CuseSession session() {
+        return session;
+    }
+
+    private void readLoop() {
+        ByteBuffer request = ByteBuffer.allocateDirect(config.requestBufferSize());
+        ByteBuffer reply = ByteBuffer.allocateDirect(config.replyBufferSize());
+        jnr.ffi.Runtime runtime = LibC.runtime();
+        Pointer requestPointer = Pointer.wrap(runtime, request);
+        Pointer replyPointer = Pointer.wrap(runtime, reply);
+        int failures = 0;
+        try {
+            while (true) {
+                long n = LibC.INSTANCE.read(fd, requestPointer, request.capacity());
+                if (n == 0) {
+                    // /dev/cuse never ends a read this way; anything else has nothing more to say
+                    connectionGone("end of file");
+                    return;
+                }
+                if (n < 0) {
+                    int errno = LibC.errno();
+                    switch (ChannelErrors.onRead(errno)) {
+                        case RETRY:
+                            continue;
+                        case GONE:
+                            connectionGone(Errno.nameOf(errno));
+                            return;
+                        case FATAL:
+                            log.error("reading {} failed with {}: the {}-byte buffer is too small for the kernel;"
+                                    + " reader stops", channelPath, Errno.nameOf(errno), request.capacity());
+                            failStart(new CuseStartException("reading " + channelPath + " failed with "
+                                    + Errno.nameOf(errno)));
+                            return;
+                        default:
+                            if (++failures >= MAX_CONSECUTIVE_READ_FAILURES) {
+                                log.error("reading {} failed {} times in a row ({}); reader stops", channelPath,
+                                        failures, Errno.nameOf(errno));
+                                return;
+                            }
+                            log.warn("reading {} failed: {}", channelPath, Errno.nameOf(errno));
+                            continue;
+                    }
+                }
+                failures = 0;
+                request.clear().limit((int) n);
+                boolean init = InHeader.peekOpcode(request) == Opcode.CUSE_INIT.number();
+                int len = session.handle(request, reply);
+                boolean written = len > 0 && writeReply(replyPointer, len);
+                if (init) {
+                    initAnswered(written);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            // logged here once; stopped() tells the daemon when no reader is left
+            log.error("CUSE reader {} died", Thread.currentThread().getName(), e);
+        } finally {
+            readerStopped();
+        }
+    }
+
+    private boolean writeReply(Pointer reply, int len) {
+        while (true) {
+            long w = LibC.INSTANCE.write(fd, reply, len);
+            if (w == len) {
+                return true;
+            }
+            if (w >= 0) {
+                log.error("short write of a reply to {}: {} of {} bytes", channelPath, w, len);
+                return false;
+            }
+            int errno = LibC.errno();
+            switch (ChannelErrors.onWrite(errno)) {
+                case RETRY:
+                    continue;
+                case STALE:
+                    log.debug("reply of {} bytes not delivered: the request is gone ({})", len, Errno.nameOf(errno));
+                    return false;
+                default:
+                    log.error("the kernel refused a reply of {} bytes: {}", len, Errno.nameOf(errno));
+                    return false;
+            }
+        }
+    }
+
+    /**
+     * The kernel has run the whole device creation inside the INIT write, so the device exists
+     * now or never will.
+     */
+    private void initAnswered(boolean written) {
+        initAnswered = true;
+        if (!written) {
+            failStart(new CuseStartException("CUSE_INIT of '" + config.deviceName() + "' was not answered"));
+            return;
+        }
+        Path devFile = sysfsClass.resolve(DeviceInfo.sysfsName(config.deviceName())).resolve("dev");
+        try {
+            DeviceInfo info = DeviceInfo.parse(config.deviceName(), Files.readString(devFile, StandardCharsets.US_ASCII));
+            log.info("CUSE device /dev/{} is up ({}), protocol 7.{}", info.name(), info.numbers(),
+                    session.negotiatedMinor());
+            started.complete(info);
+        } catch (NoSuchFileException e) {
+            if (Files.isDirectory(sysfsClass)) {
+                failStart(CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor()));
+            } else {
+                failStart(new CuseStartException("cannot confirm CUSE device '" + config.deviceName() + "': "
+                        + sysfsClass + " is missing; is sysfs mounted?"));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            failStart(new CuseStartException("cannot read " + devFile + ": " + e.getMessage(), e));
+        }
+    }
+
+    private void connectionGone(String reason) {
+        if (!started.isDone()) {
+            failStart(initAnswered
+                    ? CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor())
+                    : new CuseStartException("the CUSE connection ended (" + reason
+                            + ") before CUSE_INIT was answered"));
+        }
+        if (goneLogged.compareAndSet(false, true)) {
+            if (closing) {
+                log.debug("CUSE connection of /dev/{} aborted", config.deviceName());
+            } else {
+                log.error("CUSE connection of /dev/{} ended ({}); the device is no longer served",
+                        config.deviceName(), reason);
+            }
+        }
+    }
+
+    private void failStart(CuseStartException e) {
+        if (started.completeExceptionally(e)) {
+            log.error("{}", e.getMessage());
+        }
+    }
+
+    private void readerStopped() {
+        if (running.decrementAndGet() == 0) {
+            if (closing) {
+                closeChannel();
+            }
+            stopped.complete(null);
+        }
+    }
+
+    /**
+     * Stops the device: aborts the connection through sysfs (the blocked readers wake with
+     * ENODEV and callers' pending requests fail), waits for the readers and closes the channel,
+     * which removes the device node. Idempotent; from a reader thread it does not wait, and the
+     * last reader to stop closes the channel.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closing = true;
+        if (running.get() > 0) {
+            abortConnection();
+        }
+        failStart(new CuseStartException("CUSE transport closed before the device was up"));
+        if (readers.contains(Thread.currentThread())) {
+            return;
+        }
+        if (awaitReaders(STOP_TIMEOUT)) {
+            closeChannel();
+        } else {
+            // closing under a blocked reader would not free the device, and the descriptor
+            // number could be reused under it
+            log.warn("{} CUSE readers still blocked after {} s; leaving {} open", running.get(),
+                    STOP_TIMEOUT.toSeconds(), channelPath);
+        }
+    }
+
+    private void closeChannel() {
+        if (channelClosed.compareAndSet(false, true)) {
+            LibC.INSTANCE.close(fd);
+            log.debug("closed {}", channelPath);
+        }
+    }
+
+    private void abortConnection() {
+        DeviceInfo ours = started.isDone() && !started.isCompletedExceptionally() ? started.join() : null;
+        if (ours == null) {
+            // without a device of ours, the sysfs entry of that name may be another server's
+            log.warn("CUSE device '{}' never came up; cannot abort its connection", config.deviceName());
+            return;
+        }
+        Path dir = sysfsClass.resolve(DeviceInfo.sysfsName(ours.name()));
+        try {
+            DeviceInfo now = DeviceInfo.parse(ours.name(), Files.readString(dir.resolve("dev"), StandardCharsets.US_ASCII));
+            if (now.major() != ours.major() || now.minor() != ours.minor()) {
+                log.warn("{} now belongs to device {}; not aborting it", dir, now.numbers());
+                return;
+            }
+            Files.writeString(dir.resolve("abort"), "1", StandardCharsets.US_ASCII);
+        } catch (IOException | IllegalArgumentException e) {
+            log.warn("cannot abort CUSE connection through {}: {}", dir, e.toString());
+        }
+    }
+
+    private boolean awaitReaders(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean interrupted = false;
+        try {
+            for (Thread t : readers) {
+                while (t.isAlive()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    try {
+                        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            return running.get() == 0;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package org.ashmemd.daemon;
+
+import ch.qos.logback.classic.Level;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The ashmemd command: serves /dev/ashmem in the foreground until SIGTERM or SIGINT. */
+@Command(name = "ashmemd", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
+        description = {"Serve Android's /dev/ashmem from user space through CUSE.",
+            "Runs in the foreground; stops cleanly on SIGTERM or SIGINT."},
+        exitCodeOnInvalidInput = 64)
+public final class AshmemDaemon implements Callable<Integer> {
+    /** sysexits: the service or a kernel facility is unavailable. */
+    static final int EXIT_UNAVAILABLE = 69;
+    /** sysexits: not permitted. */
+    static final int EXIT_NOPERM = 77;
+    /** sysexits: internal software error. */
+    static final int EXIT_SOFTWARE = 70;
+
+    @Option(names = "--device", paramLabel = "NAME", defaultValue = "ashmem",
+            description = "Device name: serves /dev/NAME (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--runtime-dir", paramLabel = "DIR", defaultValue = "/run/ashmemd",
+            description = "Directory for the broker socket and pid file (default: ${DEFAULT-VALUE}).")
+    java.nio.file.Path runtimeDir;
+
+    @Option(names = "--mode", paramLabel = "OCTAL", defaultValue = "0666",
+            description = "Permission bits of the device node (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "4",
+            description = "Threads reading requests from the kernel (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "error, warn, info, debug or trace (default: ${DEFAULT-VALUE}); debug logs one line per request.")
+    String logLevel;
+
+    @Option(names = "--no-alias", description = "Do not create /dev/NAME<boot_id>, the path Android's libcutils opens first.")
+    boolean noAlias;
+
+    @Override
+    public Integer call() {
+        Logger log = LoggerFactory.getLogger(AshmemDaemon.class);
+        DaemonConfig config;
+        try {
+            setLogLevel(logLevel);
+            int bits = Integer.parseInt(mode.startsWith("0") && mode.length() > 1 ? mode.substring(1) : mode, 8);
+            config = new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias);
+        } catch (IllegalArgumentException e) {
+            System.err.println("ashmemd: " + e.getMessage());
+            return 64;
+        }
+        try (Daemon daemon = Daemon.start(config)) {
+            daemon.awaitStopSignal();
+            log.info("stopping");
+            return 0;
+        } catch (Daemon.StartException e) {
+            log.error("{}", e.getMessage());
+            return e.exitCode();
+        } catch (Exception e) {
+            log.error("failed: {}", e.toString(), e);
+            return EXIT_SOFTWARE;
+        }
+    }
+
+    static void setLogLevel(String level) {
+        Level l = Level.toLevel(level, null);
+        if (l == null) {
+            throw new IllegalArgumentException("unknown log level '" + level + "'");
+        }
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(l);
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new AshmemDaemon()).execute(args);
+        System.exit(code);
+    }
+}

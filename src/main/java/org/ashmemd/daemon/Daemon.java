@@ -1,0 +1,228 @@
+package org.ashmemd.daemon;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.broker.BrokerServer;
+import org.ashmemd.broker.TokenTable;
+import org.ashmemd.device.AshmemCharDevice;
+import org.ashmemd.device.CallerFacts;
+import org.ashmemd.memory.MemfdBackingFactory;
+import org.ashmemd.sys.ProcFs;
+import org.ashmemd.sys.SdNotify;
+import org.ashmemd.sys.SystemInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running daemon: the wiring of core, device, broker and CUSE transport, in the start order
+ * device → node mode → alias → broker → pid file → READY=1, and the reverse on stop.
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    static final long TOKEN_LIFETIME_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long START_TIMEOUT_SECONDS = 30;
+
+    /** A start failure with a one-line explanation for the user and a sysexits code. */
+    public static final class StartException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final int exitCode;
+
+        StartException(int exitCode, String message) {
+            super(message, null, false, false);
+            this.exitCode = exitCode;
+        }
+
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+
+    private final DaemonConfig config;
+    private final SdNotify notify = SdNotify.fromEnvironment();
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private AreaRegistry registry;
+    private AshmemCharDevice device;
+    private CuseService cuse;
+    private BrokerServer broker;
+    private Path alias;
+    private boolean pidFileWritten;
+
+    private Daemon(DaemonConfig config) {
+        this.config = config;
+    }
+
+    public static Daemon start(DaemonConfig config) throws StartException {
+        Daemon d = new Daemon(config);
+        try {
+            d.doStart();
+            return d;
+        } catch (StartException | RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    private void doStart() throws StartException {
+        preflight();
+        ProcFs proc = new ProcFs();
+        registry = new AreaRegistry(new MemfdBackingFactory(), SystemInfo.pageSize());
+        TokenTable tokens = new TokenTable(proc::isThreadOf, TOKEN_LIFETIME_NANOS, System::nanoTime);
+        device = new AshmemCharDevice(registry, new CallerFacts() {
+            @Override
+            public boolean hasSysAdmin(int tid) {
+                return proc.hasSysAdmin(tid);
+            }
+
+            @Override
+            public boolean readImpliesExec(int tid) {
+                return proc.readImpliesExec(tid);
+            }
+        }, tokens);
+
+        try {
+            Files.createDirectories(config.runtimeDir());
+            Files.setPosixFilePermissions(config.runtimeDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+                    "cannot create the runtime directory " + config.runtimeDir() + ": " + e.getMessage());
+        }
+        try {
+            broker = new BrokerServer(config.brokerSocket(), config.brokerMode(), tokens, System::nanoTime);
+        } catch (IOException e) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+                    "cannot open the broker socket " + config.brokerSocket() + ": " + e.getMessage());
+        }
+
+        cuse = CuseService.start(config.deviceName(), config.workers(), SystemInfo.pageSize(), device,
+                org.ashmemd.cuse.session.RequestObserver.NONE,
+                START_TIMEOUT_SECONDS, this::onTransportLost);
+
+        Path node = config.devicePath();
+        try {
+            Files.setPosixFilePermissions(node, permissions(config.mode()));
+        } catch (IOException e) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot set the mode of " + node + ": " + e.getMessage());
+        }
+        if (config.alias()) {
+            createAlias(node);
+        }
+        try {
+            Files.writeString(config.pidFile(), ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+            pidFileWritten = true;
+        } catch (IOException e) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot write " + config.pidFile() + ": " + e.getMessage());
+        }
+        installSignalHandlers();
+        log.info("ashmemd {} ready: {} (char {}:{}, mode {}){}, broker {}, {} workers", Version.get(), node,
+                cuse.major(), cuse.minor(), String.format("%04o", config.mode()),
+                alias != null ? ", alias " + alias : "", config.brokerSocket(), config.workers());
+        notify.notify("READY=1\nSTATUS=serving " + node + "\nMAINPID=" + ProcessHandle.current().pid());
+    }
+
+    private void preflight() throws StartException {
+        if (!SystemInfo.isRoot()) {
+            throw new StartException(AshmemDaemon.EXIT_NOPERM,
+                    "ashmemd must run as root: it registers a device through /dev/cuse and creates nodes in /dev");
+        }
+        if (!Files.exists(Path.of("/dev/cuse"))) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+                    "no /dev/cuse: the kernel's CUSE module is not loaded (run 'modprobe cuse')");
+        }
+        if (Files.exists(Path.of("/sys/class/cuse", config.deviceName()))) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "the device name '" + config.deviceName()
+                    + "' is taken: another CUSE device (another ashmemd?) is registered under it");
+        }
+        if (Files.exists(config.devicePath(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "the device name '" + config.deviceName()
+                    + "' is taken: " + config.devicePath() + " exists (the kernel's ashmem driver?); pick another with --device");
+        }
+    }
+
+    private void createAlias(Path node) {
+        String bootId;
+        try {
+            bootId = new ProcFs().bootId();
+        } catch (IOException e) {
+            log.warn("no boot id ({}), not creating the /dev/{}<boot_id> alias", e.getMessage(), config.deviceName());
+            return;
+        }
+        Path link = node.resolveSibling(config.deviceName() + bootId);
+        try {
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, node.getFileName());
+            alias = link;
+        } catch (IOException e) {
+            log.warn("could not create the alias {}: {}", link, e.getMessage());
+        }
+    }
+
+    private void installSignalHandlers() {
+        sun.misc.SignalHandler handler = sig -> stop.countDown();
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), handler);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), handler);
+    }
+
+    private void onTransportLost(String why) {
+        log.error("the device connection ended: {}", why);
+        stop.countDown();
+    }
+
+    public void awaitStopSignal() throws InterruptedException {
+        stop.await();
+    }
+
+    public AshmemCharDevice device() {
+        return device;
+    }
+
+    public BrokerServer broker() {
+        return broker;
+    }
+
+    @Override
+    public void close() {
+        notify.notify("STOPPING=1");
+        if (broker != null) {
+            broker.close();
+        }
+        if (cuse != null) {
+            cuse.close(); // aborts the connection: the node disappears, blocked callers get ENOTCONN
+        }
+        if (device != null) {
+            device.releaseAll();
+        }
+        if (alias != null) {
+            try {
+                Files.deleteIfExists(alias);
+            } catch (IOException e) {
+                log.warn("could not remove {}: {}", alias, e.getMessage());
+            }
+        }
+        if (pidFileWritten) {
+            try {
+                Files.deleteIfExists(config.pidFile());
+            } catch (IOException e) {
+                log.warn("could not remove {}: {}", config.pidFile(), e.getMessage());
+            }
+        }
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode) {
+        StringBuilder s = new StringBuilder();
+        String rwx = "rwx";
+        for (int shift = 6; shift >= 0; shift -= 3) {
+            for (int bit = 0; bit < 3; bit++) {
+                s.append((mode >> (shift + 2 - bit) & 1) != 0 ? rwx.charAt(bit) : '-');
+            }
+        }
+        return PosixFilePermissions.fromString(s.toString());
+    }
+}

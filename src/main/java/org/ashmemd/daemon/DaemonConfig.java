@@ -1,0 +1,39 @@
+package org.ashmemd.daemon;
+
+import java.nio.file.Path;
+
+/**
+ * Everything the daemon is told on its command line.
+ *
+ * @param deviceName  the CUSE device name: /dev/NAME
+ * @param runtimeDir  where the broker socket and pid file live
+ * @param mode        the device node's permission bits
+ * @param workers     threads reading /dev/cuse
+ * @param brokerMode  the broker socket's permission bits, "rw-rw-rw-" style
+ * @param alias       whether to create /dev/NAME&lt;boot_id&gt; (the path libcutils opens first)
+ */
+public record DaemonConfig(String deviceName, Path runtimeDir, int mode, int workers, String brokerMode, boolean alias) {
+    public DaemonConfig {
+        if (deviceName.isEmpty() || deviceName.contains("/") || deviceName.startsWith(".")) {
+            throw new IllegalArgumentException("bad device name '" + deviceName + "': a plain file name is needed");
+        }
+        if (mode < 0 || mode > 07777) {
+            throw new IllegalArgumentException("bad mode " + Integer.toOctalString(mode));
+        }
+        if (workers < 1 || workers > 256) {
+            throw new IllegalArgumentException("workers must be 1..256, not " + workers);
+        }
+    }
+
+    public Path devicePath() {
+        return Path.of("/dev", deviceName);
+    }
+
+    public Path brokerSocket() {
+        return runtimeDir.resolve("broker.sock");
+    }
+
+    public Path pidFile() {
+        return runtimeDir.resolve("ashmemd.pid");
+    }
+}

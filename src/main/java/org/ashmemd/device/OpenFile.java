@@ -1,0 +1,55 @@
+package org.ashmemd.device;
+
+import org.ashmemd.ashmem.Area;
+import org.ashmemd.cuse.session.Caller;
+
+/**
+ * One open file description of the device: its area, how it was opened and by whom. dup, fork
+ * and fd passing share it; it ends with RELEASE.
+ */
+public final class OpenFile {
+    private static final int O_ACCMODE = 3;
+    private static final int O_RDONLY = 0;
+
+    private final Area area;
+    private final int flags;
+    private final Caller opener;
+    private final long openedAtMillis;
+    private volatile boolean released;
+
+    public OpenFile(Area area, int flags, Caller opener, long openedAtMillis) {
+        this.area = area;
+        this.flags = flags;
+        this.opener = opener;
+        this.openedAtMillis = openedAtMillis;
+    }
+
+    public Area area() {
+        return area;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    /** Opened O_RDONLY: shared writable mappings are refused, as for any read-only file. */
+    public boolean readOnly() {
+        return (flags & O_ACCMODE) == O_RDONLY;
+    }
+
+    public Caller opener() {
+        return opener;
+    }
+
+    public long openedAtMillis() {
+        return openedAtMillis;
+    }
+
+    public boolean released() {
+        return released;
+    }
+
+    void markReleased() {
+        released = true;
+    }
+}

@@ -1,0 +1,124 @@
+package org.ashmemd.sys;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Facts about other processes, read from /proc. The FUSE request header names a calling
+ * <em>thread</em>; every method here accepts a thread id.
+ */
+public final class ProcFs {
+    private static final int CAP_SYS_ADMIN = 21;
+    private static final long READ_IMPLIES_EXEC = 0x0400000L;
+
+    private final Path proc;
+    private final String ownUserNamespace;
+
+    public ProcFs() {
+        this(Path.of("/proc"));
+    }
+
+    /** A procfs at another path: tests feed fixture trees. */
+    public ProcFs(Path proc) {
+        this.proc = proc;
+        this.ownUserNamespace = link(proc.resolve("self/ns/user"));
+    }
+
+    /**
+     * Whether the thread holds CAP_SYS_ADMIN in the initial user namespace, as the kernel's
+     * capable() asks: an effective capability inside a container's own user namespace does not
+     * count. The daemon runs in the initial namespace, so "same namespace as the daemon" stands
+     * for it.
+     */
+    public boolean hasSysAdmin(int tid) {
+        if (tid <= 0) {
+            return false;
+        }
+        String capEff = statusField(tid, "CapEff");
+        if (capEff == null) {
+            return false;
+        }
+        long caps;
+        try {
+            caps = Long.parseUnsignedLong(capEff.trim(), 16);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        if ((caps & (1L << CAP_SYS_ADMIN)) == 0) {
+            return false;
+        }
+        String ns = link(proc.resolve(tid + "/ns/user"));
+        return ns != null && ns.equals(ownUserNamespace);
+    }
+
+    /** Whether the thread's personality makes PROT_READ imply PROT_EXEC. */
+    public boolean readImpliesExec(int tid) {
+        if (tid <= 0) {
+            return false;
+        }
+        try {
+            String hex = Files.readString(proc.resolve(tid + "/personality"), StandardCharsets.US_ASCII).trim();
+            return (Long.parseLong(hex, 16) & READ_IMPLIES_EXEC) != 0;
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The process (thread group) id of a thread, or -1 when it is gone. */
+    public int tgid(int tid) {
+        String v = statusField(tid, "Tgid");
+        if (v == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Whether thread {@code tid} belongs to process {@code pid}: one stat, no parsing. */
+    public boolean isThreadOf(int tid, int pid) {
+        return tid > 0 && pid > 0 && Files.exists(proc.resolve(pid + "/task/" + tid));
+    }
+
+    /** The short command name of a process (comm), or "?" when it is gone. */
+    public String comm(int pid) {
+        try {
+            return Files.readString(proc.resolve(pid + "/comm"), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** The kernel's boot id, as libcutils reads it to name /dev/ashmem&lt;boot_id&gt;. */
+    public String bootId() throws IOException {
+        return Files.readString(proc.resolve("sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
+    }
+
+    private String statusField(int tid, String field) {
+        if (tid <= 0) {
+            return null;
+        }
+        try {
+            for (String line : Files.readAllLines(proc.resolve(tid + "/status"), StandardCharsets.UTF_8)) {
+                if (line.startsWith(field) && line.length() > field.length() && line.charAt(field.length()) == ':') {
+                    return line.substring(field.length() + 1);
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private static String link(Path p) {
+        try {
+            return Files.readSymbolicLink(p).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+}
