@@ -5,7 +5,12 @@
  * cost floor for benchmarks: every request gets a constant answer, so whatever the daemon
  * costs above this is the daemon's own.
  *
- *   cuse-floor DEVNAME [libfuse options, e.g. -f -s -d]
+ *   cuse-floor DEVNAME [--readers=N] [libfuse options, e.g. -f -s -d]
+ *
+ * --readers=N serves the device with exactly N threads blocked in read(2) on the channel, as
+ * ashmemd's reader threads do, instead of libfuse's loop (which starts and retires workers as
+ * load changes): benchmarks then compare the same threading. It stops on SIGTERM, SIGINT or
+ * SIGHUP with status 0.
  *
  * Answers: OPEN, RELEASE, READ (always 0 bytes, EOF), IOCTL. `_IO` commands return
  * FLOOR_IO_RESULT; the ashmem pointer commands go through the unrestricted retry exchange
@@ -18,11 +23,14 @@
 #include <fuse_lowlevel.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "../../native-headers/ashmem_abi.h"
 
@@ -117,11 +125,72 @@ static const struct cuse_lowlevel_ops floor_ops = {
 	.ioctl = floor_ioctl,
 };
 
+static void *reader(void *arg)
+{
+	struct fuse_session *se = arg;
+	struct fuse_buf buf = { .mem = NULL };
+	for (;;) {
+		int r = fuse_session_receive_buf(se, &buf);
+		if (r == -EINTR || r == -EAGAIN)
+			continue;
+		if (r <= 0)
+			break; /* 0: the connection was aborted (ENODEV) */
+		fuse_session_process_buf(se, &buf);
+	}
+	free(buf.mem);
+	/* the device is gone: wake the main thread so the process ends */
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+/* N fixed readers; the main thread only waits for a stop signal. */
+static int serve_with_readers(int argc, char **argv, const struct cuse_info *ci, int readers)
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	int mt;
+	struct fuse_session *se = cuse_lowlevel_setup(argc, argv, ci, &floor_ops, &mt, NULL);
+	if (se == NULL)
+		return 1;
+	/* blocked before the readers exist, so they inherit it and only sigwait() sees the signals */
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	for (int i = 0; i < readers; i++) {
+		pthread_t t;
+		int e = pthread_create(&t, NULL, reader, se);
+		if (e != 0) {
+			fprintf(stderr, "cuse-floor: cannot start reader %d: %s\n", i + 1, strerror(e));
+			return 1;
+		}
+	}
+	int sig;
+	sigwait(&stop, &sig);
+	/* exiting closes the channel, which removes the device; readers blocked in read() go too */
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: %s DEVNAME [libfuse options]\n", argv[0]);
+		fprintf(stderr, "usage: %s DEVNAME [--readers=N] [libfuse options]\n", argv[0]);
 		return 64;
+	}
+	int readers = 0;
+	for (int i = 2; i < argc; i++) {
+		if (strncmp(argv[i], "--readers=", 10) == 0) {
+			char *end;
+			long n = strtol(argv[i] + 10, &end, 10);
+			if (*end || n < 1 || n > 64) {
+				fprintf(stderr, "cuse-floor: --readers takes 1..64\n");
+				return 64;
+			}
+			readers = (int)n;
+			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof argv[0]);
+			argc--;
+			i--;
+		}
 	}
 	char devname[300];
 	snprintf(devname, sizeof(devname), "DEVNAME=%s", argv[1]);
@@ -133,5 +202,7 @@ int main(int argc, char **argv)
 	};
 	/* libfuse sees the program name followed by the options after DEVNAME. */
 	argv[1] = argv[0];
+	if (readers > 0)
+		return serve_with_readers(argc - 1, argv + 1, &ci, readers);
 	return cuse_lowlevel_main(argc - 1, argv + 1, &ci, &floor_ops, NULL);
 }

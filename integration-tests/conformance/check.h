@@ -54,6 +54,13 @@ struct check_test {
 
 static int check_report_fd = -1; /* the running test's report pipe (in the child) */
 
+/* "name.c:42" for messages: the file name without its directory. */
+__attribute__((unused)) static const char *check_where(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	return slash ? slash + 1 : file;
+}
+
 static const char *check_errname(int e)
 {
 	static char other[32];
@@ -96,46 +103,49 @@ __attribute__((noreturn, format(printf, 2, 3))) static void check_end(int status
 	} while (0)
 
 /* The call must succeed (not -1); yields its result. */
-#define CHECK_OK(expr)                                                                             \
-	({                                                                                         \
-		errno = 0;                                                                         \
-		long check_r_ = (long)(expr);                                                      \
-		if (check_r_ == -1)                                                                \
-			FAIL("line %d: %s failed: %s", __LINE__, #expr, check_errname(errno));    \
-		check_r_;                                                                          \
+#define CHECK_OK(expr)                                                                    \
+	({                                                                                \
+		errno = 0;                                                                \
+		long check_r_ = (long)(expr);                                             \
+		if (check_r_ == -1)                                                       \
+			FAIL("%s:%d: %s failed: %s", check_where(__FILE__), __LINE__,     \
+			     #expr, check_errname(errno));                                \
+		check_r_;                                                                 \
 	})
 
 /* The call must return exactly `want`. */
-#define CHECK_RET(expr, want)                                                                      \
-	do {                                                                                       \
-		errno = 0;                                                                         \
-		long check_r_ = (long)(expr);                                                      \
-		int check_e_ = errno;                                                              \
-		long check_w_ = (long)(want);                                                      \
-		if (check_r_ != check_w_)                                                          \
-			FAIL("line %d: %s: expected %ld, got %ld%s%s", __LINE__, #expr, check_w_,  \
-			     check_r_, check_r_ == -1 ? " errno " : "",                            \
-			     check_r_ == -1 ? check_errname(check_e_) : "");                       \
+#define CHECK_RET(expr, want)                                                             \
+	do {                                                                              \
+		errno = 0;                                                                \
+		long check_r_ = (long)(expr);                                             \
+		int check_e_ = errno;                                                     \
+		long check_w_ = (long)(want);                                             \
+		if (check_r_ != check_w_)                                                 \
+			FAIL("%s:%d: %s: expected %ld, got %ld%s%s", check_where(__FILE__), \
+			     __LINE__, #expr, check_w_, check_r_,                         \
+			     check_r_ == -1 ? " errno " : "",                             \
+			     check_r_ == -1 ? check_errname(check_e_) : "");              \
 	} while (0)
 
 /* The call must fail with -1 and exactly errno `e`. */
-#define CHECK_ERRNO(expr, e)                                                                       \
-	do {                                                                                       \
-		errno = 0;                                                                         \
-		long check_r_ = (long)(expr);                                                      \
-		int check_e_ = errno;                                                              \
-		if (check_r_ != -1 || check_e_ != (e))                                             \
-			FAIL("line %d: %s: expected -1 errno %s, got %ld%s%s", __LINE__, #expr,    \
-			     check_errname(e), check_r_, check_r_ == -1 ? " errno " : "",          \
-			     check_r_ == -1 ? check_errname(check_e_) : "");                       \
+#define CHECK_ERRNO(expr, e)                                                              \
+	do {                                                                              \
+		errno = 0;                                                                \
+		long check_r_ = (long)(expr);                                             \
+		int check_e_ = errno;                                                     \
+		if (check_r_ != -1 || check_e_ != (e))                                    \
+			FAIL("%s:%d: %s: expected -1 errno %s, got %ld%s%s",              \
+			     check_where(__FILE__), __LINE__, #expr, check_errname(e),    \
+			     check_r_, check_r_ == -1 ? " errno " : "",                   \
+			     check_r_ == -1 ? check_errname(check_e_) : "");              \
 	} while (0)
 
-#define CHECK_STR(got, want)                                                                       \
-	do {                                                                                       \
-		const char *check_g_ = (got), *check_w_ = (want);                                  \
-		if (strcmp(check_g_, check_w_) != 0)                                               \
-			FAIL("line %d: expected \"%.80s\", got \"%.80s\"", __LINE__, check_w_,     \
-			     check_g_);                                                            \
+#define CHECK_STR(got, want)                                                              \
+	do {                                                                              \
+		const char *check_g_ = (got), *check_w_ = (want);                         \
+		if (strcmp(check_g_, check_w_) != 0)                                      \
+			FAIL("%s:%d: expected \"%.80s\", got \"%.80s\"",                  \
+			     check_where(__FILE__), __LINE__, check_w_, check_g_);        \
 	} while (0)
 
 /* ---- helpers shared by the programs ---- */

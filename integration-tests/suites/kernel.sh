@@ -1,6 +1,6 @@
 #!/bin/bash
 # it-order: 10
-# it-budget: 150
+# it-budget: 120
 # Proves the VM machinery without the daemon: the modules and mounts are there, CUSE works
 # end to end with the project's minimal libfuse3 server (cuse-floor), for 64-bit and 32-bit
 # clients, and the JVM resource probes work on a plain JVM.
@@ -10,7 +10,7 @@
 check cuse_module_loaded test -d /sys/module/cuse
 check dev_cuse_is_10_203 test "$(stat -c '%F %t:%T' /dev/cuse 2>&1)" = "character special file a:cb"
 check overlay_available grep -qw overlay /proc/filesystems
-check host_root_read_only sh -c "! touch '$IT_REPO/.it-write-probe' 2>/dev/null"
+check host_root_read_only sh -c "! touch '$IT_BUILD/.it-write-probe' 2>/dev/null"
 check results_share_writable sh -c "echo x >'$IT_RESULTS/.probe' && rm '$IT_RESULTS/.probe'"
 check tmp_writable_tmpfs sh -c 'test "$(stat -f -c %T /tmp)" = tmpfs && touch /tmp/.probe && rm /tmp/.probe'
 check dev_shm_tmpfs test "$(stat -f -c %T /dev/shm 2>&1)" = tmpfs

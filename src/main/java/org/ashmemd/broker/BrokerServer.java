@@ -18,6 +18,7 @@ import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
 import jnr.unixsocket.UnixSocketOptions;
 import org.ashmemd.ashmem.Area;
+import org.ashmemd.logging.RateLimitedLogger;
 import org.ashmemd.ashmem.BackingMemory;
 import org.ashmemd.memory.MemfdBacking;
 import org.ashmemd.posix.Errno;
@@ -57,9 +58,7 @@ public final class BrokerServer implements AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
-    private long refusalLogSecond;
-    private int refusalLogLines;
-    private long refusalsNotLogged;
+    private final RateLimitedLogger refusalLog;
 
     private static final class Connection {
         final UnixSocketChannel channel;
@@ -82,6 +81,7 @@ public final class BrokerServer implements AutoCloseable {
         this.path = path;
         this.tokens = tokens;
         this.clock = clock;
+        this.refusalLog = new RateLimitedLogger(log, REFUSAL_LOG_LINES_PER_SECOND, clock);
         Files.deleteIfExists(path);
         this.server = UnixServerSocketChannel.open();
         server.configureBlocking(false);
@@ -267,22 +267,8 @@ public final class BrokerServer implements AutoCloseable {
         connections--;
     }
 
-    /** At most a few lines a second, so a flood of bad clients cannot flood the log. */
     private void logRefusal(long now, String format, Object... args) {
-        long second = now / 1_000_000_000L;
-        if (second != refusalLogSecond) {
-            if (refusalsNotLogged > 0) {
-                log.warn("broker: {} more refusals not logged in the last second", refusalsNotLogged);
-            }
-            refusalLogSecond = second;
-            refusalLogLines = 0;
-            refusalsNotLogged = 0;
-        }
-        if (refusalLogLines++ < REFUSAL_LOG_LINES_PER_SECOND) {
-            log.warn(format, args);
-        } else {
-            refusalsNotLogged++;
-        }
+        refusalLog.warn(format, args);
     }
 
     @Override

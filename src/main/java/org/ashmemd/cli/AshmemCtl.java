@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 /** ashmemctl: inspect and steer a running ashmemd. */
 @Command(name = "ashmemctl", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
         description = "Inspect and control ashmemd, the user-space /dev/ashmem.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {StatusCommand.class, ListRegionsCommand.class, ShowRegionCommand.class, PurgeCommand.class,
+            TopCommand.class, CommandLine.HelpCommand.class})
 public final class AshmemCtl implements Callable<Integer> {
     @Spec
     CommandSpec spec;

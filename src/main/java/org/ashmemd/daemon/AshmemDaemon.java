@@ -2,6 +2,7 @@ package org.ashmemd.daemon;
 
 import ch.qos.logback.classic.Level;
 import java.util.concurrent.Callable;
+import org.ashmemd.device.RegionLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -41,6 +42,26 @@ public final class AshmemDaemon implements Callable<Integer> {
             description = "error, warn, info, debug or trace (default: ${DEFAULT-VALUE}); debug logs one line per request.")
     String logLevel;
 
+    @Option(names = "--admin-group", paramLabel = "GROUP",
+            description = "Also let members of GROUP use the admin socket (default: root only).")
+    String adminGroup;
+
+    @Option(names = "--max-regions-per-uid", paramLabel = "N", defaultValue = "16384",
+            description = "Open fails with EMFILE beyond N regions of one uid; 0 = no cap (default: ${DEFAULT-VALUE}).")
+    int maxRegionsPerUid;
+
+    @Option(names = "--max-bytes-per-uid", paramLabel = "SIZE", defaultValue = "16G",
+            description = "Open fails with ENOMEM once one uid's regions add up to SIZE; 0 = no cap (default: ${DEFAULT-VALUE}).")
+    String maxBytesPerUid;
+
+    @Option(names = "--max-regions-per-container", paramLabel = "N", defaultValue = "65536",
+            description = "Open fails with EMFILE beyond N regions of one container; 0 = no cap (default: ${DEFAULT-VALUE}).")
+    int maxRegionsPerContainer;
+
+    @Option(names = "--max-bytes-per-container", paramLabel = "SIZE", defaultValue = "64G",
+            description = "Open fails with ENOMEM once one container's regions add up to SIZE; 0 = no cap (default: ${DEFAULT-VALUE}).")
+    String maxBytesPerContainer;
+
     @Option(names = "--no-alias", description = "Do not create /dev/NAME<boot_id>, the path Android's libcutils opens first.")
     boolean noAlias;
 
@@ -51,7 +72,9 @@ public final class AshmemDaemon implements Callable<Integer> {
         try {
             setLogLevel(logLevel);
             int bits = Integer.parseInt(mode.startsWith("0") && mode.length() > 1 ? mode.substring(1) : mode, 8);
-            config = new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias);
+            RegionLimits.Caps caps = new RegionLimits.Caps(maxRegionsPerUid, Sizes.parse(maxBytesPerUid),
+                    maxRegionsPerContainer, Sizes.parse(maxBytesPerContainer));
+            config = new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias, adminGroup, caps);
         } catch (IllegalArgumentException e) {
             System.err.println("ashmemd: " + e.getMessage());
             return 64;

@@ -13,7 +13,10 @@ import org.ashmemd.ashmem.AreaRegistry;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
 import org.ashmemd.device.AshmemCharDevice;
+import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.device.CallerFacts;
+import org.ashmemd.device.OpenerResolver;
+import org.ashmemd.device.RegionLimits;
 import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.sys.ProcFs;
 import org.ashmemd.sys.SdNotify;
@@ -29,6 +32,7 @@ public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     static final long TOKEN_LIFETIME_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long START_TIMEOUT_SECONDS = 30;
+    private static final long OPENER_CACHE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** A start failure with a one-line explanation for the user and a sysexits code. */
     public static final class StartException extends Exception {
@@ -52,6 +56,10 @@ public final class Daemon implements AutoCloseable {
     private AshmemCharDevice device;
     private CuseService cuse;
     private BrokerServer broker;
+    private AdminServer adminServer;
+    private final RequestStats requestStats = new RequestStats();
+    private final java.util.function.Function<String, String> containerNames = cgroup -> "";
+    private final AdminService.RegionProcesses regionProcesses = AdminService.RegionProcesses.NONE;
     private Path alias;
     private boolean pidFileWritten;
 
@@ -75,6 +83,7 @@ public final class Daemon implements AutoCloseable {
         ProcFs proc = new ProcFs();
         registry = new AreaRegistry(new MemfdBackingFactory(), SystemInfo.pageSize());
         TokenTable tokens = new TokenTable(proc::isThreadOf, TOKEN_LIFETIME_NANOS, System::nanoTime);
+        OpenerResolver openers = new OpenerResolver(proc, containerNames, System::nanoTime, OPENER_CACHE_NANOS);
         device = new AshmemCharDevice(registry, new CallerFacts() {
             @Override
             public boolean hasSysAdmin(int tid) {
@@ -85,7 +94,7 @@ public final class Daemon implements AutoCloseable {
             public boolean readImpliesExec(int tid) {
                 return proc.readImpliesExec(tid);
             }
-        }, tokens);
+        }, tokens, openers, new RegionLimits(config.limits()));
 
         try {
             Files.createDirectories(config.runtimeDir());
@@ -102,7 +111,7 @@ public final class Daemon implements AutoCloseable {
         }
 
         cuse = CuseService.start(config.deviceName(), config.workers(), SystemInfo.pageSize(), device,
-                org.ashmemd.cuse.session.RequestObserver.NONE,
+                requestStats,
                 START_TIMEOUT_SECONDS, this::onTransportLost);
 
         Path node = config.devicePath();
@@ -119,6 +128,15 @@ public final class Daemon implements AutoCloseable {
             pidFileWritten = true;
         } catch (IOException e) {
             throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot write " + config.pidFile() + ": " + e.getMessage());
+        }
+        AdminService admin = new AdminService(device, requestStats, broker, proc, regionProcesses,
+                () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), () -> registry.purgeOldest(Long.MAX_VALUE),
+                node.toString(), cuse.major() + ":" + cuse.minor());
+        try {
+            adminServer = new AdminServer(config.adminSocket(), config.adminGroup(), admin, proc);
+        } catch (IOException e) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+                    "cannot open the admin socket " + config.adminSocket() + ": " + e.getMessage());
         }
         installSignalHandlers();
         log.info("ashmemd {} ready: {} (char {}:{}, mode {}){}, broker {}, {} workers", Version.get(), node,
@@ -190,6 +208,9 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         notify.notify("STOPPING=1");
+        if (adminServer != null) {
+            adminServer.close();
+        }
         if (broker != null) {
             broker.close();
         }

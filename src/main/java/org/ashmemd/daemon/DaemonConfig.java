@@ -1,6 +1,7 @@
 package org.ashmemd.daemon;
 
 import java.nio.file.Path;
+import org.ashmemd.device.RegionLimits;
 
 /**
  * Everything the daemon is told on its command line.
@@ -11,8 +12,11 @@ import java.nio.file.Path;
  * @param workers     threads reading /dev/cuse
  * @param brokerMode  the broker socket's permission bits, "rw-rw-rw-" style
  * @param alias       whether to create /dev/NAME&lt;boot_id&gt; (the path libcutils opens first)
+ * @param adminGroup  a group allowed on the admin socket besides root, or null
+ * @param limits      caps on regions per uid and per container
  */
-public record DaemonConfig(String deviceName, Path runtimeDir, int mode, int workers, String brokerMode, boolean alias) {
+public record DaemonConfig(String deviceName, Path runtimeDir, int mode, int workers, String brokerMode, boolean alias,
+        String adminGroup, RegionLimits.Caps limits) {
     public DaemonConfig {
         if (deviceName.isEmpty() || deviceName.contains("/") || deviceName.startsWith(".")) {
             throw new IllegalArgumentException("bad device name '" + deviceName + "': a plain file name is needed");
@@ -31,6 +35,10 @@ public record DaemonConfig(String deviceName, Path runtimeDir, int mode, int wor
 
     public Path brokerSocket() {
         return runtimeDir.resolve("broker.sock");
+    }
+
+    public Path adminSocket() {
+        return runtimeDir.resolve("admin.sock");
     }
 
     public Path pidFile() {

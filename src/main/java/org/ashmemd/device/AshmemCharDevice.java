@@ -8,10 +8,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.ashmemd.ashmem.Area;
 import org.ashmemd.ashmem.AreaRegistry;
 import org.ashmemd.ashmem.BackingMemory;
+import org.ashmemd.control.Opener;
 import org.ashmemd.cuse.session.Caller;
 import org.ashmemd.cuse.session.CharDevice;
 import org.ashmemd.cuse.session.IoctlReply;
 import org.ashmemd.cuse.session.IoctlRequest;
+import org.ashmemd.logging.RateLimitedLogger;
 import org.ashmemd.memory.MemfdBacking;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
@@ -32,14 +34,24 @@ public final class AshmemCharDevice implements CharDevice {
     private final AreaRegistry registry;
     private final CallerFacts callers;
     private final MapGrants grants;
+    private final OpenerResolver openers;
+    private final RegionLimits limits;
+    private final RateLimitedLogger limitLog = new RateLimitedLogger(log, 5, System::nanoTime);
     private final int pageSize;
     private final ConcurrentHashMap<Long, OpenFile> files = new ConcurrentHashMap<>();
 
-    public AshmemCharDevice(AreaRegistry registry, CallerFacts callers, MapGrants grants) {
+    public AshmemCharDevice(AreaRegistry registry, CallerFacts callers, MapGrants grants, OpenerResolver openers,
+            RegionLimits limits) {
         this.registry = registry;
         this.callers = callers;
         this.grants = grants;
+        this.openers = openers;
+        this.limits = limits;
         this.pageSize = registry.pageSize();
+    }
+
+    public RegionLimits limits() {
+        return limits;
     }
 
     /** The open files, for the admin plane. */
@@ -52,9 +64,17 @@ public final class AshmemCharDevice implements CharDevice {
     }
 
     @Override
-    public long open(Caller caller, int flags) {
+    public long open(Caller caller, int flags) throws ErrnoException {
+        Opener opener = openers.resolve(caller.tid(), caller.uid());
+        try {
+            limits.admit(caller.uid(), opener.container());
+        } catch (ErrnoException e) {
+            limitLog.warn("open by pid {} ({}) refused with {}: {}", opener.pid(), opener.processName(),
+                    e.errnoName(), e.getMessage());
+            throw e;
+        }
         Area area = registry.open();
-        files.put(area.id(), new OpenFile(area, flags, caller, System.currentTimeMillis()));
+        files.put(area.id(), new OpenFile(area, flags, caller, opener, System.currentTimeMillis()));
         return area.id();
     }
 
@@ -68,6 +88,9 @@ public final class AshmemCharDevice implements CharDevice {
         file.markReleased();
         grants.revoke(file);
         registry.release(file.area());
+        synchronized (file) {
+            limits.released(file.opener().uid(), file.opener().container(), file.accountedSize);
+        }
     }
 
     /** Releases every open file, as if each had been closed: used when the daemon stops. */
@@ -116,7 +139,11 @@ public final class AshmemCharDevice implements CharDevice {
                 return IoctlReply.result(0, name);
             }
             case AshmemIoctl.SET_SIZE:
-                area.setSize(arg);
+                synchronized (file) {
+                    area.setSize(arg);
+                    limits.resized(file.opener().uid(), file.opener().container(), arg - file.accountedSize);
+                    file.accountedSize = arg;
+                }
                 return IoctlReply.result(0);
             case AshmemIoctl.GET_SIZE:
                 return IoctlReply.result((int) area.size());

@@ -1,6 +1,7 @@
 package org.ashmemd.device;
 
 import org.ashmemd.ashmem.Area;
+import org.ashmemd.control.Opener;
 import org.ashmemd.cuse.session.Caller;
 
 /**
@@ -13,15 +14,23 @@ public final class OpenFile {
 
     private final Area area;
     private final int flags;
-    private final Caller opener;
+    private final Caller caller;
+    private final Opener opener;
     private final long openedAtMillis;
     private volatile boolean released;
+    /** The size the region limits were last told about. */
+    long accountedSize;
 
-    public OpenFile(Area area, int flags, Caller opener, long openedAtMillis) {
+    public OpenFile(Area area, int flags, Caller caller, Opener opener, long openedAtMillis) {
         this.area = area;
         this.flags = flags;
+        this.caller = caller;
         this.opener = opener;
         this.openedAtMillis = openedAtMillis;
+    }
+
+    public OpenFile(Area area, int flags, Caller caller, long openedAtMillis) {
+        this(area, flags, caller, new Opener(-1, caller.tid(), "?", "?", caller.uid(), "", ""), openedAtMillis);
     }
 
     public Area area() {
@@ -37,7 +46,13 @@ public final class OpenFile {
         return (flags & O_ACCMODE) == O_RDONLY;
     }
 
-    public Caller opener() {
+    /** The request header of the OPEN. */
+    public Caller caller() {
+        return caller;
+    }
+
+    /** Who opened it, as learnt from /proc at open time. */
+    public Opener opener() {
         return opener;
     }
 

@@ -111,6 +111,18 @@ public final class MemfdBacking implements BackingMemory {
         }
     }
 
+    /** Memory the region holds now, in bytes (0 once released). */
+    public long residentBytes() {
+        if (!retain()) {
+            return 0;
+        }
+        try {
+            return Memfd.allocatedBytes(fd);
+        } finally {
+            unretain();
+        }
+    }
+
     /** Seals off new writable mappings, once the prot mask has lost PROT_WRITE. */
     public void denyFutureWrites() throws ErrnoException {
         if (writesDenied) {

@@ -88,6 +88,15 @@ public final class Memfd {
         }
     }
 
+    /** Bytes of memory the file holds now (allocated blocks): what purging gives back. */
+    public static long allocatedBytes(int fd) {
+        try {
+            return Native.POSIX.fstat(fd).blocks() * 512L;
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     /**
      * A new read-only open file description of the same memory, through procfs: mapping it
      * writable and shared fails in the kernel with EACCES, and it cannot add seals.

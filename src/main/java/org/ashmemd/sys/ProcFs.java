@@ -93,6 +93,57 @@ public final class ProcFs {
         }
     }
 
+    /** A thread's own name (its comm), or "?" when it is gone. */
+    public String threadComm(int pid, int tid) {
+        try {
+            return Files.readString(proc.resolve(pid + "/task/" + tid + "/comm"), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** The cgroup v2 path of a process ("0::/path" line), or the first v1 path, or "" when unknown. */
+    public String cgroup(int pid) {
+        try {
+            String first = "";
+            for (String line : Files.readAllLines(proc.resolve(pid + "/cgroup"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("0::")) {
+                    return line.substring(3);
+                }
+                int c = line.indexOf(':', line.indexOf(':') + 1);
+                if (first.isEmpty() && c > 0) {
+                    first = line.substring(c + 1);
+                }
+            }
+            return first;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Whether a process exists. */
+    public boolean alive(int pid) {
+        return pid > 0 && Files.exists(proc.resolve(Integer.toString(pid)));
+    }
+
+    /** The running kernel's release, as uname -r prints it. */
+    public String kernelRelease() {
+        try {
+            return Files.readString(proc.resolve("sys/kernel/osrelease"), StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** The supplementary groups of a process, from its status. */
+    public int[] groups(int pid) {
+        String v = statusField(pid, "Groups");
+        if (v == null || v.isBlank()) {
+            return new int[0];
+        }
+        return java.util.Arrays.stream(v.trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
+    }
+
     /** The kernel's boot id, as libcutils reads it to name /dev/ashmem&lt;boot_id&gt;. */
     public String bootId() throws IOException {
         return Files.readString(proc.resolve("sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();

@@ -1,0 +1,77 @@
+package org.ashmemd.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ashmemd.control.AdminProtocol;
+import org.ashmemd.control.DaemonStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", description = "Show the daemon's state: device, regions, memory, requests, broker.")
+final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    AdminOptions admin;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode data = admin.client().call(AdminProtocol.STATUS);
+        PrintWriter out = spec.commandLine().getOut();
+        if (admin.json) {
+            out.println(AdminProtocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(data));
+            return 0;
+        }
+        DaemonStatus s = AdminProtocol.json().treeToValue(data, DaemonStatus.class);
+        out.printf("ashmemd %s, pid %d, up %s, kernel %s%n", s.version(), s.pid(), HumanSize.duration(s.uptimeSeconds()),
+                s.kernel());
+        out.printf("device   %s (char %s)%n", s.device(), s.deviceNumbers());
+        out.printf("regions  %d (%d mapped)%n", s.regions(), s.mappedRegions());
+        out.printf("memory   size %s, resident %s, unpinned %s, purged %s (purged since start %s)%n",
+                HumanSize.of(s.sizeBytes()), HumanSize.of(s.residentBytes()), HumanSize.of(s.unpinnedBytes()),
+                HumanSize.of(s.purgedBytes()), HumanSize.of(s.purgedTotalBytes()));
+        DaemonStatus.Broker b = s.broker();
+        out.printf("broker   %s: %d granted, %d refused, %d malformed, %d timed out, %d connections, %d tokens pending%n",
+                b.socket(), b.granted(), b.refused(), b.malformed(), b.timedOut(), b.connections(), b.outstandingTokens());
+        DaemonStatus.Pressure p = s.pressure();
+        if (p.enabled()) {
+            out.printf("pressure trigger \"%s\": %d events, %d bursts, %d pages purged%s%n", p.trigger(), p.events(),
+                    p.bursts(), p.pagesPurged(), p.unpinnedSoftLimitBytes() > 0
+                            ? ", unpinned soft limit " + HumanSize.of(p.unpinnedSoftLimitBytes()) : "");
+        } else {
+            out.println("pressure off");
+        }
+        DaemonStatus.Limits l = s.limits();
+        out.printf("limits   per uid %s regions / %s, per container %s regions / %s; %d opens refused%n",
+                cap(l.regionsPerUid()), capBytes(l.bytesPerUid()), cap(l.regionsPerContainer()),
+                capBytes(l.bytesPerContainer()), l.refusedOpens());
+        Table t = new Table("OPERATION", "REQUESTS>", "ERRORS>");
+        for (Map.Entry<String, Long> e : s.requests().entrySet()) {
+            long errors = s.errors().entrySet().stream().filter(x -> x.getKey().startsWith(e.getKey() + " "))
+                    .mapToLong(Map.Entry::getValue).sum();
+            t.row(e.getKey(), e.getValue(), errors);
+        }
+        out.println();
+        t.print(out);
+        if (!s.errors().isEmpty()) {
+            out.println();
+            Table errs = new Table("ERROR", "COUNT>");
+            s.errors().forEach(errs::row);
+            errs.print(out);
+        }
+        return 0;
+    }
+
+    private static String cap(long n) {
+        return n == 0 ? "unlimited" : Long.toString(n);
+    }
+
+    private static String capBytes(long n) {
+        return n == 0 ? "unlimited" : HumanSize.of(n);
+    }
+}

@@ -1,0 +1,5 @@
+package org.ashmemd.control;
+
+/** What `ashmemctl purge` did. */
+public record PurgeResult(long pagesFreed, long bytesFreed) {
+}

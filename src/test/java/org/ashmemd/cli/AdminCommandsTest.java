@@ -1,0 +1,195 @@
+package org.ashmemd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.broker.BrokerServer;
+import org.ashmemd.broker.TokenTable;
+import org.ashmemd.control.AdminProtocol;
+import org.ashmemd.control.DaemonStatus;
+import org.ashmemd.control.RegionDetail;
+import org.ashmemd.cuse.session.Caller;
+import org.ashmemd.cuse.session.IoctlReply;
+import org.ashmemd.cuse.session.IoctlRequest;
+import org.ashmemd.daemon.AdminServer;
+import org.ashmemd.daemon.AdminService;
+import org.ashmemd.daemon.RequestStats;
+import org.ashmemd.device.AshmemCharDevice;
+import org.ashmemd.device.AshmemIoctl;
+import org.ashmemd.device.CallerFacts;
+import org.ashmemd.device.OpenerResolver;
+import org.ashmemd.device.RegionLimits;
+import org.ashmemd.memory.MemfdBackingFactory;
+import org.ashmemd.posix.Prot;
+import org.ashmemd.sys.ProcFs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * ashmemctl's daemon commands against a real admin socket, served by the daemon's admin service
+ * over a device driven directly (no CUSE): what a user types, what they read.
+ */
+class AdminCommandsTest {
+    private static final int PAGE = 4096;
+    private static final Caller ME = new Caller(0, 0, (int) ProcessHandle.current().pid());
+
+    @TempDir
+    Path dir;
+
+    private AshmemCharDevice device;
+    private BrokerServer broker;
+    private AdminServer server;
+    private final RequestStats stats = new RequestStats();
+
+    @BeforeEach
+    void start() throws Exception {
+        AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
+        ProcFs proc = new ProcFs();
+        TokenTable tokens = new TokenTable(proc::isThreadOf, 5_000_000_000L, System::nanoTime);
+        device = new AshmemCharDevice(registry, new CallerFacts() {
+            @Override
+            public boolean hasSysAdmin(int tid) {
+                return true;
+            }
+
+            @Override
+            public boolean readImpliesExec(int tid) {
+                return false;
+            }
+        }, tokens, new OpenerResolver(proc, cg -> "box", System::nanoTime, 1_000_000_000L),
+                new RegionLimits(RegionLimits.Caps.DEFAULT));
+        broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
+        AdminService service = new AdminService(device, stats, broker, proc, AdminService.RegionProcesses.NONE,
+                () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), () -> registry.purgeOldest(Long.MAX_VALUE),
+                "/dev/ashmem", "250:0");
+        server = new AdminServer(dir.resolve("admin.sock"), null, service, proc);
+
+        region("frames", 3 * PAGE, true);
+        region("cache", PAGE, false);
+        stats.requestDone(39, AshmemIoctl.SET_SIZE, 22, 1000);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        broker.close();
+        device.releaseAll();
+    }
+
+    private long region(String name, int size, boolean unpinAndMap) throws Exception {
+        long fh = device.open(ME, 2);
+        ByteBuffer n = ByteBuffer.wrap((name + "\0").getBytes());
+        device.ioctl(ME, new IoctlRequest(fh, 2, AshmemIoctl.SET_NAME, 0x1000, n, 0));
+        device.ioctl(ME, new IoctlRequest(fh, 2, AshmemIoctl.SET_SIZE, size, ByteBuffer.allocate(0), 0));
+        if (unpinAndMap) {
+            long arg = ((long) (size / PAGE) << AshmemIoctl.MAP_PAGES_SHIFT) | Prot.READ;
+            device.ioctl(ME, new IoctlRequest(fh, 2, AshmemIoctl.ASHMEMD_GET_TOKEN, arg, ByteBuffer.allocate(0), 0));
+            ByteBuffer pin = ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putInt(0).putInt(PAGE).flip();
+            IoctlReply r = device.ioctl(ME, new IoctlRequest(fh, 2, AshmemIoctl.UNPIN, 0x2000, pin, 0));
+            assertEquals(0, ((IoctlReply.Done) r).result());
+        }
+        return fh;
+    }
+
+    private String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new AshmemCtl());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        String[] full = new String[args.length + 2];
+        System.arraycopy(args, 0, full, 0, args.length);
+        full[args.length] = "--socket";
+        full[args.length + 1] = dir.resolve("admin.sock").toString();
+        int code = cl.execute(full);
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void regionsTable() {
+        String[] r = run("regions", "--sort", "size");
+        assertEquals("0", r[0], r[2]);
+        String[] lines = r[1].split("\n");
+        assertTrue(lines[0].matches("\\s*ID\\s+NAME\\s+SIZE\\s+RESIDENT\\s+UNPINNED\\s+PURGED\\s+PROT\\s+MAPPED\\s+PID\\s+COMM\\s+UID\\s+CONTAINER\\s+AGE"),
+                lines[0]);
+        assertTrue(lines[1].contains("frames") && lines[1].contains("12.0K") && lines[1].contains("box"), lines[1]);
+        assertTrue(lines[2].contains("cache") && lines[2].contains(" no "), lines[2]);
+        assertTrue(r[1].contains("2 regions, 16.0K declared"), r[1]);
+    }
+
+    @Test
+    void regionsFilterAndJson() throws Exception {
+        String[] r = run("regions", "--name", "fr*", "--json");
+        assertEquals("0", r[0], r[2]);
+        JsonNode arr = AdminProtocol.json().readTree(r[1]);
+        assertEquals(1, arr.size());
+        assertEquals("frames", arr.get(0).get("name").asText());
+        assertEquals(3 * PAGE, arr.get(0).get("size").asLong());
+        assertEquals(PAGE, arr.get(0).get("unpinnedBytes").asLong());
+        assertEquals(ME.tid(), arr.get(0).get("opener").get("pid").asInt());
+        assertEquals("box", arr.get(0).get("opener").get("container").asText());
+        assertEquals(0, AdminProtocol.json().readTree(run("regions", "--container", "host", "--json")[1]).size());
+    }
+
+    @Test
+    void oneRegionInDetail() throws Exception {
+        String[] r = run("region", "1", "--json");
+        assertEquals("0", r[0], r[2]);
+        RegionDetail d = AdminProtocol.json().readValue(r[1], RegionDetail.class);
+        assertEquals("frames", d.region().name());
+        assertEquals(List.of(new org.ashmemd.control.PinRange(0, PAGE, false)), d.region().unpinned());
+        String[] text = run("region", "1");
+        assertTrue(text[1].contains("region 1 \"frames\""), text[1]);
+        assertTrue(text[1].contains("UNPINNED OFFSET"), text[1]);
+        String[] missing = run("region", "99");
+        assertTrue(!"0".equals(missing[0]), "an unknown region is an error");
+    }
+
+    @Test
+    void statusAndPurge() throws Exception {
+        String[] s = run("status", "--json");
+        assertEquals("0", s[0], s[2]);
+        DaemonStatus st = AdminProtocol.json().readValue(s[1], DaemonStatus.class);
+        assertEquals(2, st.regions());
+        assertEquals(1, st.mappedRegions());
+        assertEquals(4 * PAGE, st.sizeBytes());
+        assertEquals(PAGE, st.unpinnedBytes());
+        assertEquals(1L, st.errors().get("SET_SIZE EINVAL"));
+        String[] text = run("status");
+        assertTrue(text[1].contains("regions  2 (1 mapped)"), text[1]);
+
+        String[] p = run("purge");
+        assertEquals("0", p[0], p[2]);
+        assertTrue(p[1].contains("purged 1 pages (4.0K)"), p[1]);
+        DaemonStatus after = AdminProtocol.json().readValue(run("status", "--json")[1], DaemonStatus.class);
+        assertEquals(PAGE, after.purgedBytes());
+    }
+
+    @Test
+    void topOnce() {
+        String[] r = run("top", "-n", "1");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("2 regions"), r[1]);
+        assertTrue(r[1].contains(Integer.toString(ME.tid())), r[1]);
+    }
+
+    @Test
+    void noDaemonIsAClearError() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new AshmemCtl());
+        cl.setErr(new PrintWriter(err));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        int code = cl.execute("status", "--socket", dir.resolve("nothing.sock").toString());
+        assertTrue(code != 0);
+    }
+}
