@@ -14,7 +14,8 @@ IT_RESULT_FILE=$IT_RESULTS/$IT_SUITE.results
 ASHMEMD=${ASHMEMD:-$IT_REPO/target/dist/bin/ashmemd}
 ASHMEMD_DEVICE=${ASHMEMD_DEVICE:-ashmem}
 ASHMEMD_RUNTIME_DIR=${ASHMEMD_RUNTIME_DIR:-/run/ashmemd}
-ASHMEMD_READY_TIMEOUT=${ASHMEMD_READY_TIMEOUT:-120} # JVM start under TCG is slow
+IT_TIME_SCALE=${IT_TIME_SCALE:-1} # > 1 when other VMs share the machine: scale every wait by it
+ASHMEMD_READY_TIMEOUT=${ASHMEMD_READY_TIMEOUT:-$((120 * IT_TIME_SCALE))} # JVM start under TCG is slow
 DAEMON_LOG=$IT_RESULTS/$IT_SUITE.daemon.log
 DAEMON_PID=
 
@@ -173,10 +174,10 @@ daemon_stop() {
 		return 1
 	fi
 	kill -TERM "$pid"
-	if ! wait_for 30 eval '! proc_running '"$pid"; then
+	if ! wait_for $((30 * IT_TIME_SCALE)) eval '! proc_running '"$pid"; then
 		kill -KILL "$pid"
 		wait "$pid" 2>/dev/null
-		fail daemon_stop "ashmemd did not exit within 30 s of SIGTERM (killed)"
+		fail daemon_stop "ashmemd did not exit within $((30 * IT_TIME_SCALE)) s of SIGTERM (killed)"
 		rm -f "$IT_STATE/daemon.pid"
 		return 1
 	fi

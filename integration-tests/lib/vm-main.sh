@@ -6,9 +6,12 @@
 #   SUITE.status   "SUITE EXIT_STATUS SECONDS" once the suite ended
 #   vm.info, vm.done
 set -u
+{ # parsed whole before it runs: edits on the host during a run cannot derail it
 . /run/it/config.sh
 
-export IT_REPO IT_BUILD IT_RUN_ID IT_VERBOSE
+IT_TIME_SCALE=${IT_TIME_SCALE:-1}
+export IT_REPO IT_BUILD IT_RUN_ID IT_VERBOSE IT_TIME_SCALE
+export CHECK_TIMEOUT_SCALE=$IT_TIME_SCALE # per-test timeouts of the check.h programs
 export IT_RESULTS=/run/it
 export IT_STATE=/run/it-state # per-suite scratch, e.g. the daemon's pid (tmpfs, not shared)
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -18,6 +21,7 @@ cd /tmp || exit 1
 
 {
 	echo "kernel=$(uname -r)"
+	echo "time_scale=$IT_TIME_SCALE"
 	echo "cpus=$(nproc)"
 	echo "mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
 	echo "boot_s=$(cut -d' ' -f1 /proc/uptime)"
@@ -68,3 +72,5 @@ for suite in "${IT_SUITES[@]}"; do
 done
 sync
 echo done >"$IT_RESULTS/vm.done"
+exit 0
+}

@@ -61,15 +61,15 @@ CHECK_HELPER void set_mask(int fd, unsigned long mask)
 }
 
 /* mmap that must succeed; fails the test with the call's line otherwise. */
-#define MAP_AT(addr, len, prot, flags, fd, off)                                                    \
-	({                                                                                         \
-		errno = 0;                                                                         \
-		void *map_p_ = mmap((addr), (len), (prot), (flags), (fd), (off));                  \
-		if (map_p_ == MAP_FAILED)                                                          \
-			FAIL("line %d: mmap(len %zu, prot %d, flags 0x%x, off %lld): %s",          \
-			     __LINE__, (size_t)(len), (int)(prot), (int)(flags), (long long)(off), \
-			     check_errname(errno));                                                \
-		(unsigned char *)map_p_;                                                           \
+#define MAP_AT(addr, len, prot, flags, fd, off)                                                     \
+	({                                                                                          \
+		errno = 0;                                                                          \
+		void *map_p_ = mmap((addr), (len), (prot), (flags), (fd), (off));                   \
+		if (map_p_ == MAP_FAILED)                                                           \
+			FAIL("%s:%d: mmap(len %zu, prot %d, flags 0x%x, off %lld): %s",             \
+			     check_where(__FILE__), __LINE__, (size_t)(len), (int)(prot),           \
+			     (int)(flags), (long long)(off), check_errname(errno));                 \
+		(unsigned char *)map_p_;                                                            \
 	})
 #define MAP(len, prot, flags, fd, off) MAP_AT(NULL, len, prot, flags, fd, off)
 #define MAP_SH(fd, len) MAP(len, RW, MAP_SHARED, fd, 0)
@@ -104,20 +104,21 @@ CHECK_HELPER long nonzero_at(const unsigned char *p, size_t len)
 	return -1;
 }
 
-#define CHECK_PATTERN(p, len, seed, base, what)                                                    \
-	do {                                                                                       \
-		long mm_ = pattern_mismatch((p), (len), (seed), (base));                           \
-		if (mm_ >= 0)                                                                      \
-			FAIL("line %d: %s: byte %ld is 0x%02x, expected 0x%02x", __LINE__, (what), \
-			     mm_, (p)[mm_], pattern_byte((seed), (base) + (size_t)mm_));           \
+#define CHECK_PATTERN(p, len, seed, base, what)                                                     \
+	do {                                                                                        \
+		long mm_ = pattern_mismatch((p), (len), (seed), (base));                            \
+		if (mm_ >= 0)                                                                       \
+			FAIL("%s:%d: %s: byte %ld is 0x%02x, expected 0x%02x",                      \
+			     check_where(__FILE__), __LINE__, (what), mm_, (p)[mm_],                \
+			     pattern_byte((seed), (base) + (size_t)mm_));                           \
 	} while (0)
 
-#define CHECK_ZERO(p, len, what)                                                                   \
-	do {                                                                                       \
-		long nz_ = nonzero_at((p), (len));                                                 \
-		if (nz_ >= 0)                                                                      \
-			FAIL("line %d: %s: byte %ld is 0x%02x, expected 0", __LINE__, (what), nz_, \
-			     (p)[nz_]);                                                            \
+#define CHECK_ZERO(p, len, what)                                                                    \
+	do {                                                                                        \
+		long nz_ = nonzero_at((p), (len));                                                  \
+		if (nz_ >= 0)                                                                       \
+			FAIL("%s:%d: %s: byte %ld is 0x%02x, expected 0", check_where(__FILE__),    \
+			     __LINE__, (what), nz_, (p)[nz_]);                                      \
 	} while (0)
 
 /* ---- faults ---- */
@@ -230,7 +231,7 @@ CHECK_HELPER void maps_path_of(const void *addr, char *out, size_t outlen)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long start;
 		int pos = 0;
-		if (sscanf(line, "%llx-%*llx %*s %*s %*s %*s %n", &start, &pos) < 1 || pos == 0)
+		if (sscanf(line, "%llx-%*x %*s %*s %*s %*s %n", &start, &pos) < 1 || pos == 0)
 			continue;
 		if ((uintptr_t)start != (uintptr_t)addr)
 			continue;
@@ -352,10 +353,10 @@ CHECK_HELPER long purge_all(int fd)
 	return r;
 }
 
-#define PIN_CALL(fd, cmd, off, len)                                                                \
-	({                                                                                         \
-		struct ashmem_pin pin_ = { (__u32)(off), (__u32)(len) };                           \
-		ioctl((fd), (cmd), &pin_);                                                         \
+#define PIN_CALL(fd, cmd, off, len)                                                                 \
+	({                                                                                          \
+		struct ashmem_pin pin_ = { (__u32)(off), (__u32)(len) };                            \
+		ioctl((fd), (cmd), &pin_);                                                          \
 	})
 
 #endif

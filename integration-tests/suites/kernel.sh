@@ -22,7 +22,7 @@ FLOOR_LOG=$IT_RESULTS/$IT_SUITE.floor.log
 "$IT_BUILD/m64/cuse-floor" "$FLOOR_NAME" -f >"$FLOOR_LOG" 2>&1 </dev/null &
 floor_pid=$!
 echo "$floor_pid" >"$IT_STATE/floor.pid"
-if wait_for 20 test -c "/dev/$FLOOR_NAME"; then
+if wait_for $((20 * IT_TIME_SCALE)) test -c "/dev/$FLOOR_NAME"; then
 	pass floor_device_created
 	check floor_sysfs_matches_node test "$(cat /sys/class/cuse/$FLOOR_NAME/dev)" = \
 		"$(printf '%d:%d' "0x$(stat -c %t /dev/$FLOOR_NAME)" "0x$(stat -c %T /dev/$FLOOR_NAME)")"
@@ -41,7 +41,7 @@ if wait_for 20 test -c "/dev/$FLOOR_NAME"; then
 		fail floor_stops_cleanly "cuse-floor did not exit within 20 s of SIGTERM"
 	fi
 else
-	fail floor_device_created "/dev/$FLOOR_NAME did not appear within 20 s: $(tail -n 3 "$FLOOR_LOG" | tr '\n' ' ')"
+	fail floor_device_created "/dev/$FLOOR_NAME did not appear within $((20 * IT_TIME_SCALE)) s: $(tail -n 3 "$FLOOR_LOG" | tr '\n' ' ')"
 	kill -KILL "$floor_pid" 2>/dev/null
 fi
 rm -f "$IT_STATE/floor.pid"
@@ -52,7 +52,7 @@ t0=$EPOCHREALTIME
 java -XX:+UseSerialGC -cp "$IT_BUILD/jvm" Idle >"$JVM_OUT" 2>&1 </dev/null &
 jvm_pid=$!
 echo "$jvm_pid" >"$IT_STATE/idle-jvm.pid"
-if wait_for 90 grep -q '^ready' "$JVM_OUT"; then
+if wait_for $((90 * IT_TIME_SCALE)) grep -q '^ready' "$JVM_OUT"; then
 	info jvm_start_time "a plain JVM printed its first line after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 	t0=$EPOCHREALTIME
 	if probe_jvm_attach "$jvm_pid"; then
@@ -72,7 +72,7 @@ if wait_for 90 grep -q '^ready' "$JVM_OUT"; then
 	check jvm_thread_probe test "${P_THREADS:-0}" -ge 5
 	info jvm_probe_values "fds=$P_FDS threads=$P_THREADS heap_used=$HEAP_USED_BYTES rss_kb=$P_RSS_KB ($HEAP_METHOD)"
 else
-	fail jvm_start "a plain JVM did not start within 90 s: $(tail -n 3 "$JVM_OUT" | tr '\n' ' ')"
+	fail jvm_start "a plain JVM did not start within $((90 * IT_TIME_SCALE)) s: $(tail -n 3 "$JVM_OUT" | tr '\n' ' ')"
 fi
 kill -KILL "$jvm_pid" 2>/dev/null
 wait "$jvm_pid" 2>/dev/null

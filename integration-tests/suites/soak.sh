@@ -20,9 +20,9 @@ probe_jvm_attach "$jvm" || note "jcmd cannot attach to the daemon; the heap will
 
 coproc SOAK { ASHMEM_DEV=/dev/$ASHMEMD_DEVICE exec "$IT_BUILD/m64/soak" "$WARMUP" "$TOTAL"; }
 soak_pid=$SOAK_PID
-if ! read -r -t 120 kind n errs secs <&"${SOAK[0]}" || [ "$kind" != warm ]; then
+if ! read -r -t $((120 * IT_TIME_SCALE)) kind n errs secs <&"${SOAK[0]}" || [ "$kind" != warm ]; then
 	kill -KILL "$soak_pid" 2>/dev/null
-	fail soak_warmup "the soak program did not finish its $WARMUP warm-up cycles within 120 s"
+	fail soak_warmup "the soak program did not finish its $WARMUP warm-up cycles within $((120 * IT_TIME_SCALE)) s"
 	it_finish
 fi
 info warmup "$n cycles, $errs errors, $secs s"
@@ -31,9 +31,9 @@ fds0=$P_FDS threads0=$P_THREADS heap0=$HEAP_USED_BYTES rss0=$P_RSS_KB
 info baseline "after $WARMUP cycles: fds=$fds0 threads=$threads0 heap_used=${heap0:-n/a} rss_kb=$rss0 (heap: $HEAP_METHOD)"
 
 echo go >&"${SOAK[1]}"
-if ! read -r -t 180 kind n errs secs first <&"${SOAK[0]}" || [ "$kind" != done ]; then
+if ! read -r -t $((180 * IT_TIME_SCALE)) kind n errs secs first <&"${SOAK[0]}" || [ "$kind" != done ]; then
 	kill -KILL "$soak_pid" 2>/dev/null
-	fail soak_cycles "the soak program did not finish $TOTAL cycles within 180 s"
+	fail soak_cycles "the soak program did not finish $TOTAL cycles within $((180 * IT_TIME_SCALE)) s"
 	it_finish
 fi
 wait "$soak_pid"

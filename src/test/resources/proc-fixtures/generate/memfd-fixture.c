@@ -102,8 +102,9 @@ static void dump(const char *outdir, const char *role) {
 	}
 	snprintf(path, sizeof path, "%s/fdinfo", dir);
 	mkdir(path, 0755);
-	snprintf(path, sizeof path, "%s/fd.links", dir);
-	FILE *links = fopen(path, "w");
+	/* gathered first, so that the list does not show its own file */
+	static char list[65536];
+	size_t used = 0;
 	DIR *d = opendir("/proc/self/fd");
 	int self = dirfd(d);
 	struct dirent *e;
@@ -117,15 +118,19 @@ static void dump(const char *outdir, const char *role) {
 		target[n] = 0;
 		struct stat st;
 		if (stat(from, &st) == 0 && S_ISCHR(st.st_mode))
-			fprintf(links, "%s -> %s\t# char %u:%u\n", e->d_name, target, major(st.st_rdev), minor(st.st_rdev));
+			used += snprintf(list + used, sizeof list - used, "%s -> %s\t# char %u:%u\n", e->d_name, target,
+					major(st.st_rdev), minor(st.st_rdev));
 		else
-			fprintf(links, "%s -> %s\n", e->d_name, target);
+			used += snprintf(list + used, sizeof list - used, "%s -> %s\n", e->d_name, target);
 		snprintf(from, sizeof from, "/proc/self/fdinfo/%s", e->d_name);
 		snprintf(path, sizeof path, "%s/fdinfo/%s", dir, e->d_name);
 		copy(from, path);
 	}
 	closedir(d);
-	fclose(links);
+	snprintf(path, sizeof path, "%s/fd.links", dir);
+	FILE *links = fopen(path, "w");
+	if (!links || fwrite(list, 1, used, links) != used || fclose(links) != 0)
+		die(path);
 }
 
 int main(int argc, char **argv) {
@@ -133,6 +138,7 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "usage: %s OUTDIR MAPPER_PROCS HOLDER_PROCS\n", argv[0]);
 		return 64;
 	}
+	close_range(3, ~0U, 0); /* only what is made here shows in fd/ */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		die("cgroup namespace");
 	/* memfds: ashmemd names them dev/ashmem/NAME; Android's libcutils uses the bare name */

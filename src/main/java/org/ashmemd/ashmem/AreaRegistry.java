@@ -227,6 +227,16 @@ public final class AreaRegistry {
     }
 
     /** Pages freed by purges since the registry was created. */
+    /** Pages unpinned and not yet purged, across all areas: what purging could free now. */
+    public long lruPages() {
+        lock.lock();
+        try {
+            return lru.pages();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public long pagesPurgedTotal() {
         lock.lock();
         try {

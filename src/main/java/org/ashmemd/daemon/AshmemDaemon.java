@@ -3,6 +3,8 @@ package org.ashmemd.daemon;
 import ch.qos.logback.classic.Level;
 import java.util.concurrent.Callable;
 import org.ashmemd.device.RegionLimits;
+import org.ashmemd.metrics.MetricsServer;
+import org.ashmemd.pressure.PressureConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -62,6 +64,20 @@ public final class AshmemDaemon implements Callable<Integer> {
             description = "Open fails with ENOMEM once one container's regions add up to SIZE; 0 = no cap (default: ${DEFAULT-VALUE}).")
     String maxBytesPerContainer;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (default: off).")
+    String metricsAddress;
+
+    @Option(names = "--pressure-trigger", paramLabel = "TRIGGER", defaultValue = PressureConfig.DEFAULT_TRIGGER,
+            description = "Purge unpinned memory when memory pressure (PSI) reaches TRIGGER, e.g. 'some 200ms 2s'"
+                    + " (stall within window); 'off' disables (default: ${DEFAULT-VALUE}).")
+    String pressureTrigger;
+
+    @Option(names = "--unpinned-soft-limit", paramLabel = "SIZE", defaultValue = "0",
+            description = "Purge the oldest unpinned memory whenever the unpinned total exceeds SIZE; 0 = no limit"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String unpinnedSoftLimit;
+
     @Option(names = "--no-alias", description = "Do not create /dev/NAME<boot_id>, the path Android's libcutils opens first.")
     boolean noAlias;
 
@@ -74,7 +90,9 @@ public final class AshmemDaemon implements Callable<Integer> {
             int bits = Integer.parseInt(mode.startsWith("0") && mode.length() > 1 ? mode.substring(1) : mode, 8);
             RegionLimits.Caps caps = new RegionLimits.Caps(maxRegionsPerUid, Sizes.parse(maxBytesPerUid),
                     maxRegionsPerContainer, Sizes.parse(maxBytesPerContainer));
-            config = new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias, adminGroup, caps);
+            config = new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias, adminGroup, caps,
+                    metricsAddress == null ? null : MetricsServer.parseAddress(metricsAddress),
+                    PressureConfig.fromOptions(pressureTrigger, Sizes.parse(unpinnedSoftLimit)));
         } catch (IllegalArgumentException e) {
             System.err.println("ashmemd: " + e.getMessage());
             return 64;

@@ -18,6 +18,15 @@ import org.ashmemd.device.CallerFacts;
 import org.ashmemd.device.OpenerResolver;
 import org.ashmemd.device.RegionLimits;
 import org.ashmemd.memory.MemfdBackingFactory;
+import org.ashmemd.metrics.MetricsServer;
+import org.ashmemd.metrics.MetricsSource;
+import org.ashmemd.metrics.PurgeCause;
+import org.ashmemd.metrics.PurgeCount;
+import org.ashmemd.metrics.PurgeCounters;
+import org.ashmemd.pressure.PressureMonitor;
+import org.ashmemd.procscan.ContainerNames;
+import org.ashmemd.procscan.ProcScanner;
+import org.ashmemd.pressure.PurgePolicy;
 import org.ashmemd.sys.ProcFs;
 import org.ashmemd.sys.SdNotify;
 import org.ashmemd.sys.SystemInfo;
@@ -32,6 +41,7 @@ public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     static final long TOKEN_LIFETIME_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long START_TIMEOUT_SECONDS = 30;
+    private static final Path PROC = Path.of("/proc");
     private static final long OPENER_CACHE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** A start failure with a one-line explanation for the user and a sysexits code. */
@@ -57,9 +67,11 @@ public final class Daemon implements AutoCloseable {
     private CuseService cuse;
     private BrokerServer broker;
     private AdminServer adminServer;
+    private PressureMonitor pressure;
+    private MetricsServer metrics;
+    private final PurgeCounters purges = new PurgeCounters();
     private final RequestStats requestStats = new RequestStats();
-    private final java.util.function.Function<String, String> containerNames = cgroup -> "";
-    private final AdminService.RegionProcesses regionProcesses = AdminService.RegionProcesses.NONE;
+
     private Path alias;
     private boolean pidFileWritten;
 
@@ -83,7 +95,9 @@ public final class Daemon implements AutoCloseable {
         ProcFs proc = new ProcFs();
         registry = new AreaRegistry(new MemfdBackingFactory(), SystemInfo.pageSize());
         TokenTable tokens = new TokenTable(proc::isThreadOf, TOKEN_LIFETIME_NANOS, System::nanoTime);
-        OpenerResolver openers = new OpenerResolver(proc, containerNames, System::nanoTime, OPENER_CACHE_NANOS);
+        OpenerResolver openers = new OpenerResolver(proc, pid -> ContainerNames.ofProcess(PROC, pid), System::nanoTime,
+                OPENER_CACHE_NANOS);
+        AdminService.RegionProcesses regionProcesses = new ProcRegionProcesses(ProcScanner.system(config.deviceName()));
         device = new AshmemCharDevice(registry, new CallerFacts() {
             @Override
             public boolean hasSysAdmin(int tid) {
@@ -129,9 +143,27 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot write " + config.pidFile() + ": " + e.getMessage());
         }
-        AdminService admin = new AdminService(device, requestStats, broker, proc, regionProcesses,
-                () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), () -> registry.purgeOldest(Long.MAX_VALUE),
-                node.toString(), cuse.major() + ":" + cuse.minor());
+        pressure = new PressureMonitor(config.pressure(), registry::purgeOldest, registry::lruPages,
+                registry.pageSize()).start();
+        if (config.pressure().hasSoftLimit()) {
+            device.setAfterUnpin(pressure::checkSoftLimit);
+        }
+        AdminService admin = new AdminService(device, requestStats, broker, proc, regionProcesses, pressure::pressure,
+                () -> {
+                    long pages = registry.purgeOldest(Long.MAX_VALUE);
+                    purges.record(PurgeCause.ADMIN, pages);
+                    log.info("purged {} pages on request of the admin socket", pages);
+                    return pages;
+                }, node.toString(), cuse.major() + ":" + cuse.minor());
+        if (config.metricsAddress() != null) {
+            try {
+                metrics = MetricsServer.start(config.metricsAddress(), metricsSource(admin));
+            } catch (IOException e) {
+                throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+                        "cannot serve metrics at " + config.metricsAddress() + ": " + e.getMessage());
+            }
+            requestStats.setLatencySink(metrics.requests()::record);
+        }
         try {
             adminServer = new AdminServer(config.adminSocket(), config.adminGroup(), admin, proc);
         } catch (IOException e) {
@@ -143,6 +175,38 @@ public final class Daemon implements AutoCloseable {
                 cuse.major(), cuse.minor(), String.format("%04o", config.mode()),
                 alias != null ? ", alias " + alias : "", config.brokerSocket(), config.workers());
         notify.notify("READY=1\nSTATUS=serving " + node + "\nMAINPID=" + ProcessHandle.current().pid());
+    }
+
+    private MetricsSource metricsSource(AdminService admin) {
+        return new MetricsSource() {
+            @Override
+            public DaemonStatus status() {
+                return admin.status();
+            }
+
+            @Override
+            public java.util.List<org.ashmemd.control.RegionInfo> regions() {
+                return admin.regions();
+            }
+
+            @Override
+            public PurgeCount purges(PurgeCause cause) {
+                PurgePolicy.Stats p = pressure.stats();
+                switch (cause) {
+                    case PRESSURE:
+                        return new PurgeCount(p.pressurePages(), p.pressureBursts());
+                    case SOFT_LIMIT:
+                        return new PurgeCount(p.softLimitPages(), p.softLimitBursts());
+                    case PURGE_ALL_CACHES: {
+                        // the ioctl reports pages before purging; what it freed is the remainder
+                        long others = p.pressurePages() + p.softLimitPages() + purges.get(PurgeCause.ADMIN).pages();
+                        return new PurgeCount(Math.max(0, registry.pagesPurgedTotal() - others), 0);
+                    }
+                    default:
+                        return purges.get(cause);
+                }
+            }
+        };
     }
 
     private void preflight() throws StartException {
@@ -208,8 +272,14 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         notify.notify("STOPPING=1");
+        if (metrics != null) {
+            metrics.close();
+        }
         if (adminServer != null) {
             adminServer.close();
+        }
+        if (pressure != null) {
+            pressure.close();
         }
         if (broker != null) {
             broker.close();

@@ -1,6 +1,8 @@
 package org.ashmemd.daemon;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import org.ashmemd.pressure.PressureConfig;
 import org.ashmemd.device.RegionLimits;
 
 /**
@@ -14,9 +16,11 @@ import org.ashmemd.device.RegionLimits;
  * @param alias       whether to create /dev/NAME&lt;boot_id&gt; (the path libcutils opens first)
  * @param adminGroup  a group allowed on the admin socket besides root, or null
  * @param limits      caps on regions per uid and per container
+ * @param metricsAddress where to serve Prometheus metrics, or null for none
+ * @param pressure    memory pressure trigger and unpinned soft limit
  */
 public record DaemonConfig(String deviceName, Path runtimeDir, int mode, int workers, String brokerMode, boolean alias,
-        String adminGroup, RegionLimits.Caps limits) {
+        String adminGroup, RegionLimits.Caps limits, InetSocketAddress metricsAddress, PressureConfig pressure) {
     public DaemonConfig {
         if (deviceName.isEmpty() || deviceName.contains("/") || deviceName.startsWith(".")) {
             throw new IllegalArgumentException("bad device name '" + deviceName + "': a plain file name is needed");

@@ -38,6 +38,7 @@ public final class AshmemCharDevice implements CharDevice {
     private final RegionLimits limits;
     private final RateLimitedLogger limitLog = new RateLimitedLogger(log, 5, System::nanoTime);
     private final int pageSize;
+    private volatile Runnable afterUnpin = () -> { };
     private final ConcurrentHashMap<Long, OpenFile> files = new ConcurrentHashMap<>();
 
     public AshmemCharDevice(AreaRegistry registry, CallerFacts callers, MapGrants grants, OpenerResolver openers,
@@ -52,6 +53,11 @@ public final class AshmemCharDevice implements CharDevice {
 
     public RegionLimits limits() {
         return limits;
+    }
+
+    /** Called after every successful UNPIN (the unpinned-memory soft limit checks there). */
+    public void setAfterUnpin(Runnable afterUnpin) {
+        this.afterUnpin = afterUnpin;
     }
 
     /** The open files, for the admin plane. */
@@ -220,6 +226,7 @@ public final class AshmemCharDevice implements CharDevice {
             r = area.pin(offset, len);
         } else if (cmd == AshmemIoctl.UNPIN) {
             r = area.unpin(offset, len);
+            afterUnpin.run();
         } else {
             r = area.pinStatus(offset, len);
         }

@@ -2,7 +2,7 @@ package org.ashmemd.device;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.ashmemd.control.Opener;
 import org.ashmemd.sys.ProcFs;
@@ -16,7 +16,7 @@ public final class OpenerResolver {
     private static final int CAPACITY = 4096;
 
     private final ProcFs proc;
-    private final Function<String, String> containerOfCgroup;
+    private final IntFunction<String> containerOf;
     private final LongSupplier clock;
     private final long ttlNanos;
     private final Map<Long, Cached> cache = new LinkedHashMap<>(256, 0.75f, true) {
@@ -31,9 +31,10 @@ public final class OpenerResolver {
     private record Cached(Opener opener, long atNanos) {
     }
 
-    public OpenerResolver(ProcFs proc, Function<String, String> containerOfCgroup, LongSupplier clock, long ttlNanos) {
+    /** @param containerOf a process's container name ("" for the host) */
+    public OpenerResolver(ProcFs proc, IntFunction<String> containerOf, LongSupplier clock, long ttlNanos) {
         this.proc = proc;
-        this.containerOfCgroup = containerOfCgroup;
+        this.containerOf = containerOf;
         this.clock = clock;
         this.ttlNanos = ttlNanos;
     }
@@ -58,7 +59,7 @@ public final class OpenerResolver {
         } else {
             String cgroup = proc.cgroup(pid);
             o = new Opener(pid, tid, proc.comm(pid), proc.threadComm(pid, tid), uid, cgroup,
-                    containerOfCgroup.apply(cgroup));
+                    containerOf.apply(pid));
         }
         synchronized (cache) {
             cache.put(key, new Cached(o, now));

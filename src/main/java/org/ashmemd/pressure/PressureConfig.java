@@ -14,8 +14,8 @@ import java.util.Locale;
  */
 public record PressureConfig(PressureTrigger trigger, long unpinnedSoftLimitBytes, long burstPages) {
     /**
-     * 10% of a 2 s window: a window that is a multiple of 2 s needs no CAP_SYS_RESOURCE on
-     * kernels since 6.5, and events still come at once when the threshold is crossed.
+     * 10% of a 2 s window: a window that is a multiple of 2 s needs no CAP_SYS_RESOURCE, and the
+     * event still comes as soon as the threshold is crossed.
      */
     public static final String DEFAULT_TRIGGER = "some 200ms 2s";
     public static final long DEFAULT_BURST_PAGES = 256;

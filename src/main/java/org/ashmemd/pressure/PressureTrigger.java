@@ -14,14 +14,11 @@ import java.util.Objects;
  * @param windowMicros the tracking window, 500 ms .. 10 s
  */
 public record PressureTrigger(Kind kind, long stallMicros, long windowMicros) {
-    /** Kernels before 6.4 refuse shorter windows. */
+    /** Older kernels (Debian's 6.1) refuse shorter windows. */
     public static final long MIN_WINDOW_MICROS = 500_000;
     /** The kernel's limit. */
     public static final long MAX_WINDOW_MICROS = 10_000_000;
-    /**
-     * Without CAP_SYS_RESOURCE, kernels since 6.5 accept only windows that are a multiple of
-     * this; kernels before 6.5 refuse such writers any trigger.
-     */
+    /** Without CAP_SYS_RESOURCE the kernel accepts only windows that are a multiple of this. */
     public static final long UNPRIVILEGED_WINDOW_STEP_MICROS = 2_000_000;
 
     public enum Kind {
@@ -114,7 +111,7 @@ public record PressureTrigger(Kind kind, long stallMicros, long windowMicros) {
         return (double) stallMicros / windowMicros;
     }
 
-    /** Whether a process without CAP_SYS_RESOURCE may register it (on kernels since 6.5). */
+    /** Whether a process without CAP_SYS_RESOURCE may register it. */
     public boolean unprivilegedWindow() {
         return windowMicros % UNPRIVILEGED_WINDOW_STEP_MICROS == 0;
     }

@@ -85,6 +85,8 @@ public interface LibC {
     short POLLIN = 1;
     short POLLERR = 8;
     short POLLHUP = 16;
+    short POLLPRI = 2;
+    short POLLNVAL = 32;
 
     int EFD_CLOEXEC = 02000000;
     int EFD_NONBLOCK = 04000;

@@ -66,7 +66,7 @@ class AdminCommandsTest {
             public boolean readImpliesExec(int tid) {
                 return false;
             }
-        }, tokens, new OpenerResolver(proc, cg -> "box", System::nanoTime, 1_000_000_000L),
+        }, tokens, new OpenerResolver(proc, pid -> "box", System::nanoTime, 1_000_000_000L),
                 new RegionLimits(RegionLimits.Caps.DEFAULT));
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         AdminService service = new AdminService(device, stats, broker, proc, AdminService.RegionProcesses.NONE,

@@ -68,7 +68,7 @@ class AshmemCharDeviceTest {
             }
         };
         device = new AshmemCharDevice(registry, facts, grants,
-                new OpenerResolver(new ProcFs(), cg -> "", System::nanoTime, 1_000_000_000L),
+                new OpenerResolver(new ProcFs(), pid -> "", System::nanoTime, 1_000_000_000L),
                 new RegionLimits(new RegionLimits.Caps(3, 0, 0, 0)));
         fh = device.open(ME, 2);
     }

@@ -1,0 +1,234 @@
+#!/bin/bash
+# it-order: 90
+# it-budget: 330
+# it-default: no
+# Benchmark (bench/README.md): ashmemd against the C CUSE floor (bench/cuse-floor, libfuse3, same
+# exchanges, same number of reader threads) and a plain memfd, every figure from this boot. Each
+# target ratio is a test; the table, the request counts and the system calls per operation go to
+# bench.report, which `run` prints. Only run when named: it takes about four minutes under TCG.
+. "$IT_REPO/integration-tests/lib/suite.sh"
+
+BENCH=$IT_BUILD/m64/bench
+FLOOR=$IT_BUILD/m64/cuse-floor
+TALLY=$IT_REPO/integration-tests/bench/strace-tally.awk
+PRELOAD=${BENCH_PRELOAD:-$IT_REPO/target/dist/lib/native/x86_64/libashmemd-preload.so}
+FLOOR_NAME=bench-floor
+READERS=4 # ashmemd's default --workers
+SCALE=${BENCH_SCALE:-1}
+COUNT_OPS=${BENCH_COUNT_OPS:-50}
+WARM_MAX=${BENCH_WARM_MAX:-180} # seconds; warm-up rounds stop earlier once the JIT is done
+REPORT=$IT_RESULTS/$IT_SUITE.report
+WORK=/tmp/bench
+mkdir -p "$WORK"
+
+if [ ! -r "$PRELOAD" ]; then
+	fail preload_library "$PRELOAD is missing (build the distribution first)"
+	it_finish
+fi
+
+# ---- the servers ----
+"$FLOOR" "$FLOOR_NAME" --readers=$READERS -f >"$IT_RESULTS/$IT_SUITE.floor.log" 2>&1 </dev/null &
+floor_pid=$!
+echo "$floor_pid" >"$IT_STATE/floor.pid"
+if ! wait_for 20 test -c "/dev/$FLOOR_NAME"; then
+	fail floor_ready "/dev/$FLOOR_NAME did not appear: $(tail -n 3 "$IT_RESULTS/$IT_SUITE.floor.log" | tr '\n' ' ')"
+	it_finish
+fi
+pass floor_ready
+# Steady state of a long-running daemon within this suite's time: HotSpot compiles fully after
+# about 1,000 calls of a method instead of 5,000-15,000, and logs each compilation, so the warm-up
+# can go on until nothing is left to compile.
+JIT_LOG=$WORK/jit.log
+export ASHMEMD_JAVA_OPTS="-XX:Tier3InvocationThreshold=100 -XX:Tier3MinInvocationThreshold=50
+ -XX:Tier3CompileThreshold=1000 -XX:Tier4InvocationThreshold=1000 -XX:Tier4MinInvocationThreshold=300
+ -XX:Tier4CompileThreshold=1500 -Xlog:jit+compilation=debug:file=$JIT_LOG"
+daemon_start || it_finish
+jvm=$(daemon_jvm_pid)
+info threads "cuse-floor: $(($(ls /proc/$floor_pid/task | wc -l) - 1)) readers; ashmemd JVM: $(probe_threads "$jvm") threads"
+
+# ---- the measurements ----
+# A wakeup across vCPUs costs a host scheduling decision under TCG, which on a busy host takes
+# milliseconds and varies tenfold; on one vCPU a round trip is the guest's own work. So the client,
+# the floor and the daemon's request threads (CUSE readers and broker) share vCPU 0; the JIT
+# compiler, GC and the rest of the JVM stay free (and compile on vCPU 1 during the warm-up).
+pinned="unpinned (no taskset)"
+PIN=()
+if command -v taskset >/dev/null; then
+	taskset -a -p 1 "$floor_pid" >/dev/null
+	for t in /proc/"$jvm"/task/*; do
+		case "$(cat "$t/comm" 2>/dev/null)" in
+		cuse-reader-* | broker) taskset -p 1 "${t##*/}" >/dev/null ;;
+		esac
+	done
+	PIN=(taskset 1)
+	pinned="pinned to vCPU 0: the client, cuse-floor, ashmemd's CUSE readers and broker thread"
+fi
+info pinning "$pinned"
+
+args=(--ashmem "/dev/$ASHMEMD_DEVICE" --floor "/dev/$FLOOR_NAME" --preload "$PRELOAD" --scale "$SCALE")
+# compilations of the daemon's own code and of jnr so far
+jit_ours() { grep -v 'made not entrant' "$JIT_LOG" 2>/dev/null | grep -c 'org\.ashmemd\|jnr\.'; }
+t0=$EPOCHREALTIME
+warm_rounds=()
+while :; do
+	before=$(jit_ours)
+	if ! "${PIN[@]}" "$BENCH" warm "${args[@]}" 2>>"$WORK/warm.err"; then
+		fail bench_warmup "bench warm exited with status $?: $(tail -n 2 "$WORK/warm.err" | tr '\n' ' ')"
+		break
+	fi
+	warm_rounds+=($(($(jit_ours) - before)))
+	spent=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }')
+	# steady: a whole round compiled (almost) nothing new
+	[ "${warm_rounds[-1]}" -le 5 ] && [ ${#warm_rounds[@]} -ge 2 ] && break
+	[ "$spent" -ge "$WARM_MAX" ] && break
+done
+cat "$WORK/warm.err" >&2
+info warmup "${#warm_rounds[@]} rounds in ${spent} s; compilations of org.ashmemd/jnr code per round: ${warm_rounds[*]}"
+
+cmd=("$BENCH" measure "${args[@]}" --tsv "$WORK/results.tsv")
+{
+	echo "### ashmemd benchmark"
+	echo
+	echo "Command: \`integration-tests/run --suite bench\` (in the VM: \`${PIN[*]}${PIN:+ }${cmd[*]#$IT_BUILD/}\`, after \`bench warm\`)."
+	echo "VM: kernel $(uname -r), $(nproc) vCPUs under QEMU TCG; ashmemd with its default $READERS CUSE reader"
+	echo "threads, cuse-floor with --readers=$READERS; clients with LD_PRELOAD=${PRELOAD#$IT_REPO/}; $pinned."
+	echo
+} >"$REPORT"
+t0=$EPOCHREALTIME
+jit_before=$(jit_ours)
+if "${PIN[@]}" "${cmd[@]}" >"$WORK/table.md" 2>"$WORK/bench.err"; then
+	pass bench_completed
+else
+	fail bench_completed "bench exited with status $?: $(tail -n 2 "$WORK/bench.err" | tr '\n' ' ')"
+fi
+cat "$WORK/bench.err" >&2
+info bench_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of measurements"
+cat "$WORK/table.md" >>"$REPORT"
+compiled=$(($(jit_ours) - jit_before))
+echo >>"$REPORT"
+echo "Warm-up: ${#warm_rounds[@]} rounds (${spent} s), compilations of org.ashmemd/jnr code per round: ${warm_rounds[*]}; during the measurements: $compiled." >>"$REPORT"
+info jit_during_measurements "$compiled compilations of org.ashmemd/jnr code"
+
+if [ -s "$WORK/results.tsv" ]; then
+	while IFS=$'\t' read -r id a b ratio op target met; do
+		what="ashmemd $a, baseline $b: ratio $ratio"
+		case "$met" in
+		met) pass "target_$id"; info "$id" "$what (target $op $target)" ;;
+		missed) fail "target_$id" "$what, target $op $target" ;;
+		*) info "$id" "$what" ;;
+		esac
+	done <"$WORK/results.tsv"
+fi
+
+# ---- round trips: expected from the protocol, then counted by tracing ----
+cat >>"$REPORT" <<'EOF'
+
+#### CUSE requests per operation, from the protocol
+
+| step | CUSE requests | besides |
+|---|---:|---|
+| open | 1 (OPEN) | |
+| SET_NAME | 2 (IOCTL; IOCTL again with the name the daemon asked the kernel to fetch) | |
+| SET_SIZE | 1 (IOCTL, the size is the argument) | |
+| mmap | 1 (GET_TOKEN; the kernel's own mmap fails with ENODEV without asking) | 1 broker exchange (request; reply + memfd by SCM_RIGHTS) |
+| touch, munmap | 0 | |
+| close | 1 (RELEASE; close waits for it) | |
+| **full cycle** | **6** | **+ 1 socket round trip** |
+| GET_SIZE | 1 | |
+| UNPIN+PIN | 4 (each: IOCTL, then IOCTL with the 8-byte struct) | |
+
+EOF
+
+all_traced() {
+	local s
+	for s in /proc/"$1"/task/*/status; do
+		grep -q '^TracerPid:[[:space:]]*0$' "$s" 2>/dev/null && return 1
+	done
+	return 0
+}
+
+# trace_server PID SHOW TITLES OPS MARKDEV SPEC...: what the server does while bench --count runs
+# the specs (TITLES and OPS: one "|"-separated entry per spec)
+trace_server() {
+	local pid=$1 show=$2 titles=$3 ops=$4 fd f st t t0=$EPOCHREALTIME
+	shift 4
+	fd=$(for f in /proc/"$pid"/fd/*; do [ "$(readlink "$f")" = /dev/cuse ] && echo "${f##*/}"; done | head -n1)
+	strace -f -qq -xx -s 80 -o "$WORK/trace" -p "$pid" 2>"$WORK/strace.err" &
+	st=$!
+	if ! wait_for 60 all_traced "$pid"; then
+		kill -INT "$st" 2>/dev/null
+		wait "$st"
+		note "strace could not attach to $pid: $(head -c 300 "$WORK/strace.err")"
+		return 1
+	fi
+	for t in /proc/"$pid"/task/*; do echo "${t##*/} $(tr ' ' '_' <"$t/comm")"; done >"$WORK/comms"
+	LD_PRELOAD=$PRELOAD "${PIN[@]}" "$BENCH" --count "$@"
+	kill -INT "$st"
+	wait "$st"
+	awk -v fd="$fd" -v comms="$WORK/comms" -v titles="$titles" -v ops="$ops" -v show="$show" \
+		-f "$TALLY" "$WORK/trace" >>"$REPORT"
+	note "traced $titles in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+}
+
+# client_calls N SPEC_N SPEC_1: the client's system calls per operation (N runs minus 1 run)
+client_calls() {
+	local n=$1
+	# -E: the library goes into the client only, not into strace
+	strace -f -c -E "LD_PRELOAD=$PRELOAD" -o "$WORK/client.n" "$BENCH" --count "$A" "$2" >/dev/null &&
+		strace -f -c -E "LD_PRELOAD=$PRELOAD" -o "$WORK/client.1" "$BENCH" --count "$A" "$3" >/dev/null ||
+		return 1
+	echo "#### the client's system calls per full cycle (with the preload library; strace -c of $n cycles minus 1)"
+	echo
+	echo "| system call | calls per cycle | failing per cycle |"
+	echo "|---|---:|---:|"
+	awk -v n="$n" '
+		FNR == 1 { file++ }
+		$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {
+			c[$NF] += (file == 1 ? 1 : -1) * $4
+			if (NF == 6) e[$NF] += (file == 1 ? 1 : -1) * $5
+		}
+		END {
+			for (s in c) if (c[s] / (n - 1) >= 0.05) { printf "| %s | %.2f | %.2f |\n", s, c[s] / (n - 1), e[s] / (n - 1); t += c[s] }
+			printf "| **all** | **%.2f** | |\n\n", t / (n - 1)
+		}' "$WORK/client.n" "$WORK/client.1"
+}
+
+A=/dev/$ASHMEMD_DEVICE
+F=/dev/$FLOOR_NAME
+N=$COUNT_OPS
+if command -v strace >/dev/null; then
+	t0=$EPOCHREALTIME
+	{
+		echo "#### counted: strace -f of each server while the client ran exact operation counts"
+		echo "(tracing slows everything down: these are counts, not timings)"
+		echo
+	} >>"$REPORT"
+	if trace_server "$jvm" '^(cuse-reader|broker)$' \
+		"ashmemd: $N full cycles|ashmemd: $((N * 5)) GET_SIZE|ashmemd: $N UNPIN+PIN pairs" "$N|$((N * 5))|$N" \
+		"$A" "cycle-n,$A,$N" "getsize-n,$A,$((N * 5))" "pin-n,$A,$N" &&
+		trace_server "$floor_pid" '^cuse-floor$' \
+			"cuse-floor: $N CUSE parts of the cycle|cuse-floor: $((N * 5)) GET_SIZE|cuse-floor: $N UNPIN+PIN pairs" \
+			"$N|$((N * 5))|$N" "$F" "ioc-n,$F,$N" "getsize-n,$F,$((N * 5))" "pin-n,$F,$N"; then
+		pass requests_counted
+	else
+		skip requests_counted "strace could not trace the servers"
+	fi
+	client_calls "$N" "cycle-n,$A,$N" "cycle-n,$A,1" >>"$REPORT" || note "strace -c of the client failed"
+	info trace_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of tracing"
+else
+	skip requests_counted "no strace on this machine: only the expected counts are reported"
+fi
+
+# ---- stop ----
+daemon_check_alive daemon_survives
+daemon_stop
+kill -TERM "$floor_pid"
+if wait_for 20 eval "! proc_running $floor_pid"; then
+	wait "$floor_pid"
+	check floor_stops_cleanly test "$?" = 0
+else
+	kill -KILL "$floor_pid"
+	fail floor_stops_cleanly "cuse-floor did not exit within 20 s of SIGTERM"
+fi
+rm -f "$IT_STATE/floor.pid"
+it_finish

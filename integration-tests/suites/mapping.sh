@@ -1,0 +1,61 @@
+#!/bin/bash
+# it-order: 25
+# it-budget: 230
+# Regions after their first mmap (mapping/), through the preload library of the caller's ABI:
+# the mmap, mprotect, read, lseek, pin and purge rules of ashmem-semantics.md, GET_FILE_ID and
+# /proc/PID/maps, sharing between processes, and map/unmap cycles without fd leaks in the daemon
+# or the client; 64-bit programs, then 32-bit ones.
+. "$IT_REPO/integration-tests/lib/suite.sh"
+
+ORDER=(mmap mprotect seek pin ident share cycles) # the rest follow alphabetically
+NATIVE=$IT_REPO/target/dist/lib/native
+declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
+# The 32-bit cycles reach the same daemon code as the 64-bit ones; fewer keep the budget.
+declare -A CYCLES=([m64]=${MAPPING_CYCLES:-10000} [m32]=${MAPPING_CYCLES_M32:-2000})
+
+for abi in m64 m32; do
+	if [ ! -r "${PRELOAD[$abi]}" ]; then
+		fail "$abi/preload_library" "${PRELOAD[$abi]} is missing (build the distribution first)"
+		it_finish
+	fi
+done
+
+daemon_start || it_finish
+export ASHMEM_DEV=/dev/$ASHMEMD_DEVICE
+export ASHMEMD_BROKER=$ASHMEMD_RUNTIME_DIR/broker.sock
+ASHMEMD_PID=$(daemon_jvm_pid)
+export ASHMEMD_PID
+info daemon_fds_at_start "$(probe_fds "$ASHMEMD_PID") fds (JVM pid $ASHMEMD_PID)"
+
+programs() {
+	local abi=$1 p n
+	for n in "${ORDER[@]}"; do
+		[ -x "$IT_BUILD/$abi/mapping/$n" ] && echo "$IT_BUILD/$abi/mapping/$n"
+	done
+	for p in "$IT_BUILD/$abi/mapping/"*; do
+		n=$(basename "$p")
+		[ -x "$p" ] && [[ " ${ORDER[*]} " != *" $n "* ]] && echo "$p"
+	done
+}
+
+crashed=0
+for abi in m64 m32; do
+	for prog in $(programs "$abi"); do
+		t0=$EPOCHREALTIME
+		MAPPING_CYCLES=${CYCLES[$abi]} LD_PRELOAD=${PRELOAD[$abi]} run_checks "$abi/" "$prog"
+		note "$abi/$(basename "$prog") took $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+		if ! proc_running "$DAEMON_PID"; then
+			wait "$DAEMON_PID"
+			fail daemon_survives "ashmemd exited (status $?) while $abi/$(basename "$prog") ran; the remaining programs were not run"
+			DAEMON_PID=
+			crashed=1
+			break 2
+		fi
+	done
+done
+if [ "$crashed" -eq 0 ]; then
+	info daemon_fds_at_end "$(probe_fds "$ASHMEMD_PID") fds"
+	pass daemon_survives
+	daemon_stop
+fi
+it_finish

@@ -1,0 +1,181 @@
+package org.ashmemd.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.ashmemd.control.AdminProtocol;
+import org.ashmemd.daemon.Version;
+import org.ashmemd.procscan.AshmemKind;
+import org.ashmemd.procscan.ContainerFootprint;
+import org.ashmemd.procscan.ProcScanner;
+import org.ashmemd.procscan.ProcessFootprint;
+import org.ashmemd.procscan.ScanResult;
+import org.ashmemd.procscan.SortKey;
+import org.ashmemd.procscan.Usage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "scan", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class, description = {
+    "Show which processes use ashmem memory and what it costs, from /proc alone (the daemon need not run).",
+    "Kinds: kernel (the kernel driver's /dev/ashmem), memfd (memfds of other programs, such as Android's "
+            + "libcutils in memfd mode), ashmemd (this daemon's regions and device). SIZE is mapped, RSS resident, "
+            + "PSS resident shared fairly among mappers (it adds up across processes), SWAP swapped out; MAPS and "
+            + "FDS count mappings and open fds."})
+final class ScanCommand implements Callable<Integer> {
+    enum By { process, container }
+
+    enum Sort { size, rss, pss, swap }
+
+    enum Kind { kernel, memfd, ashmemd }
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ProcOptions procOptions;
+
+    @Option(names = "--by", paramLabel = "WHAT", defaultValue = "process",
+            description = "One row per ${COMPLETION-CANDIDATES} and kind (default: ${DEFAULT-VALUE}).")
+    By by;
+
+    @Option(names = "--top", paramLabel = "N", defaultValue = "0",
+            description = "Only the N largest processes (or containers); 0 for all (default).")
+    int top;
+
+    @Option(names = "--kind", paramLabel = "KIND", split = ",",
+            description = "Only these kinds: ${COMPLETION-CANDIDATES} (repeatable or comma separated; default: all).")
+    List<Kind> kinds;
+
+    @Option(names = "--sort", paramLabel = "KEY", defaultValue = "pss",
+            description = "Largest first by ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Sort sort;
+
+    @Option(names = "--json", description = "Print JSON (exact bytes) instead of a table.")
+    boolean json;
+
+    private final Function<ProcOptions, ProcScanner> scanners;
+
+    ScanCommand() {
+        this(ProcOptions::scanner);
+    }
+
+    /** With another way to build the scanner, for tests. */
+    ScanCommand(Function<ProcOptions, ProcScanner> scanners) {
+        this.scanners = scanners;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (top < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--top must be 0 or more, not " + top);
+        }
+        Set<AshmemKind> wanted = selectedKinds(kinds);
+        SortKey key = SortKey.valueOf(sort.name().toUpperCase(java.util.Locale.ROOT));
+        ScanResult r = scanners.apply(procOptions).scan(wanted);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(AdminProtocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r, wanted, key)));
+        } else if (by == By.container) {
+            containerTable(out, r, key);
+        } else {
+            processTable(out, r, key);
+        }
+        out.flush();
+        if (r.stats().denied() > 0) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println(spec.qualifiedName() + ": " + unreadable(r.stats().denied()));
+            err.flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    static Set<AshmemKind> selectedKinds(List<Kind> kinds) {
+        if (kinds == null || kinds.isEmpty()) {
+            return AshmemKind.all();
+        }
+        Set<AshmemKind> s = EnumSet.noneOf(AshmemKind.class);
+        for (Kind k : kinds) {
+            s.add(AshmemKind.parse(k.name()));
+        }
+        return s;
+    }
+
+    private void processTable(PrintWriter out, ScanResult r, SortKey key) {
+        List<ProcessFootprint> rows = limit(r.sorted(key));
+        Table t = new Table("PID>", "COMM", "CONTAINER", "KIND", "SIZE>", "RSS>", "PSS>", "SWAP>", "MAPS>", "FDS>");
+        for (ProcessFootprint p : rows) {
+            p.kinds().forEach((k, u) -> t.row(p.pid(), p.comm(), host(p.container()), k.label(), HumanSize.of(u.sizeBytes()),
+                    HumanSize.of(u.rssBytes()), HumanSize.of(u.pssBytes()), HumanSize.of(u.swapBytes()), u.mappings(),
+                    u.fds()));
+        }
+        if (t.size() > 0) {
+            t.print(out);
+        }
+        Usage all = Usage.ZERO;
+        for (ProcessFootprint p : r.processes()) {
+            all = all.plus(p.total());
+        }
+        out.printf("%d of %d processes use ashmem memory%s: size %s, rss %s, pss %s, swap %s%n", r.processes().size(),
+                r.stats().processes(), rows.size() < r.processes().size() ? " (" + rows.size() + " shown)" : "",
+                HumanSize.of(all.sizeBytes()), HumanSize.of(all.rssBytes()), HumanSize.of(all.pssBytes()),
+                HumanSize.of(all.swapBytes()));
+    }
+
+    private void containerTable(PrintWriter out, ScanResult r, SortKey key) {
+        List<ContainerFootprint> rows = limit(r.containers(key));
+        Table t = new Table("CONTAINER", "PROCS>", "KIND", "SIZE>", "RSS>", "PSS>", "SWAP>", "MAPS>", "FDS>");
+        for (ContainerFootprint c : rows) {
+            c.kinds().forEach((k, u) -> t.row(host(c.container()), c.processes(), k.label(), HumanSize.of(u.sizeBytes()),
+                    HumanSize.of(u.rssBytes()), HumanSize.of(u.pssBytes()), HumanSize.of(u.swapBytes()), u.mappings(),
+                    u.fds()));
+        }
+        if (t.size() > 0) {
+            t.print(out);
+        }
+        out.printf("%d containers (host included) with %d processes using ashmem memory%n", r.containers(key).size(),
+                r.processes().size());
+    }
+
+    private ObjectNode toJson(ScanResult r, Set<AshmemKind> wanted, SortKey key) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("by", by.name());
+        o.put("sort", key.label());
+        ArrayNode k = o.putArray("kinds");
+        for (AshmemKind kind : AshmemKind.values()) {
+            if (wanted.contains(kind)) {
+                k.add(kind.label());
+            }
+        }
+        if (by == By.container) {
+            ArrayNode a = o.putArray("containers");
+            limit(r.containers(key)).forEach(c -> a.add(ProcScanJson.container(c)));
+        } else {
+            ArrayNode a = o.putArray("processes");
+            limit(r.sorted(key)).forEach(p -> a.add(ProcScanJson.process(p)));
+        }
+        o.set("stats", ProcScanJson.stats(r.stats()));
+        return o;
+    }
+
+    private <T> List<T> limit(List<T> all) {
+        return top > 0 && all.size() > top ? all.subList(0, top) : all;
+    }
+
+    static String unreadable(int processes) {
+        return (processes == 1 ? "1 process" : processes + " processes")
+                + " could not be read (permission denied); run as root to see them all";
+    }
+
+    static String host(String container) {
+        return container.isEmpty() ? "host" : container;
+    }
+}

@@ -1,0 +1,145 @@
+package org.ashmemd.sys;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import org.ashmemd.posix.Errno;
+import org.ashmemd.posix.ErrnoException;
+
+/**
+ * The kernel side of memory pressure monitoring (PSI), kept thin: a PSI trigger file descriptor, an eventfd
+ * that wakes the monitor, and poll over both.
+ */
+public final class PressureFiles {
+    public static final int EOPNOTSUPP = 95;
+    private static final int CAP_SYS_RESOURCE = 24;
+    private static final LibC LIBC = LibC.INSTANCE;
+
+    private PressureFiles() {
+    }
+
+    /**
+     * Opens {@code file} and registers {@code trigger} on it; the returned fd signals POLLPRI on
+     * each event and POLLERR once the trigger is gone. One trigger per open file.
+     */
+    public static int registerTrigger(Path file, String triggerText) throws ErrnoException {
+        int fd = LIBC.open(file.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw lastError("open " + file);
+        }
+        // The kernel overwrites the last byte written with a NUL: the NUL must be sent.
+        byte[] text = (triggerText + "\0").getBytes(StandardCharsets.US_ASCII);
+        Pointer buf = Memory.allocateDirect(LibC.runtime(), text.length);
+        buf.put(0, text, 0, text.length);
+        long n = LIBC.write(fd, buf, text.length);
+        if (n < 0) {
+            ErrnoException e = lastError("register the trigger '" + triggerText + "' on " + file);
+            LIBC.close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    public static int newEventFd() throws ErrnoException {
+        int fd = LIBC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        if (fd < 0) {
+            throw lastError("eventfd");
+        }
+        return fd;
+    }
+
+    /** Adds 1 to an eventfd, making it readable. */
+    public static void signal(int eventFd) {
+        Pointer one = Memory.allocateDirect(LibC.runtime(), 8);
+        one.putLong(0, 1);
+        LIBC.write(eventFd, one, 8); // EAGAIN only when the counter is saturated: still readable
+    }
+
+    /** Resets a non-blocking eventfd to not readable. */
+    public static void drain(int eventFd, Scratch scratch8) {
+        LIBC.read(eventFd, scratch8.memory, 8);
+    }
+
+    public static void close(int fd) {
+        if (fd >= 0) {
+            LIBC.close(fd);
+        }
+    }
+
+    /** A pollfd array of {@code n} entries in native memory. */
+    public static final class PollSet {
+        private static final int SIZE = 8; // struct pollfd { int fd; short events; short revents; }
+        private final Pointer fds;
+        private final int capacity;
+
+        public PollSet(int capacity) {
+            this.capacity = capacity;
+            fds = Memory.allocateDirect(LibC.runtime(), SIZE * capacity);
+        }
+
+        public void set(int i, int fd, short events) {
+            if (i >= capacity) {
+                throw new IndexOutOfBoundsException(i);
+            }
+            fds.putInt((long) i * SIZE, fd);
+            fds.putShort((long) i * SIZE + 4, events);
+            fds.putShort((long) i * SIZE + 6, (short) 0);
+        }
+
+        public short revents(int i) {
+            return fds.getShort((long) i * SIZE + 6);
+        }
+
+        /**
+         * poll(2) over the first {@code n} entries; returns the ready count (0 on timeout), or
+         * -errno on failure.
+         */
+        public int poll(int n, int timeoutMillis) {
+            int r = LIBC.poll(fds, n, timeoutMillis);
+            return r >= 0 ? r : -LibC.errno();
+        }
+    }
+
+    /** A small native buffer, reused by one thread for reads that only drain. */
+    public static final class Scratch {
+        final Pointer memory;
+
+        Scratch(int bytes) {
+            memory = Memory.allocateDirect(LibC.runtime(), bytes);
+        }
+    }
+
+    public static Scratch scratch(int bytes) {
+        return new Scratch(bytes);
+    }
+
+    /** Whether this process holds CAP_SYS_RESOURCE in its effective set; false if unknown. */
+    public static boolean hasCapSysResource() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("CapEff:")) {
+                    long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                    return (caps & (1L << CAP_SYS_RESOURCE)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // unknown: treated as absent
+        }
+        return false;
+    }
+
+    private static ErrnoException lastError(String what) {
+        int errno = LibC.errno();
+        if (errno <= 0) {
+            errno = Errno.EIO.number();
+        }
+        return new ErrnoException(errno, what + ": " + errnoName(errno));
+    }
+
+    public static String errnoName(int errno) {
+        return errno == EOPNOTSUPP ? "EOPNOTSUPP" : Errno.nameOf(errno);
+    }
+}
