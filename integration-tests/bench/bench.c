@@ -27,8 +27,9 @@
  *   cycle,A,B,THREADS,SECS,SLICE open + SET_NAME + SET_SIZE + mmap 16 KiB + touch each page +
  *                                munmap + close (memfd: memfd_create + ftruncate instead of the
  *                                open and ioctls)                   -> cycles/s, all threads
- *   bw,A,B,MIB,PAIRS             memset over a MIB mapping of each, after the first touch,
- *                                alternating passes                 -> GB/s per pass
+ *   rate,DEV,THREADS,SECS        DEV's cycle alone                  -> cycles/s, all threads
+ *   bw,A,B,MIB,PASSES            memset passes over a MIB mapping of each, after the first
+ *                                touch, alternating by quarters     -> GB/s per quarter
  *   steps,DEV,SECS               the ashmemd cycle step by step, its mmap split into GET_TOKEN,
  *                                the broker exchange and the mmap of the memfd -> us per step
  *   warm,DEV,N,SECS              N cycles at one thread, 0.4 N at eight, 3 N GET_SIZE, N/2
@@ -218,30 +219,32 @@ static void op_ioc(void *a)
 
 typedef void (*op_fn)(void *);
 
-/* ns per operation over one slice (at least one operation) */
-static double slice_ns(op_fn op, void *arg, double slice)
+/* ns per operation over one slice of whole batches. The clock is read once per batch: reading it
+   can be a system call (no vDSO clock under emulation), which would blur the difference. */
+static double slice_ns(op_fn op, void *arg, double slice, int batch)
 {
 	long ops = 0;
 	double t0 = now(), t;
 	do {
-		op(arg);
-		ops++;
+		for (int i = 0; i < batch; i++)
+			op(arg);
+		ops += batch;
 		t = now();
 	} while (t - t0 < slice);
 	return (t - t0) * 1e9 / (double)ops;
 }
 
-static void alternate(const char *key, op_fn op, void *a, void *b, double secs, double slice)
+static void alternate(const char *key, op_fn op, void *a, void *b, double secs, double slice, int batch)
 {
 	double end = now() + secs;
 	for (int pair = 0; pair < 2 || now() < end; pair++) {
 		double va, vb;
 		if (pair & 1) {
-			vb = slice_ns(op, b, slice);
-			va = slice_ns(op, a, slice);
+			vb = slice_ns(op, b, slice, batch);
+			va = slice_ns(op, a, slice, batch);
 		} else {
-			va = slice_ns(op, a, slice);
-			vb = slice_ns(op, b, slice);
+			va = slice_ns(op, a, slice, batch);
+			vb = slice_ns(op, b, slice, batch);
 		}
 		printf("P %s %.1f %.1f\n", key, va, vb);
 	}
@@ -249,47 +252,51 @@ static void alternate(const char *key, op_fn op, void *a, void *b, double secs, 
 
 /* ---- alternating slices, many threads: every thread runs the same side in each phase ---- */
 
-static pthread_barrier_t g_go, g_done;
-static const char *volatile g_dev;
-static volatile int g_stop, g_finish;
-static long g_limit; /* > 0: each thread runs exactly this many cycles in one phase */
+struct pool;
 
 struct worker {
 	pthread_t th;
+	struct pool *pool;
 	long cycles; /* in the current phase */
+};
+
+struct pool {
+	int n;
+	pthread_barrier_t go, done;
+	const char *volatile dev;
+	volatile int stop, finish;
+	long limit; /* > 0: each thread runs exactly this many cycles in the phase */
+	struct worker w[MAX_THREADS];
 };
 
 static void *cycle_worker(void *arg)
 {
 	struct worker *w = arg;
+	struct pool *p = w->pool;
 	for (;;) {
-		pthread_barrier_wait(&g_go);
-		if (g_finish)
+		pthread_barrier_wait(&p->go);
+		if (p->finish)
 			return NULL;
-		const char *dev = g_dev;
+		const char *dev = p->dev;
 		w->cycles = 0;
-		while (g_limit > 0 ? w->cycles < g_limit : !__atomic_load_n(&g_stop, __ATOMIC_RELAXED)) {
+		while (p->limit > 0 ? w->cycles < p->limit : !__atomic_load_n(&p->stop, __ATOMIC_RELAXED)) {
 			cycle_once(dev);
 			w->cycles++;
 		}
-		pthread_barrier_wait(&g_done);
+		pthread_barrier_wait(&p->done);
 	}
 }
-
-struct pool {
-	int n;
-	struct worker w[MAX_THREADS];
-};
 
 static void pool_start(struct pool *p, int threads)
 {
 	if (threads < 1 || threads > MAX_THREADS)
 		die("threads must be 1..%d", MAX_THREADS);
 	p->n = threads;
-	g_finish = 0;
-	pthread_barrier_init(&g_go, NULL, (unsigned)threads + 1);
-	pthread_barrier_init(&g_done, NULL, (unsigned)threads + 1);
+	p->finish = 0;
+	pthread_barrier_init(&p->go, NULL, (unsigned)threads + 1);
+	pthread_barrier_init(&p->done, NULL, (unsigned)threads + 1);
 	for (int i = 0; i < threads; i++) {
+		p->w[i].pool = p;
 		int e = pthread_create(&p->w[i].th, NULL, cycle_worker, &p->w[i]);
 		if (e)
 			die("pthread_create: %s", strerror(e));
@@ -299,16 +306,16 @@ static void pool_start(struct pool *p, int threads)
 /* One phase on dev: for slice seconds, or limit cycles per thread. Returns cycles/s. */
 static double pool_phase(struct pool *p, const char *dev, double slice, long limit)
 {
-	g_dev = dev;
-	g_limit = limit;
-	__atomic_store_n(&g_stop, 0, __ATOMIC_RELAXED);
-	pthread_barrier_wait(&g_go);
+	p->dev = dev;
+	p->limit = limit;
+	__atomic_store_n(&p->stop, 0, __ATOMIC_RELAXED);
+	pthread_barrier_wait(&p->go);
 	double t0 = now();
 	if (limit <= 0) {
 		sleep_s(slice);
-		__atomic_store_n(&g_stop, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->stop, 1, __ATOMIC_RELAXED);
 	}
-	pthread_barrier_wait(&g_done); /* the last cycle of every thread counts to this phase */
+	pthread_barrier_wait(&p->done); /* the last cycle of every thread counts to this phase */
 	double t1 = now();
 	long total = 0;
 	for (int i = 0; i < p->n; i++)
@@ -318,12 +325,12 @@ static double pool_phase(struct pool *p, const char *dev, double slice, long lim
 
 static void pool_stop(struct pool *p)
 {
-	g_finish = 1;
-	pthread_barrier_wait(&g_go);
+	p->finish = 1;
+	pthread_barrier_wait(&p->go);
 	for (int i = 0; i < p->n; i++)
 		pthread_join(p->w[i].th, NULL);
-	pthread_barrier_destroy(&g_go);
-	pthread_barrier_destroy(&g_done);
+	pthread_barrier_destroy(&p->go);
+	pthread_barrier_destroy(&p->done);
 }
 
 /* ---- bandwidth ---- */
@@ -353,12 +360,13 @@ static struct mapping map_big(const char *dev, size_t len)
 	return m;
 }
 
-static double pass_gbs(struct mapping *m, int value)
+/* GB/s of one memset over [off, off + len) of the mapping */
+static double pass_gbs(struct mapping *m, size_t off, size_t len, int value)
 {
 	double t0 = now();
-	memset(m->p, value, m->len);
+	memset(m->p + off, value, len);
 	__asm__ volatile("" ::: "memory");
-	return (double)m->len / (now() - t0) / 1e9;
+	return (double)len / (now() - t0) / 1e9;
 }
 
 static void unmap_big(struct mapping *m)
@@ -389,7 +397,17 @@ static const char *const step_name[] = {
 };
 #define NSTEPS ((int)(sizeof step_name / sizeof step_name[0]))
 
-/* The cycle one step at a time, through the library's client API for the mmap part. */
+/* The cost of one clock read, to take out of the step times. */
+static double clock_cost(void)
+{
+	double t0 = now(), t = t0;
+	for (int i = 0; i < 200; i++)
+		t = now();
+	return (t - t0) / 200;
+}
+
+/* The cycle one step at a time, through the library's client API for the mmap part; one "S" line
+   per step and chunk of about a quarter of a second, so that the parent takes medians. */
 static void steps(const char *dev, double secs)
 {
 	int (*fetch)(unsigned, struct ashmemd_broker_reply *) =
@@ -397,43 +415,48 @@ static void steps(const char *dev, double secs)
 	if (!fetch)
 		die("ashmemd_fetch_memfd not found: is the preload library loaded?");
 	enum { N = NSTEPS };
-	double sum[N] = { 0 };
-	long cycles = 0;
 	double end = now() + secs;
-	while (cycles < 10 || now() < end) {
-		double t[N + 1];
-		struct ashmemd_broker_reply rep;
-		t[0] = now();
-		int fd = open_dev(dev);
-		t[1] = now();
-		xioctl(fd, ASHMEM_SET_NAME, (unsigned long)g_name, "SET_NAME");
-		t[2] = now();
-		xioctl(fd, ASHMEM_SET_SIZE, REGION, "SET_SIZE");
-		t[3] = now();
-		long token = xioctl(fd, ASHMEMD_IOC_GET_TOKEN,
-				    ASHMEMD_MAP_ARG(REGION / PAGE, PROT_READ | PROT_WRITE, 1), "GET_TOKEN");
-		t[4] = now();
-		int mfd = fetch((unsigned)token, &rep);
-		if (mfd < 0)
-			die("broker: %s", strerror(-mfd));
-		t[5] = now();
-		void *p = mmap(NULL, REGION, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-		if (p == MAP_FAILED)
-			die("mmap of the memfd: %s", strerror(errno));
-		close(mfd);
-		t[6] = now();
-		touch(p, REGION);
-		t[7] = now();
-		munmap(p, REGION);
-		t[8] = now();
-		close(fd);
-		t[9] = now();
+	int chunk = 0;
+	while (chunk < 4 || now() < end) {
+		double sum[N] = { 0 }, cc = clock_cost();
+		long cycles = 0;
+		double chunk_end = now() + 0.25;
+		while (cycles < 2 || now() < chunk_end) {
+			double t[N + 1];
+			struct ashmemd_broker_reply rep;
+			t[0] = now();
+			int fd = open_dev(dev);
+			t[1] = now();
+			xioctl(fd, ASHMEM_SET_NAME, (unsigned long)g_name, "SET_NAME");
+			t[2] = now();
+			xioctl(fd, ASHMEM_SET_SIZE, REGION, "SET_SIZE");
+			t[3] = now();
+			long token = xioctl(fd, ASHMEMD_IOC_GET_TOKEN,
+					    ASHMEMD_MAP_ARG(REGION / PAGE, PROT_READ | PROT_WRITE, 1), "GET_TOKEN");
+			t[4] = now();
+			int mfd = fetch((unsigned)token, &rep);
+			if (mfd < 0)
+				die("broker: %s", strerror(-mfd));
+			t[5] = now();
+			void *p = mmap(NULL, REGION, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+			if (p == MAP_FAILED)
+				die("mmap of the memfd: %s", strerror(errno));
+			close(mfd);
+			t[6] = now();
+			touch(p, REGION);
+			t[7] = now();
+			munmap(p, REGION);
+			t[8] = now();
+			close(fd);
+			t[9] = now();
+			for (int i = 0; i < N; i++)
+				sum[i] += t[i + 1] - t[i] - cc;
+			cycles++;
+		}
 		for (int i = 0; i < N; i++)
-			sum[i] += t[i + 1] - t[i];
-		cycles++;
+			printf("S step%d - %.2f\n", i, sum[i] / (double)cycles * 1e6);
+		chunk++;
 	}
-	for (int i = 0; i < N; i++)
-		printf("S step%d - %.2f\n", i, sum[i] / (double)cycles * 1e6);
 }
 
 /* Every path a measurement takes, in small interleaved batches, so that each gets its share even
@@ -529,13 +552,13 @@ static void run_spec(char *spec, int counting)
 		target_open(&ta, a, pin);
 		target_open(&tb, b, pin);
 		snprintf(key, sizeof key, "%s", kind);
-		alternate(key, pin ? op_pinpair : op_getsize, &ta, &tb, secs, slice);
+		alternate(key, pin ? op_pinpair : op_getsize, &ta, &tb, secs, slice, pin ? 4 : 16);
 		target_close(&ta);
 		target_close(&tb);
 	} else if (strcmp(kind, "ioc") == 0) {
 		double secs = atof(field(&s)), slice = atof(field(&s));
 		struct target ta = { .dev = a }, tb = { .dev = b };
-		alternate("ioc", op_ioc, &ta, &tb, secs, slice);
+		alternate("ioc", op_ioc, &ta, &tb, secs, slice, 1);
 	} else if (strcmp(kind, "cycle") == 0) {
 		int threads = atoi(field(&s));
 		double secs = atof(field(&s)), slice = atof(field(&s));
@@ -565,19 +588,31 @@ static void run_spec(char *spec, int counting)
 			}
 		}
 		pool_stop(&p);
+	} else if (strcmp(kind, "rate") == 0) {
+		/* one side alone, for comparisons across processes */
+		int threads = atoi(b);
+		double secs = atof(field(&s));
+		struct pool p;
+		pool_start(&p, threads);
+		pool_phase(&p, a, secs / 4, 0); /* the process's own warm-up: connection, page tables */
+		printf("S rate%d-%s - %.1f\n", threads, label(a), pool_phase(&p, a, secs, 0));
+		pool_stop(&p);
 	} else if (strcmp(kind, "bw") == 0) {
-		size_t len = (size_t)atol(field(&s)) << 20;
-		int pairs = atoi(field(&s));
+		/* every pass covers the whole mapping, a quarter at a time, the two sides taking turns
+		   quarter by quarter: four pairs per pass, each close in time */
+		size_t len = (size_t)atol(field(&s)) << 20, q = len / 4;
+		int passes = atoi(field(&s));
 		struct mapping ma = map_big(a, len), mb = map_big(b, len);
-		for (int i = 0; i < pairs; i++) {
-			int value = (i & 0x7f) + 1;
+		for (int i = 0; i < passes * 4; i++) {
+			int value = (i / 4 & 0x7f) + 1;
+			size_t off = (size_t)(i % 4) * q;
 			double va, vb;
 			if (i & 1) {
-				vb = pass_gbs(&mb, value);
-				va = pass_gbs(&ma, value);
+				vb = pass_gbs(&mb, off, q, value);
+				va = pass_gbs(&ma, off, q, value);
 			} else {
-				va = pass_gbs(&ma, value);
-				vb = pass_gbs(&mb, value);
+				va = pass_gbs(&ma, off, q, value);
+				vb = pass_gbs(&mb, off, q, value);
 			}
 			printf("P bw %.4f %.4f\n", va, vb);
 		}
@@ -644,8 +679,10 @@ static double med(const char *key, char what, int invert, int from, int to)
 static const char *g_self;
 static const char *g_preload;
 
-/* Runs one child with or without the preload library and files what it prints. */
-static void run_child(int preload, char **specs, int nspecs)
+static double g_last_single; /* the value of the last "S" line a child printed */
+
+/* Runs one child with the given preload library (NULL: none) and files what it prints. */
+static void run_child(const char *preload, char **specs, int nspecs)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) != 0)
@@ -665,7 +702,7 @@ static void run_child(int preload, char **specs, int nspecs)
 		if (strncmp(*e, "LD_PRELOAD=", 11) != 0)
 			envp[envc++] = *e;
 	if (preload) {
-		snprintf(ld, sizeof ld, "LD_PRELOAD=%s", g_preload);
+		snprintf(ld, sizeof ld, "LD_PRELOAD=%s", preload);
 		envp[envc++] = ld;
 	}
 	envp[envc] = NULL;
@@ -692,6 +729,7 @@ static void run_child(int preload, char **specs, int nspecs)
 				s->b[s->n++] = vb;
 			}
 		} else if (sscanf(line, "S %63s %255s %lf", key, who, &va) == 3) {
+			g_last_single = va;
 			struct series *s = series(key);
 			if (s->n < MAX_SAMPLES) {
 				s->a[s->n] = va;
@@ -755,6 +793,7 @@ static void row(const char *id, const char *what, const char *unit, const char *
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench warm|measure --ashmem DEV --floor DEV --preload LIB [--scale F] [--tsv FILE]\n"
+			"                     [--preload-b LIB]   (measure: also compare a second build of the library)\n"
 			"       bench --count MARKDEV SPEC...\n"
 			"       bench --child SPEC...\n");
 	exit(64);
@@ -781,7 +820,7 @@ int main(int argc, char **argv)
 		usage();
 	int measure = argv[1][0] == 'm';
 
-	const char *A = NULL, *F = NULL, *tsv = NULL;
+	const char *A = NULL, *F = NULL, *tsv = NULL, *preload_b = NULL;
 	double scale = 1.0;
 	for (int i = 2; i < argc; i += 2) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -793,6 +832,8 @@ int main(int argc, char **argv)
 			F = v;
 		else if (strcmp(k, "--preload") == 0)
 			g_preload = v;
+		else if (strcmp(k, "--preload-b") == 0)
+			preload_b = v;
 		else if (strcmp(k, "--scale") == 0)
 			scale = atof(v);
 		else if (strcmp(k, "--tsv") == 0)
@@ -818,7 +859,7 @@ int main(int argc, char **argv)
 		   repeats rounds until the daemon's JIT has nothing left to compile. */
 		char *w[] = { spec("warm,%s,%ld,%g", A, (long)(500 * scale), 25 * scale),
 			      spec("warm,%s,%ld,%g", F, (long)(50 * scale), 5 * scale) };
-		run_child(1, w, 2);
+		run_child(g_preload, w, 2);
 		return 0;
 	}
 
@@ -832,15 +873,42 @@ int main(int argc, char **argv)
 		spec("cycle,%s,memfd,1,%g,0.1", A, 1.5 * secs),
 		spec("cycle,%s,memfd,2,%g,0.1", A, secs),
 		spec("cycle,%s,memfd,8,%g,0.1", A, secs),
-		spec("bw,%s,memfd,64,%d", A, (int)(24 * scale) < 4 ? 4 : (int)(24 * scale)),
+		spec("bw,%s,memfd,64,%d", A, (int)(16 * scale) < 2 ? 2 : (int)(16 * scale)),
 		spec("steps,%s,%g", A, secs / 2),
 	};
 	for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
-		run_child(1, &pre[i], 1);
+		run_child(g_preload, &pre[i], 1);
 		fprintf(stderr, "bench: %s done at %.1f s\n", pre[i], now() - t_start);
 	}
 	char *plain[] = { spec("cycle,memfd,memfd,1,%g,0.1", secs / 2) };
-	run_child(0, plain, 1);
+	run_child(NULL, plain, 1);
+
+	/* a second build of the library against the first, process against process, alternating */
+	static const int ab_threads[] = { 1, 2, 8 };
+	for (int i = 0; preload_b && i < 3; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "ab%d", ab_threads[i]);
+		char *r[] = { spec("rate,%s,%d,%g", A, ab_threads[i], secs / 4) };
+		for (int k = 0; k < 8; k++) {
+			double va, vb;
+			if (k & 1) {
+				run_child(preload_b, r, 1);
+				vb = g_last_single;
+				run_child(g_preload, r, 1);
+				va = g_last_single;
+			} else {
+				run_child(g_preload, r, 1);
+				va = g_last_single;
+				run_child(preload_b, r, 1);
+				vb = g_last_single;
+			}
+			struct series *se = series(key);
+			se->a[se->n] = va;
+			se->b[se->n++] = vb;
+		}
+		fprintf(stderr, "bench: %d-thread cycles with --preload-b done at %.1f s\n", ab_threads[i],
+			now() - t_start);
+	}
 
 	/* ---- the table ---- */
 	double gs_a = med("getsize", 'a', 0, 0, -1), gs_f = med("getsize", 'b', 0, 0, -1);
@@ -869,15 +937,24 @@ int main(int argc, char **argv)
 	    "%.1f", ioc_f / 1e3, "plain memfd", 1e6 / c1_m, ioc_f / 1e3 / (1e6 / c1_m), NONE, 0);
 	row("preload_memfd", "memfd cycle with the preload library vs without", "µs/cycle", "%.1f", 1e6 / c1_m,
 	    "no LD_PRELOAD", 1e6 / c1_plain, c1_plain / c1_m, NONE, 0);
+	for (int i = 0; preload_b && i < 3; i++) {
+		char key[32], what[128];
+		snprintf(key, sizeof key, "ab%d", ab_threads[i]);
+		snprintf(what, sizeof what, "full cycle, %d thread%s, library B (--preload-b) vs A; ratio B ÷ A",
+			 ab_threads[i], ab_threads[i] > 1 ? "s" : "");
+		printf("| %s | cycles/s | %.0f (B) | library A | %.0f | %.2f× | – |  |\n", what,
+		       med(key, 'b', 0, 0, -1), med(key, 'a', 0, 0, -1), med(key, 'r', 1, 0, -1));
+	}
 	printf("\nEvery ratio is the median of per-pair ratios: ashmemd and its baseline run in alternating "
-	       "slices of 50–100 ms (64 MiB passes for bandwidth) in one process, and each adjacent pair "
+	       "slices of 50–100 ms (quarters of 64 MiB passes for bandwidth) in one process, and each adjacent pair "
 	       "gives one ratio; values are medians of the slices. Times: ashmemd ÷ baseline. Rates "
 	       "(cycles/s): baseline ÷ ashmemd, so above 1× means slower. Bandwidth: ashmemd ÷ memfd. The "
 	       "last row's two sides were measured apart.\n");
 
-	printf("\nWhere the time of one ashmemd cycle goes (the steps done one by one through the library's "
-	       "client API, %s):\n\n| step | µs | share |\n|---|---:|---:|\n",
-	       "so without the failed kernel mmap and fstat of the preload path");
+	printf("\nWhere the time of one ashmemd cycle goes: the steps done one by one (the mmap through the "
+	       "library's client API, so without the kernel's failed mmap and the fstat of the preload "
+	       "path), medians over chunks of a quarter second, the cost of reading the clock taken out:"
+	       "\n\n| step | µs | share |\n|---|---:|---:|\n");
 	double total = 0, st[NSTEPS];
 	for (int i = 0; i < NSTEPS; i++) {
 		char key[16];
@@ -893,7 +970,7 @@ int main(int argc, char **argv)
 	       "ratio, second half |\n|---|---:|---|---|---:|---:|\n");
 	for (int i = 0; i < g_nseries; i++) {
 		struct series *s = &g_series[i];
-		if (strncmp(s->key, "step", 4) == 0)
+		if (strncmp(s->key, "step", 4) == 0 || strncmp(s->key, "rate", 4) == 0)
 			continue;
 		double lo_a = s->a[0], hi_a = s->a[0], lo_b = s->b[0], hi_b = s->b[0];
 		for (int j = 1; j < s->n; j++) {

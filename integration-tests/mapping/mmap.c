@@ -6,6 +6,8 @@
  */
 #include "mapping.h"
 
+#include <sys/time.h>
+
 static void preload_is_loaded(void)
 {
 	client_get_memfd();
@@ -343,6 +345,71 @@ static void mmap_new_region_zero(void)
 	CHECK_OK(close(fd));
 }
 
+/* A large region: the length travels in pages, the memory is sparse until touched. */
+static void mmap_large_region(void)
+{
+	size_t size = (size_t)256 << 20;
+	int fd = region(size, NULL);
+	unsigned char *p = MAP_SH(fd, size);
+	p[0] = 1;
+	p[size / 2] = 2;
+	p[size - 1] = 3;
+	unsigned char *q = MAP(PG, PROT_READ, MAP_SHARED, fd, (off_t)(size - PG));
+	CHECK(q[PG - 1] == 3, "the last page at an offset reads 0x%02x", q[PG - 1]);
+	CHECK_ERRNO(mmap(NULL, size + PG, PROT_READ, MAP_SHARED, fd, 0), EINVAL);
+	CHECK_OK(close(fd));
+}
+
+static volatile sig_atomic_t storm_signals;
+
+static void storm_handler(int sig)
+{
+	(void)sig;
+	storm_signals++;
+}
+
+/*
+ * Signals arriving all the time (no SA_RESTART) interrupt the device ioctls and the broker
+ * exchange; mmap must neither fail with EINTR nor lose a mapping, as the driver's never does.
+ */
+static void mmap_under_signal_storm(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = storm_handler;
+	sigemptyset(&sa.sa_mask);
+	CHECK_OK(sigaction(SIGALRM, &sa, NULL));
+	int fd = region(2 * PG, NULL);
+	unsigned char *first = MAP_SH(fd, 2 * PG);
+	struct itimerval it = { { 0, 300 }, { 0, 300 } };
+	CHECK_OK(setitimer(ITIMER_REAL, &it, NULL));
+	for (int i = 0; i < 150; i++) {
+		errno = 0;
+		unsigned char *p = mmap(NULL, 2 * PG, RW, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			int e = errno;
+			struct itimerval off = { { 0, 0 }, { 0, 0 } };
+			setitimer(ITIMER_REAL, &off, NULL);
+			FAIL("mmap %d under a signal storm: %s (%d signals so far)", i, check_errname(e),
+			     (int)storm_signals);
+		}
+		p[PG + 3] = (unsigned char)i;
+		CHECK(first[PG + 3] == (unsigned char)i, "mapping %d is not the region", i);
+		CHECK(munmap(p, 2 * PG) == 0, "munmap: %s", check_errname(errno));
+		int pfd = open_dev();
+		CHECK(ioctl(pfd, ASHMEM_SET_SIZE, PG) == 0, "SET_SIZE: %s", check_errname(errno));
+		p = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, pfd, 0);
+		CHECK(p != MAP_FAILED, "private mmap %d under a signal storm: %s", i, check_errname(errno));
+		CHECK(munmap(p, PG) == 0, "munmap: %s", check_errname(errno));
+		close(pfd);
+	}
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	CHECK_OK(setitimer(ITIMER_REAL, &off, NULL));
+	fprintf(stderr, "signal storm: %d signals during 150 rounds\n", (int)storm_signals);
+	CHECK(storm_signals > 0, "no signal arrived: the test proved nothing");
+	CHECK_OK(close(fd));
+}
+
 static void mmap_daemon_still_answers(void)
 {
 	check_daemon_answers();
@@ -375,6 +442,8 @@ static const struct check_test tests[] = {
 	CHECK_TEST(mmap_fixed_replaces_mapping),
 	CHECK_TEST(mmap_two_maps_share_memory),
 	CHECK_TEST(mmap_new_region_zero),
+	CHECK_TEST(mmap_large_region),
+	CHECK_TEST(mmap_under_signal_storm),
 	CHECK_TEST(mmap_daemon_still_answers),
 };
 

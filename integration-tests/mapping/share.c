@@ -207,6 +207,99 @@ static void share_private_mapping_not_seen_by_others(void)
 	CHECK_OK(close(fd));
 }
 
+struct thread_job {
+	int index;
+	int rounds;
+	char error[200];
+};
+
+static void *map_thread(void *arg)
+{
+	struct thread_job *job = arg;
+	for (int r = 0; r < job->rounds && !job->error[0]; r++) {
+		int fd = open(ashmem_dev(), O_RDWR | O_CLOEXEC);
+		if (fd < 0 || ioctl(fd, ASHMEM_SET_SIZE, 2 * PG) != 0) {
+			snprintf(job->error, sizeof(job->error), "thread %d round %d: open/SET_SIZE: %s", job->index,
+				 r, check_errname(errno));
+			break;
+		}
+		unsigned char *p = mmap(NULL, 2 * PG, RW, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			snprintf(job->error, sizeof(job->error), "thread %d round %d: mmap: %s", job->index, r,
+				 check_errname(errno));
+		} else {
+			p[0] = (unsigned char)job->index;
+			unsigned char b = 0;
+			if (read(fd, &b, 1) != 1 || b != (unsigned char)job->index)
+				snprintf(job->error, sizeof(job->error), "thread %d round %d: read() sees 0x%02x",
+					 job->index, r, b);
+			munmap(p, 2 * PG);
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Threads of one process mapping at once: one kept broker connection, the others temporary ones. */
+static void share_threads_map_concurrently(void)
+{
+	enum { THREADS = 8, ROUNDS = 40 };
+	int fds_before = -1;
+	/* the kept connection exists after a first mapping */
+	int fd = region(PG, NULL);
+	MAP_SH(fd, PG);
+	CHECK_OK(close(fd));
+	fds_before = count_fds(getpid());
+	pthread_t th[THREADS];
+	struct thread_job jobs[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		jobs[i] = (struct thread_job){ .index = i + 1, .rounds = ROUNDS };
+		CHECK(pthread_create(&th[i], NULL, map_thread, &jobs[i]) == 0, "pthread_create");
+	}
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < THREADS; i++)
+		CHECK(!jobs[i].error[0], "%s", jobs[i].error);
+	int fds_after = count_fds(getpid());
+	CHECK(fds_after == fds_before, "the process's fds went from %d to %d", fds_before, fds_after);
+}
+
+/*
+ * A program that closes descriptors it does not know (as daemons do) and reuses the numbers: the
+ * library's kept broker connection is gone, and what took its number must not be written to.
+ */
+static void share_broker_fd_number_reused(void)
+{
+	int fd = region(PG, NULL);
+	MAP_SH(fd, PG);
+	/* close everything but stdio, the test's report pipe and the region */
+	for (int i = 3; i < 1024; i++)
+		if (i != fd && i != check_report_fd)
+			close(i);
+	/* the lowest numbers, the kept connection's among them, become sockets and pipes */
+	int pairs[8][2];
+	for (int i = 0; i < 8; i++) {
+		if (i % 2)
+			CHECK_OK(pipe(pairs[i]));
+		else
+			CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, pairs[i]));
+	}
+	unsigned char *p = MAP(PG, RW, MAP_SHARED, fd, 0);
+	p[0] = 9;
+	for (int i = 0; i < 8; i++) {
+		for (int j = 0; j < 2; j++)
+			CHECK(fcntl(pairs[i][j], F_GETFD) != -1, "fd %d of the program was closed by the library",
+			      pairs[i][j]);
+		int n = -1;
+		CHECK(ioctl(pairs[i][i % 2 ? 0 : 1], FIONREAD, &n) == 0 && n == 0,
+		      "%s %d/%d holds %d bytes the library meant for the broker", i % 2 ? "pipe" : "socket",
+		      pairs[i][0], pairs[i][1], n);
+		if (i % 2 == 0)
+			CHECK(ioctl(pairs[i][0], FIONREAD, &n) == 0 && n == 0, "socket %d holds %d bytes", pairs[i][0], n);
+	}
+	CHECK_OK(close(fd));
+}
+
 static void share_daemon_still_answers(void)
 {
 	check_daemon_answers();
@@ -220,6 +313,8 @@ static const struct check_test tests[] = {
 	CHECK_TEST(share_region_freed_after_last_close),
 	CHECK_TEST(share_region_freed_after_last_close_across_processes),
 	CHECK_TEST(share_private_mapping_not_seen_by_others),
+	CHECK_TEST(share_threads_map_concurrently),
+	CHECK_TEST(share_broker_fd_number_reused),
 	CHECK_TEST(share_daemon_still_answers),
 };
 

@@ -214,8 +214,22 @@ static void connection_flood_good_client_served(void)
 		socks[n++] = s;
 	}
 	double secs = mono_now() - t0;
-	fprintf(stderr, "connection flood: %d connections open after %.1f s (%d attempts refused)\n", n, secs,
-		refused);
+	pid_t dpid = daemon_pid();
+	char limit[128] = "?";
+	if (dpid) {
+		char path[64], line[256];
+		snprintf(path, sizeof(path), "/proc/%d/limits", (int)dpid);
+		FILE *f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (strncmp(line, "Max open files", 14) == 0)
+				snprintf(limit, sizeof(limit), "%.60s", line + 14 + strspn(line + 14, " "));
+		if (f)
+			fclose(f);
+		limit[strcspn(limit, "\n")] = 0;
+	}
+	fprintf(stderr, "connection flood: %d connections open after %.1f s (%d attempts refused); "
+			"daemon fds %d, its limit (soft hard unit): %s\n",
+		n, secs, refused, dpid ? count_fds(dpid) : -1, limit);
 	/* a good client, in its own process, must be served while they are open */
 	pid_t good = fork_or_fail();
 	if (good == 0) {

@@ -112,7 +112,8 @@ static void rdonly_device_fd_gets_rdonly_memfd(void)
 static void rdonly_memfd_reopen_gives_no_write_access(void)
 {
 	int fd = region_flags(PG, "sec-ro-reopen", O_RDONLY | O_CLOEXEC);
-	unsigned char *view = MAP(PG, PROT_READ, MAP_SHARED, fd, 0);
+	int vfd = memfd_of(fd, PG, PROT_READ, NULL);
+	unsigned char *view = MAP(PG, PROT_READ, MAP_SHARED, vfd, 0); /* what every holder sees */
 	pid_t pid = fork_or_fail();
 	if (pid == 0) {
 		become_nobody();
@@ -138,6 +139,7 @@ static void rdonly_memfd_reopen_gives_no_write_access(void)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
 		SKIP("needs root to drop to an unprivileged user");
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the unprivileged client got write access");
+	CHECK_OK(close(vfd));
 	CHECK_OK(close(fd));
 }
 

@@ -12,6 +12,7 @@ BENCH=$IT_BUILD/m64/bench
 FLOOR=$IT_BUILD/m64/cuse-floor
 TALLY=$IT_REPO/integration-tests/bench/strace-tally.awk
 PRELOAD=${BENCH_PRELOAD:-$IT_REPO/target/dist/lib/native/x86_64/libashmemd-preload.so}
+PRELOAD_B=${BENCH_PRELOAD_B:-/work/scratch/preload-b/out/x86_64/libashmemd-preload.so} # another build of the library to compare with (bench measure --preload-b)
 FLOOR_NAME=bench-floor
 READERS=4 # ashmemd's default --workers
 SCALE=${BENCH_SCALE:-1}
@@ -85,12 +86,13 @@ done
 cat "$WORK/warm.err" >&2
 info warmup "${#warm_rounds[@]} rounds in ${spent} s; compilations of org.ashmemd/jnr code per round: ${warm_rounds[*]}"
 
-cmd=("$BENCH" measure "${args[@]}" --tsv "$WORK/results.tsv")
+cmd=("$BENCH" measure "${args[@]}" --tsv "$WORK/results.tsv" ${PRELOAD_B:+--preload-b "$PRELOAD_B"})
 {
 	echo "### ashmemd benchmark"
 	echo
 	echo "Command: \`integration-tests/run --suite bench\` (in the VM: \`${PIN[*]}${PIN:+ }${cmd[*]#$IT_BUILD/}\`, after \`bench warm\`)."
-	echo "VM: kernel $(uname -r), $(nproc) vCPUs under QEMU TCG; ashmemd with its default $READERS CUSE reader"
+	echo "VM: kernel $(uname -r), $(nproc) vCPUs under QEMU TCG, clock source $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null);"
+	echo "ashmemd with its default $READERS CUSE reader"
 	echo "threads, cuse-floor with --readers=$READERS; clients with LD_PRELOAD=${PRELOAD#$IT_REPO/}; $pinned."
 	echo
 } >"$REPORT"
@@ -217,6 +219,34 @@ if command -v strace >/dev/null; then
 	info trace_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of tracing"
 else
 	skip requests_counted "no strace on this machine: only the expected counts are reported"
+fi
+
+
+# ---- DEV PROFILE ----
+if command -v perf >/dev/null; then
+	jcmd_bin=$(dirname "$(readlink -f "$(command -v java)")")/jcmd
+	for side in A F; do
+		dev=/dev/$ASHMEMD_DEVICE
+		[ $side = F ] && dev=/dev/$FLOOR_NAME
+		perf record -C 0 -F 499 -g -o "$WORK/perf.$side" -- env LD_PRELOAD="$PRELOAD" taskset 1 "$BENCH" --count "$dev" "pin-n,$dev,1500" >/dev/null 2>"$WORK/perf.err" || note "perf record failed: $(tail -3 "$WORK/perf.err")"
+	done
+	"$jcmd_bin" "$jvm" Compiler.perfmap >/dev/null 2>&1 || note "no perf map"
+	{
+		for side in A F; do
+			echo "#### DEV perf, UNPIN+PIN loop, side $side, CPU 0, by comm,dso"
+			echo '```'
+			perf report -i "$WORK/perf.$side" --stdio --no-children --sort comm,dso 2>/dev/null | grep -v '^#' | grep -v '^$' | grep '%' | head -25
+			echo '```'
+		done
+		echo "#### DEV perf, side A, java symbols"
+		echo '```'
+		perf report -i "$WORK/perf.A" --stdio --no-children --comm java --sort sym -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | grep '%' | head -60
+		echo '```'
+		echo "#### DEV perf, side A, cuse-reader-* kernel+user symbols (all comms named cuse-reader)"
+		echo '```'
+		perf report -i "$WORK/perf.A" --stdio --no-children --sort comm,sym -g none 2>/dev/null | grep -v '^#' | grep 'cuse-reader\|broker' | head -60
+		echo '```'
+	} >>"$REPORT"
 fi
 
 # ---- stop ----
