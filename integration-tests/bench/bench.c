@@ -12,16 +12,20 @@
  * the region cycle and for memory bandwidth.
  *
  * Under emulation on a shared host the speed of everything drifts by large factors within
- * seconds, so ashmemd and its baseline are never measured apart: one process alternates short
- * time slices of the two (A B, then B A, ...), each adjacent pair gives one ratio, and the table
- * reports medians (of the values and of the per-pair ratios). The ashmemd and floor measurements
+ * seconds, so ashmemd and its baseline are never measured apart: one process alternates between
+ * them (A B, then B A, ...), and the table reports medians. Operations shorter than the host's
+ * scheduling quantum (GET_SIZE, UNPIN+PIN) are timed one by one, so that most run undisturbed;
+ * longer ones in alternating time slices, each adjacent pair giving one ratio. The ashmemd and floor measurements
  * run with LD_PRELOAD=LIB (the mmap path needs it, the rest does not notice it), so the memfd
  * slices do too; one extra row times the memfd cycle without the library, for comparison.
  *
  * SPEC is KIND,ARGS (devices are paths, or "memfd"):
- *   getsize,A,B,SECS,SLICE       ASHMEM_GET_SIZE                    -> ns per ioctl
- *   pin,A,B,SECS,SLICE           UNPIN + PIN of a whole 16 KiB region, mapped first where it can
- *                                be (the floor cannot map)          -> ns per pair
+ *   getsize,A,B,SECS,-           ASHMEM_GET_SIZE, timed one by one  -> ns per ioctl
+ *   pin,A,B,SECS,-               UNPIN + PIN of a whole 16 KiB region, mapped first where it can
+ *                                be (the floor cannot map), timed one by one -> ns per pair
+ *   broker,A,-,SECS              GET_TOKEN + the broker exchange for the memfd, over the
+ *                                library's kept connection (A side) and over a new connection
+ *                                each time (B side), timed one by one -> ns per exchange
  *   ioc,A,B,SECS,SLICE           open + SET_NAME + SET_SIZE + GET_TOKEN + close: the CUSE part
  *                                of the region cycle                -> ns per cycle
  *   cycle,A,B,THREADS,SECS,SLICE open + SET_NAME + SET_SIZE + mmap 16 KiB + touch each page +
@@ -34,7 +38,8 @@
  *                                the broker exchange and the mmap of the memfd -> us per step
  *   warm,DEV,N,SECS              N cycles at one thread, 0.4 N at eight, 3 N GET_SIZE, N/2
  *                                UNPIN+PIN and 0.3 N CUSE parts, interleaved; at most SECS
- *   getsize-n,DEV,N  pin-n,DEV,N  ioc-n,DEV,N  cycle-n,DEV,N   (--count)
+ *   getsize-n,DEV,N  pin-n,DEV,N  ioc-n,DEV,N  cycle-n,DEV,N  cycle8-n,DEV,N (N over 8 threads)
+ *                                exact counts, for --count
  * Output lines: "P KEY A B" (one slice pair), "S KEY WHO VALUE" (a single figure).
  *
  * --count MARKDEV SPEC...: before, between and after the specs an ioctl no server knows,
@@ -215,9 +220,102 @@ static void op_ioc(void *a)
 	ioc_once(((struct target *)a)->dev);
 }
 
+/* A token and the memfd for it, over the library's kept broker connection or over a new one. */
+struct broker_op {
+	int fd;
+	int fresh;
+	int (*fetch)(unsigned, struct ashmemd_broker_reply *);
+	int (*connect)(const char *);
+	int (*exchange)(int, unsigned, struct ashmemd_broker_reply *);
+};
+
+static void op_broker(void *arg)
+{
+	struct broker_op *b = arg;
+	struct ashmemd_broker_reply rep;
+	long token = xioctl(b->fd, ASHMEMD_IOC_GET_TOKEN,
+			    ASHMEMD_MAP_ARG(REGION / PAGE, PROT_READ | PROT_WRITE, 1), "GET_TOKEN");
+	int mfd;
+	if (b->fresh) {
+		int sock = b->connect(NULL);
+		if (sock < 0)
+			die("broker connect: %s", strerror(-sock));
+		mfd = b->exchange(sock, (unsigned)token, &rep);
+		close(sock);
+	} else {
+		mfd = b->fetch((unsigned)token, &rep);
+	}
+	if (mfd < 0)
+		die("broker: %s", strerror(-mfd));
+	close(mfd);
+}
+
+static void *lib_symbol(const char *name)
+{
+	void *p = dlsym(RTLD_DEFAULT, name);
+	if (!p)
+		die("%s not found: is the preload library loaded?", name);
+	return p;
+}
+
 /* ---- alternating slices, one thread ---- */
 
 typedef void (*op_fn)(void *);
+
+static int cmp_double(const void *x, const void *y)
+{
+	double p = *(const double *)x, q = *(const double *)y;
+	return p < q ? -1 : p > q;
+}
+
+static double median_of(const double *v, int n)
+{
+	double w[4096];
+	if (n <= 0)
+		return NAN;
+	if (n > 4096)
+		n = 4096;
+	memcpy(w, v, sizeof(double) * (size_t)n);
+	qsort(w, (size_t)n, sizeof w[0], cmp_double);
+	return n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2;
+}
+
+/* The cost of one clock read (the median of a few runs), to take out of timed operations. */
+static double clock_cost(void)
+{
+	double v[5];
+	for (int k = 0; k < 5; k++) {
+		double t0 = now(), t = t0;
+		for (int i = 0; i < 100; i++)
+			t = now();
+		v[k] = (t - t0) / 100;
+	}
+	return median_of(v, 5);
+}
+
+/*
+ * Operations shorter than the host's scheduling quantum, timed one by one, the two sides taking
+ * turns (A B, B A, ...): most operations then run undisturbed, and medians ignore the others. One
+ * "P" line per chunk of CHUNK pairs: the median ns of each side in it.
+ */
+#define CHUNK 128
+static void alternate_ops(const char *key, op_fn op, void *a, void *b, double secs)
+{
+	double va[CHUNK], vb[CHUNK], end = now() + secs;
+	for (int chunk = 0; chunk < 3 || now() < end; chunk++) {
+		double cc = clock_cost();
+		for (int i = 0; i < CHUNK; i++) {
+			double t0 = now();
+			op(i & 1 ? b : a);
+			double t1 = now();
+			op(i & 1 ? a : b);
+			double t2 = now();
+			va[i] = ((i & 1) ? t2 - t1 : t1 - t0) - cc;
+			vb[i] = ((i & 1) ? t1 - t0 : t2 - t1) - cc;
+		}
+		printf("P %s %.1f %.1f\n", key, median_of(va, CHUNK) * 1e9, median_of(vb, CHUNK) * 1e9);
+	}
+}
 
 /* ns per operation over one slice of whole batches. The clock is read once per batch: reading it
    can be a system call (no vDSO clock under emulation), which would blur the difference. */
@@ -397,15 +495,6 @@ static const char *const step_name[] = {
 };
 #define NSTEPS ((int)(sizeof step_name / sizeof step_name[0]))
 
-/* The cost of one clock read, to take out of the step times. */
-static double clock_cost(void)
-{
-	double t0 = now(), t = t0;
-	for (int i = 0; i < 200; i++)
-		t = now();
-	return (t - t0) / 200;
-}
-
 /* The cycle one step at a time, through the library's client API for the mmap part; one "S" line
    per step and chunk of about a quarter of a second, so that the parent takes medians. */
 static void steps(const char *dev, double secs)
@@ -522,12 +611,13 @@ static void run_spec(char *spec, int counting)
 		} else if (strcmp(kind, "ioc-n") == 0) {
 			for (long i = 0; i < n; i++)
 				ioc_once(a);
-		} else if (strcmp(kind, "cycle-n") == 0) {
-			/* on a worker thread, as in the measurement */
+		} else if (strcmp(kind, "cycle-n") == 0 || strcmp(kind, "cycle8-n") == 0) {
+			/* on worker threads, as in the measurement; cycle8-n: n in all over 8 threads */
+			int threads = kind[5] == '8' ? 8 : 1;
 			struct pool p;
-			pool_start(&p, 1);
-			if (n > 0)
-				pool_phase(&p, a, 0, n);
+			pool_start(&p, threads);
+			if (n >= threads)
+				pool_phase(&p, a, 0, n / threads);
 			pool_stop(&p);
 		} else {
 			die("unknown count '%s'", kind);
@@ -551,10 +641,22 @@ static void run_spec(char *spec, int counting)
 		struct target ta, tb;
 		target_open(&ta, a, pin);
 		target_open(&tb, b, pin);
-		snprintf(key, sizeof key, "%s", kind);
-		alternate(key, pin ? op_pinpair : op_getsize, &ta, &tb, secs, slice, pin ? 4 : 16);
+		(void)slice;
+		alternate_ops(kind, pin ? op_pinpair : op_getsize, &ta, &tb, secs);
 		target_close(&ta);
 		target_close(&tb);
+	} else if (strcmp(kind, "broker") == 0) {
+		/* a (kept connection) against b (a new connection per exchange), on one region */
+		double secs = atof(field(&s));
+		struct target t;
+		target_open(&t, a, 1);
+		struct broker_op kept = { t.fd, 0, (int (*)(unsigned, struct ashmemd_broker_reply *))lib_symbol("ashmemd_fetch_memfd"),
+					  (int (*)(const char *))lib_symbol("ashmemd_broker_connect"),
+					  (int (*)(int, unsigned, struct ashmemd_broker_reply *))lib_symbol("ashmemd_broker_exchange") };
+		struct broker_op fresh = kept;
+		fresh.fresh = 1;
+		alternate_ops("broker", op_broker, &kept, &fresh, secs);
+		target_close(&t);
 	} else if (strcmp(kind, "ioc") == 0) {
 		double secs = atof(field(&s)), slice = atof(field(&s));
 		struct target ta = { .dev = a }, tb = { .dev = b };
@@ -645,22 +747,6 @@ static struct series *series(const char *key)
 	struct series *s = &g_series[g_nseries++];
 	snprintf(s->key, sizeof s->key, "%s", key);
 	return s;
-}
-
-static int cmp_double(const void *x, const void *y)
-{
-	double p = *(const double *)x, q = *(const double *)y;
-	return p < q ? -1 : p > q;
-}
-
-static double median_of(const double *v, int n)
-{
-	double w[MAX_SAMPLES];
-	if (n <= 0)
-		return NAN;
-	memcpy(w, v, sizeof(double) * (size_t)n);
-	qsort(w, (size_t)n, sizeof w[0], cmp_double);
-	return n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2;
 }
 
 /* what = 'a', 'b', or 'r' (per-pair ratio a / b, or b / a with invert) over samples [from, to) */
@@ -867,9 +953,10 @@ int main(int argc, char **argv)
 		die("%s: %s", tsv, strerror(errno));
 	double secs = 4 * scale;
 	char *pre[] = {
-		spec("getsize,%s,%s,%g,0.05", A, F, secs),
-		spec("pin,%s,%s,%g,0.05", A, F, secs),
+		spec("getsize,%s,%s,%g,-", A, F, secs),
+		spec("pin,%s,%s,%g,-", A, F, secs),
 		spec("ioc,%s,%s,%g,0.1", A, F, secs),
+		spec("broker,%s,-,%g", A, secs / 2),
 		spec("cycle,%s,memfd,1,%g,0.1", A, 1.5 * secs),
 		spec("cycle,%s,memfd,2,%g,0.1", A, secs),
 		spec("cycle,%s,memfd,8,%g,0.1", A, secs),
@@ -931,6 +1018,9 @@ int main(int argc, char **argv)
 	    "plain memfd", med("cycle8", 'b', 0, 0, -1), med("cycle8", 'r', 1, 0, -1), NONE, 0);
 	row("bandwidth", "memset through a 64 MiB mapping", "GB/s", "%.3f", med("bw", 'a', 0, 0, -1), "plain memfd",
 	    med("bw", 'b', 0, 0, -1), med("bw", 'r', 0, 0, -1), AT_LEAST, 0.97);
+	row("broker_new_conn", "GET_TOKEN + broker exchange: a new connection each time vs the kept one", "µs/op",
+	    "%.1f", med("broker", 'b', 0, 0, -1) / 1e3, "kept connection", med("broker", 'a', 0, 0, -1) / 1e3,
+	    med("broker", 'r', 1, 0, -1), NONE, 0);
 	row("cuse_part", "CUSE part of the cycle: open+SET_NAME+SET_SIZE+GET_TOKEN+close", "µs/cycle", "%.1f",
 	    ioc_a / 1e3, "C CUSE floor", ioc_f / 1e3, med("ioc", 'r', 0, 0, -1), NONE, 0);
 	row("floor_bound", "the floor's CUSE part vs the memfd cycle (no CUSE server can go below)", "µs/cycle",
@@ -945,11 +1035,13 @@ int main(int argc, char **argv)
 		printf("| %s | cycles/s | %.0f (B) | library A | %.0f | %.2f× | – |  |\n", what,
 		       med(key, 'b', 0, 0, -1), med(key, 'a', 0, 0, -1), med(key, 'r', 1, 0, -1));
 	}
-	printf("\nEvery ratio is the median of per-pair ratios: ashmemd and its baseline run in alternating "
-	       "slices of 50–100 ms (quarters of 64 MiB passes for bandwidth) in one process, and each adjacent pair "
-	       "gives one ratio; values are medians of the slices. Times: ashmemd ÷ baseline. Rates "
-	       "(cycles/s): baseline ÷ ashmemd, so above 1× means slower. Bandwidth: ashmemd ÷ memfd. The "
-	       "last row's two sides were measured apart.\n");
+	printf("\nashmemd and its baseline take turns in one process (A B, B A, ...). GET_SIZE and UNPIN+PIN: "
+	       "each operation timed on its own (the clock read taken out), medians per chunk of %d pairs; "
+	       "everything else: alternating slices of 100 ms (quarters of 64 MiB passes for bandwidth). "
+	       "Each chunk or adjacent pair of slices gives one ratio; the table shows the median ratio "
+	       "and the medians of the values. Times: ashmemd ÷ baseline. Rates (cycles/s): baseline ÷ "
+	       "ashmemd, so above 1× means slower. Bandwidth: ashmemd ÷ memfd. The preload row's two sides "
+	       "were measured apart.\n", CHUNK);
 
 	printf("\nWhere the time of one ashmemd cycle goes: the steps done one by one (the mmap through the "
 	       "library's client API, so without the kernel's failed mmap and the fstat of the preload "

@@ -107,6 +107,12 @@ row() {
 		{ for (k in f) if ($k != f[k]) next; print; found = 1; exit }
 		END { exit !found }' "$W/$out"
 }
+# exited OUT STATUS WANT [REGEX]: the run of ashmemctl that wrote OUT exited WANT, and OUT has a
+# line matching REGEX.
+exited() {
+	[ "$2" = "$3" ] && { [ -z "${4:-}" ] || grep -Eq -- "$4" "$W/$1"; } ||
+		{ echo "exit $2 (expected $3):"; cat "$W/$1" "$W/$1.err"; return 1; }
+}
 has_row() { row "$@" >/dev/null || { echo "$1: no line with fields $2${3:+ $3}${4:+ ...}"; cat "$W/$1"; return 1; }; }
 
 # ---- the clients ----
@@ -332,7 +338,7 @@ fi
 
 # ---- leaks ----
 
-# Thresholds that a 100 ms leak of 256 KiB regions passes in 3 samples 2 s apart, and that a
+# Thresholds that a 200 ms leak of 128 KiB regions passes in 3 samples 2 s apart, and that a
 # churn of one 64 KiB region never reaches.
 LEAK_ARGS=(--interval 2s --samples 3 --min-growth 2M --min-count-growth 6)
 start churn m64 holder churn 100 it-churn $((64 * KB)) || it_finish
@@ -342,7 +348,7 @@ check leaks_churn_alone_not_flagged exited leaks-churn.txt $? 0 '^no leaks found
 
 # Now everything at once, next to the churn: a leak, regions never mapped, and a region whose
 # opener exited while its child keeps it mapped and holds its memfd.
-start leak m64 holder leak 100 it-leak $((256 * KB)) || it_finish
+start leak m64 holder leak 200 it-leak $((128 * KB)) || it_finish
 start unmapped m64 holder unmapped 2 it-unmapped $((64 * KB)) || it_finish
 start orphan m64 holder orphan it-orphan $((256 * KB)) || it_finish
 wait "${PIDS[orphan]}"
@@ -362,6 +368,17 @@ leaks_growth() {
 	! grep -Eq "it-churn|^ *$CHURN " "$W/leaks.txt" || { echo "the churning client was flagged too:"; cat "$W/leaks.txt"; return 1; }
 }
 check leaks_finds_leaking_client_not_churning_one leaks_growth
+# Each leaked region is one device fd and one mapping: the last count of the process's regions
+# cannot exceed its device fds counted afterwards (the leak only grows).
+device_fds_after=$(find "/proc/$LEAK/fd" -lname "/dev/$ASHMEMD_DEVICE" 2>/dev/null | wc -l)
+leaks_count() {
+	local r
+	r=$(row leaks.txt 1="$LEAK" 2=holder) || { echo "no row for $LEAK"; return 1; }
+	set -- $r # PID COMM CONTAINER FROM -> TO (+N) ...
+	[ "$6" -le "$device_fds_after" ] ||
+		{ echo "process $LEAK: $6 regions at the last sample, but only $device_fds_after device fds (and as many mappings) afterwards: $r"; return 1; }
+}
+check leaks_process_region_count leaks_count
 # ID NAME SIZE AGE STATE(2 words) OPENER(pid comm)
 leaks_unmapped() {
 	grep -qx "Regions mapped by nobody for at least $UNMAPPED_FOR:" "$W/leaks.txt" &&

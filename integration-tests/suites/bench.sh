@@ -12,12 +12,13 @@ BENCH=$IT_BUILD/m64/bench
 FLOOR=$IT_BUILD/m64/cuse-floor
 TALLY=$IT_REPO/integration-tests/bench/strace-tally.awk
 PRELOAD=${BENCH_PRELOAD:-$IT_REPO/target/dist/lib/native/x86_64/libashmemd-preload.so}
-PRELOAD_B=${BENCH_PRELOAD_B:-/work/scratch/preload-b/out/x86_64/libashmemd-preload.so} # another build of the library to compare with (bench measure --preload-b)
+PRELOAD_B=${BENCH_PRELOAD_B:-/work/scratch/preload-a/libashmemd-preload.so} # another build of the library to compare with (bench measure --preload-b)
 FLOOR_NAME=bench-floor
 READERS=4 # ashmemd's default --workers
 SCALE=${BENCH_SCALE:-1}
 COUNT_OPS=${BENCH_COUNT_OPS:-50}
-WARM_MAX=${BENCH_WARM_MAX:-180} # seconds; warm-up rounds stop earlier once the JIT is done
+# seconds; warm-up rounds stop earlier once the JIT is done
+WARM_MAX=${BENCH_WARM_MAX:-$((180 * ${IT_TIME_SCALE:-1}))}
 REPORT=$IT_RESULTS/$IT_SUITE.report
 WORK=/tmp/bench
 mkdir -p "$WORK"
@@ -31,7 +32,7 @@ fi
 "$FLOOR" "$FLOOR_NAME" --readers=$READERS -f >"$IT_RESULTS/$IT_SUITE.floor.log" 2>&1 </dev/null &
 floor_pid=$!
 echo "$floor_pid" >"$IT_STATE/floor.pid"
-if ! wait_for 20 test -c "/dev/$FLOOR_NAME"; then
+if ! wait_for $((20 * ${IT_TIME_SCALE:-1})) test -c "/dev/$FLOOR_NAME"; then
 	fail floor_ready "/dev/$FLOOR_NAME did not appear: $(tail -n 3 "$IT_RESULTS/$IT_SUITE.floor.log" | tr '\n' ' ')"
 	it_finish
 fi
@@ -141,6 +142,8 @@ cat >>"$REPORT" <<'EOF'
 
 EOF
 
+java_tool_dir() { dirname "$(readlink -f "$(command -v java)")"; }
+
 all_traced() {
 	local s
 	for s in /proc/"$1"/task/*/status; do
@@ -157,7 +160,7 @@ trace_server() {
 	fd=$(for f in /proc/"$pid"/fd/*; do [ "$(readlink "$f")" = /dev/cuse ] && echo "${f##*/}"; done | head -n1)
 	strace -f -qq -xx -s 80 -o "$WORK/trace" -p "$pid" 2>"$WORK/strace.err" &
 	st=$!
-	if ! wait_for 60 all_traced "$pid"; then
+	if ! wait_for $((60 * ${IT_TIME_SCALE:-1})) all_traced "$pid"; then
 		kill -INT "$st" 2>/dev/null
 		wait "$st"
 		note "strace could not attach to $pid: $(head -c 300 "$WORK/strace.err")"
@@ -172,27 +175,54 @@ trace_server() {
 	note "traced $titles in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 }
 
-# client_calls N SPEC_N SPEC_1: the client's system calls per operation (N runs minus 1 run)
+# client_strace LIB OUT SPEC: strace -c of one client run (-E: the library goes into the client only)
+client_strace() {
+	strace -f -c -E "LD_PRELOAD=$1" -o "$2" "$BENCH" --count "$A" "$3" >/dev/null 2>&1
+}
+
+# client_calls N: the client's system calls per full cycle, at 1 and at 8 threads (runs of N cycles
+# minus runs of one cycle per thread, so that process start and thread creation drop out)
 client_calls() {
-	local n=$1
-	# -E: the library goes into the client only, not into strace
-	strace -f -c -E "LD_PRELOAD=$PRELOAD" -o "$WORK/client.n" "$BENCH" --count "$A" "$2" >/dev/null &&
-		strace -f -c -E "LD_PRELOAD=$PRELOAD" -o "$WORK/client.1" "$BENCH" --count "$A" "$3" >/dev/null ||
-		return 1
-	echo "#### the client's system calls per full cycle (with the preload library; strace -c of $n cycles minus 1)"
+	local n=$1 libs=("$PRELOAD") heads="1 thread | 8 threads" i
+	[ -z "$PRELOAD_B" ] || { libs+=("$PRELOAD_B"); heads="$heads | 8 threads, library B"; }
+	client_strace "$PRELOAD" "$WORK/c1.n" "cycle-n,$A,$n" && client_strace "$PRELOAD" "$WORK/c1.1" "cycle-n,$A,1" || return 1
+	for i in "${!libs[@]}"; do
+		client_strace "${libs[$i]}" "$WORK/c8.$i.n" "cycle8-n,$A,$n" &&
+			client_strace "${libs[$i]}" "$WORK/c8.$i.1" "cycle8-n,$A,8" || return 1
+	done
+	echo "#### the client's system calls per full cycle (strace -c; runs of $n cycles minus runs of one per thread)"
 	echo
-	echo "| system call | calls per cycle | failing per cycle |"
-	echo "|---|---:|---:|"
-	awk -v n="$n" '
-		FNR == 1 { file++ }
-		$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {
-			c[$NF] += (file == 1 ? 1 : -1) * $4
-			if (NF == 6) e[$NF] += (file == 1 ? 1 : -1) * $5
+	echo "| system call | $heads |"
+	[ -n "$PRELOAD_B" ] && echo "|---|---:|---:|---:|" || echo "|---|---:|---:|"
+	awk -v n="$n" -v cols=$((1 + ${#libs[@]})) '
+		function take(f, col, sign, base,   l, x, k) {
+			while ((getline l < f) > 0) {
+				k = split(l, x, " ")
+				if (x[1] ~ /^[0-9.]+$/ && k >= 5 && x[k] != "total") {
+					c[col, x[k]] += sign * x[4]
+					names[x[k]] = 1
+				}
+			}
+			close(f)
+			per[col] = n - base
 		}
-		END {
-			for (s in c) if (c[s] / (n - 1) >= 0.05) { printf "| %s | %.2f | %.2f |\n", s, c[s] / (n - 1), e[s] / (n - 1); t += c[s] }
-			printf "| **all** | **%.2f** | |\n\n", t / (n - 1)
-		}' "$WORK/client.n" "$WORK/client.1"
+		BEGIN {
+			take(ARGV[1], 1, 1, 1); take(ARGV[2], 1, -1, 1)
+			for (i = 2; i <= cols; i++) { take(ARGV[2 * i - 1], i, 1, 8); take(ARGV[2 * i], i, -1, 8) }
+			for (s in names) {
+				line = "| " s; show = 0
+				for (i = 1; i <= cols; i++) {
+					v = c[i, s] / per[i]; t[i] += c[i, s]
+					if (v >= 0.05) show = 1
+					line = line sprintf(" | %.2f", v)
+				}
+				if (show) print line " |"
+			}
+			line = "| **all**"
+			for (i = 1; i <= cols; i++) line = line sprintf(" | **%.2f**", t[i] / per[i])
+			print line " |"
+			print ""
+		}' "$WORK/c1.n" "$WORK/c1.1" $(for i in "${!libs[@]}"; do echo "$WORK/c8.$i.n" "$WORK/c8.$i.1"; done)
 }
 
 A=/dev/$ASHMEMD_DEVICE
@@ -206,8 +236,9 @@ if command -v strace >/dev/null; then
 		echo
 	} >>"$REPORT"
 	if trace_server "$jvm" '^(cuse-reader|broker)$' \
-		"ashmemd: $N full cycles|ashmemd: $((N * 5)) GET_SIZE|ashmemd: $N UNPIN+PIN pairs" "$N|$((N * 5))|$N" \
-		"$A" "cycle-n,$A,$N" "getsize-n,$A,$((N * 5))" "pin-n,$A,$N" &&
+		"ashmemd: $N full cycles|ashmemd: $((N / 8 * 8)) full cycles on 8 threads|ashmemd: $((N * 5)) GET_SIZE|ashmemd: $N UNPIN+PIN pairs" \
+		"$N|$((N / 8 * 8))|$((N * 5))|$N" \
+		"$A" "cycle-n,$A,$N" "cycle8-n,$A,$((N / 8 * 8))" "getsize-n,$A,$((N * 5))" "pin-n,$A,$N" &&
 		trace_server "$floor_pid" '^cuse-floor$' \
 			"cuse-floor: $N CUSE parts of the cycle|cuse-floor: $((N * 5)) GET_SIZE|cuse-floor: $N UNPIN+PIN pairs" \
 			"$N|$((N * 5))|$N" "$F" "ioc-n,$F,$N" "getsize-n,$F,$((N * 5))" "pin-n,$F,$N"; then
@@ -215,45 +246,47 @@ if command -v strace >/dev/null; then
 	else
 		skip requests_counted "strace could not trace the servers"
 	fi
-	client_calls "$N" "cycle-n,$A,$N" "cycle-n,$A,1" >>"$REPORT" || note "strace -c of the client failed"
+	client_calls $((N / 8 * 8)) >>"$REPORT" || note "strace -c of the client failed"
 	info trace_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of tracing"
 else
 	skip requests_counted "no strace on this machine: only the expected counts are reported"
 fi
 
-
-# ---- DEV PROFILE ----
-if command -v perf >/dev/null; then
-	jcmd_bin=$(dirname "$(readlink -f "$(command -v java)")")/jcmd
-	for side in A F; do
-		dev=/dev/$ASHMEMD_DEVICE
-		[ $side = F ] && dev=/dev/$FLOOR_NAME
-		perf record -C 0 -F 499 -g -o "$WORK/perf.$side" -- env LD_PRELOAD="$PRELOAD" taskset 1 "$BENCH" --count "$dev" "pin-n,$dev,1500" >/dev/null 2>"$WORK/perf.err" || note "perf record failed: $(tail -3 "$WORK/perf.err")"
-	done
-	"$jcmd_bin" "$jvm" Compiler.perfmap >/dev/null 2>&1 || note "no perf map"
+# ---- where the CPU goes: perf on vCPU 0 during full cycles ----
+if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
+	t0=$EPOCHREALTIME
+	perf record -C 0 -F 499 -g -o "$WORK/perf.data" -- "${PIN[@]}" env LD_PRELOAD="$PRELOAD" \
+		"$BENCH" --count "$A" "cycle-n,$A,$((N * 2))" >/dev/null 2>"$WORK/perf.err" ||
+		note "perf record failed: $(tail -n 3 "$WORK/perf.err")"
+	# names for the JIT-compiled code (written to /tmp/perf-PID.map, where perf report looks)
+	"$(java_tool_dir)/jcmd" "$jvm" Compiler.perfmap >/dev/null 2>&1 || note "no perf map of the JVM's code"
+	threads() { for t in /proc/"$jvm"/task/*; do cat "$t/comm"; done | grep "$1" | sort -u | paste -sd,; }
 	{
-		for side in A F; do
-			echo "#### DEV perf, UNPIN+PIN loop, side $side, CPU 0, by comm,dso"
+		echo "#### where vCPU 0's time goes during $((N * 2)) ashmemd cycles (perf record -C 0 -g, sampled; the client is \`bench\`)"
+		echo
+		echo '```'
+		perf report -i "$WORK/perf.data" --stdio --no-children -g none --sort comm,dso 2>/dev/null |
+			grep '%' | grep -v '^#' | head -n 14
+		echo '```'
+		echo
+		for who in cuse-reader broker; do
+			echo "$who thread(s), top symbols (% of all samples):"
+			echo
 			echo '```'
-			perf report -i "$WORK/perf.$side" --stdio --no-children --sort comm,dso 2>/dev/null | grep -v '^#' | grep -v '^$' | grep '%' | head -25
+			perf report -i "$WORK/perf.data" --stdio --no-children -g none --sort sym --comms "$(threads "^$who")" \
+				2>/dev/null | grep '%' | grep -v '^#' | head -n 18
 			echo '```'
+			echo
 		done
-		echo "#### DEV perf, side A, java symbols"
-		echo '```'
-		perf report -i "$WORK/perf.A" --stdio --no-children --comm java --sort sym -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | grep '%' | head -60
-		echo '```'
-		echo "#### DEV perf, side A, cuse-reader-* kernel+user symbols (all comms named cuse-reader)"
-		echo '```'
-		perf report -i "$WORK/perf.A" --stdio --no-children --sort comm,sym -g none 2>/dev/null | grep -v '^#' | grep 'cuse-reader\|broker' | head -60
-		echo '```'
 	} >>"$REPORT"
+	info profile_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of profiling"
 fi
 
 # ---- stop ----
 daemon_check_alive daemon_survives
 daemon_stop
 kill -TERM "$floor_pid"
-if wait_for 20 eval "! proc_running $floor_pid"; then
+if wait_for $((20 * ${IT_TIME_SCALE:-1})) eval "! proc_running $floor_pid"; then
 	wait "$floor_pid"
 	check floor_stops_cleanly test "$?" = 0
 else

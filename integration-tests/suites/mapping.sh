@@ -1,6 +1,6 @@
 #!/bin/bash
 # it-order: 25
-# it-budget: 230
+# it-budget: 240
 # Regions after their first mmap (mapping/), through the preload library of the caller's ABI:
 # the mmap, mprotect, read, lseek, pin and purge rules of ashmem-semantics.md, GET_FILE_ID and
 # /proc/PID/maps, sharing between processes, and map/unmap cycles without fd leaks in the daemon
@@ -11,7 +11,7 @@ ORDER=(mmap mprotect seek pin ident share cycles) # the rest follow alphabetical
 NATIVE=$IT_REPO/target/dist/lib/native
 declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
 # The 32-bit cycles reach the same daemon code as the 64-bit ones; fewer keep the budget.
-declare -A CYCLES=([m64]=${MAPPING_CYCLES:-10000} [m32]=${MAPPING_CYCLES_M32:-2000})
+declare -A CYCLES=([m64]=${MAPPING_CYCLES:-10000} [m32]=${MAPPING_CYCLES_M32:-1000})
 
 for abi in m64 m32; do
 	if [ ! -r "${PRELOAD[$abi]}" ]; then

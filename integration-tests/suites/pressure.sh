@@ -37,8 +37,9 @@ echo +memory >"$CG/cgroup.subtree_control" || { fail cgroup_memory "cannot enabl
 mkdir -p "$GROUP" || { fail cgroup_memory "cannot create $GROUP"; it_finish; }
 echo max >"$GROUP/memory.high"
 
-# in_group COMMAND...: runs COMMAND as a member of the test group.
-in_group() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$GROUP" "$@"; }
+# in_group COMMAND... &: runs COMMAND as a member of the test group, in the background with the
+# pid $! (the subshell of "&" becomes the shell that joins the group, which becomes COMMAND).
+in_group() { exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$GROUP" "$@"; }
 
 cleanup() {
 	[ -n "${CLIENT:-}" ] && kill -KILL "$CLIENT" 2>/dev/null

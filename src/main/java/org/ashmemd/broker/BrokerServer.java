@@ -25,6 +25,8 @@ import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.sys.FdPassing;
 import org.ashmemd.sys.Memfd;
+import org.ashmemd.sys.SystemInfo;
+import org.ashmemd.posix.Prot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +42,9 @@ public final class BrokerServer implements AutoCloseable {
     /** A started request must complete within this, or the connection is dropped. */
     static final long PARTIAL_REQUEST_TIMEOUT_NANOS = 5_000_000_000L;
     /** Idle connections are closed after this; clients reconnect transparently. */
-    static final long IDLE_TIMEOUT_NANOS = 600_000_000_000L;
-    static final int MAX_CONNECTIONS = 4_096;
+    static final long IDLE_TIMEOUT_NANOS = 60_000_000_000L;
+    /** Connections one uid may hold: one local user must not exhaust the daemon's fds. */
+    static final int MAX_CONNECTIONS_PER_UID = 256;
     private static final int REFUSAL_LOG_LINES_PER_SECOND = 10;
 
     private final Path path;
@@ -53,6 +56,8 @@ public final class BrokerServer implements AutoCloseable {
     private final ByteBuffer reply = ByteBuffer.allocateDirect(BrokerWire.REPLY_SIZE);
     private volatile boolean running = true;
     private volatile int connections;
+    private final int maxConnections;
+    private final java.util.Map<Integer, Integer> connectionsByUid = new java.util.HashMap<>();
 
     private final AtomicLong granted = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
@@ -82,6 +87,8 @@ public final class BrokerServer implements AutoCloseable {
         this.tokens = tokens;
         this.clock = clock;
         this.refusalLog = new RateLimitedLogger(log, REFUSAL_LOG_LINES_PER_SECOND, clock);
+        // a quarter of the fd budget for connections: the rest is for memfds and the device
+        this.maxConnections = (int) Math.max(16, Math.min(65_536, SystemInfo.openFileLimit() / 4));
         Files.deleteIfExists(path);
         this.server = UnixServerSocketChannel.open();
         server.configureBlocking(false);
@@ -135,10 +142,20 @@ public final class BrokerServer implements AutoCloseable {
     }
 
     private void accept() throws IOException {
-        UnixSocketChannel ch;
-        while ((ch = server.accept()) != null) {
-            if (connections >= MAX_CONNECTIONS) {
-                log.warn("broker: {} connections open, refusing another", connections);
+        for (;;) {
+            UnixSocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (IOException e) {
+                // EMFILE/ENFILE: the pending connection stays queued; say so, without a flood
+                refusalLog.warn("broker: cannot accept a connection: {}", e.getMessage());
+                return;
+            }
+            if (ch == null) {
+                return;
+            }
+            if (connections >= maxConnections) {
+                refusalLog.warn("broker: {} connections open (the most allowed), refusing another", connections);
                 ch.close();
                 continue;
             }
@@ -150,9 +167,17 @@ public final class BrokerServer implements AutoCloseable {
                 ch.close();
                 continue;
             }
+            int perUid = connectionsByUid.getOrDefault(cred.getUid(), 0);
+            if (perUid >= MAX_CONNECTIONS_PER_UID) {
+                refusalLog.warn("broker: uid {} already holds {} connections, refusing pid {}", cred.getUid(), perUid,
+                        cred.getPid());
+                ch.close();
+                continue;
+            }
             ch.configureBlocking(false);
             ch.register(selector, SelectionKey.OP_READ,
                     new Connection(ch, cred.getPid(), cred.getUid(), clock.getAsLong()));
+            connectionsByUid.put(cred.getUid(), perUid + 1);
             connections++;
         }
     }
@@ -211,7 +236,9 @@ public final class BrokerServer implements AutoCloseable {
         int readOnlyFd = -1;
         try {
             int fd = memory.fd();
-            if (grant.file().readOnly()) {
+            // a read-only fd cannot map writable nor add seals: for read-only opens, and once the
+            // mask lost PROT_WRITE (in case a client's seal kept the daemon from sealing)
+            if (grant.file().readOnly() || (area.protMask() & Prot.WRITE) == 0) {
                 readOnlyFd = Memfd.reopenReadOnly(fd);
                 fd = readOnlyFd;
             }
@@ -264,6 +291,7 @@ public final class BrokerServer implements AutoCloseable {
         } catch (IOException e) {
             // nothing left to do with it
         }
+        connectionsByUid.computeIfPresent(c.peerUid, (uid, n) -> n > 1 ? n - 1 : null);
         connections--;
     }
 

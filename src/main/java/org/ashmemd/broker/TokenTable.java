@@ -14,9 +14,9 @@ import org.ashmemd.posix.ErrnoException;
 
 /**
  * One-shot mmap tokens. A token is a random 31-bit number bound to an open file and to the
- * thread that asked for it; the broker accepts it once, within its lifetime, only from a
- * connection whose peer process owns that thread. Guessing is useless: a token is only worth
- * something to the process that holds the device fd anyway.
+ * process that asked for it; the broker accepts it once, within its lifetime, only from a
+ * connection whose peer is that process. Guessing is useless: a token is only worth something
+ * to the process that holds the device fd anyway.
  */
 public final class TokenTable implements MapGrants {
     /** Outstanding tokens at most; beyond it GET_TOKEN fails with EAGAIN rather than grow. */
@@ -62,33 +62,35 @@ public final class TokenTable implements MapGrants {
         }
     }
 
-    /** How the table checks that a thread belongs to a process. */
-    public interface ThreadOwnership {
-        boolean isThreadOf(int tid, int pid);
-    }
-
-    private record Pending(OpenFile file, int tid, int prot, long expiresAtNanos) {
+    private record Pending(OpenFile file, int pid, int prot, long expiresAtNanos) {
     }
 
     private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
-    private final ThreadLocal<SecureRandom> random = ThreadLocal.withInitial(SecureRandom::new);
-    private final ThreadOwnership ownership;
+    /** A DRBG per thread: seeded once from the system, then no system call and no shared lock per token. */
+    private final ThreadLocal<SecureRandom> random = ThreadLocal.withInitial(TokenTable::newGenerator);
     private final long lifetimeNanos;
     private final LongSupplier clock;
     private final ArrayDeque<Integer> recentOrder = new ArrayDeque<>();
     private final HashSet<Integer> recent = new HashSet<>();
 
-    public TokenTable(ThreadOwnership ownership, long lifetimeNanos, LongSupplier clock) {
-        this.ownership = ownership;
+    public TokenTable(long lifetimeNanos, LongSupplier clock) {
         this.lifetimeNanos = lifetimeNanos;
         this.clock = clock;
     }
 
+    private static SecureRandom newGenerator() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
+    }
+
     @Override
-    public int issue(OpenFile file, int callerTid, int prot) throws ErrnoException {
-        if (callerTid <= 0) {
+    public int issue(OpenFile file, int callerPid, int prot) throws ErrnoException {
+        if (callerPid <= 0) {
             // a caller outside the daemon's pid namespace cannot be bound to a process
-            throw new ErrnoException(Errno.EPERM, "GET_TOKEN from a thread invisible in the daemon's pid namespace");
+            throw new ErrnoException(Errno.EPERM, "GET_TOKEN from a process invisible in the daemon's pid namespace");
         }
         long now = clock.getAsLong();
         if (pending.size() > SWEEP_ABOVE) {
@@ -97,7 +99,7 @@ public final class TokenTable implements MapGrants {
                 throw new ErrnoException(Errno.EAGAIN, "too many outstanding mmap tokens");
             }
         }
-        Pending p = new Pending(file, callerTid, prot, now + lifetimeNanos);
+        Pending p = new Pending(file, callerPid, prot, now + lifetimeNanos);
         SecureRandom r = random.get();
         for (;;) {
             int token = r.nextInt(Integer.MAX_VALUE - 1) + 1; // 1..2^31-1: never 0, never negative
@@ -117,7 +119,7 @@ public final class TokenTable implements MapGrants {
         if (clock.getAsLong() - p.expiresAtNanos() > 0) {
             throw new RefusedException(Refusal.EXPIRED);
         }
-        if (!ownership.isThreadOf(p.tid(), peerPid)) {
+        if (p.pid() != peerPid) {
             throw new RefusedException(Refusal.WRONG_PROCESS);
         }
         if (p.file().released()) {

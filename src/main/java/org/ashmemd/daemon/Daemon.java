@@ -94,7 +94,7 @@ public final class Daemon implements AutoCloseable {
         preflight();
         ProcFs proc = new ProcFs();
         registry = new AreaRegistry(new MemfdBackingFactory(), SystemInfo.pageSize());
-        TokenTable tokens = new TokenTable(proc::isThreadOf, TOKEN_LIFETIME_NANOS, System::nanoTime);
+        TokenTable tokens = new TokenTable(TOKEN_LIFETIME_NANOS, System::nanoTime);
         OpenerResolver openers = new OpenerResolver(proc, pid -> ContainerNames.ofProcess(PROC, pid), System::nanoTime,
                 OPENER_CACHE_NANOS);
         AdminService.RegionProcesses regionProcesses = new ProcRegionProcesses(ProcScanner.system(config.deviceName()));

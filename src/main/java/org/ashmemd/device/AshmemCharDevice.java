@@ -234,6 +234,10 @@ public final class AshmemCharDevice implements CharDevice {
     }
 
     private IoctlReply getToken(OpenFile file, Caller caller, long arg) throws ErrnoException {
+        if (file.writeOnly()) {
+            // the kernel refuses any mapping of a file not open for reading
+            throw new ErrnoException(Errno.EACCES, "GET_TOKEN on a device fd opened O_WRONLY");
+        }
         if ((arg & ~0xffffffffL) != 0) {
             throw new ErrnoException(Errno.EINVAL, "GET_TOKEN argument has bits above 31");
         }
@@ -247,7 +251,8 @@ public final class AshmemCharDevice implements CharDevice {
         if (!shared) {
             return IoctlReply.result(0); // private mappings are anonymous memory: nothing to hand out
         }
-        return IoctlReply.result(grants.issue(file, caller.tid(), prot));
+        // the thread's process, from the opener cache: the broker checks its peer against it
+        return IoctlReply.result(grants.issue(file, openers.resolve(caller.tid(), caller.uid()).pid(), prot));
     }
 
     private IoctlReply seek(Area area, IoctlRequest req) throws ErrnoException {

@@ -47,6 +47,11 @@ public final class OpenFile {
     }
 
     /** The request header of the OPEN. */
+    /** Opened O_WRONLY: nothing may be mapped through it. */
+    public boolean writeOnly() {
+        return (flags & O_ACCMODE) == 1;
+    }
+
     public Caller caller() {
         return caller;
     }

@@ -35,6 +35,8 @@ public interface LibC {
 
     int ftruncate(int fd, @off_t long length);
 
+    int fchmod(int fd, int mode);
+
     int fallocate(int fd, int mode, @off_t long offset, @off_t long len);
 
     int fcntl(int fd, int cmd, int arg);

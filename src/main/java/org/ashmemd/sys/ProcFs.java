@@ -79,11 +79,6 @@ public final class ProcFs {
         }
     }
 
-    /** Whether thread {@code tid} belongs to process {@code pid}: one stat, no parsing. */
-    public boolean isThreadOf(int tid, int pid) {
-        return tid > 0 && pid > 0 && Files.exists(proc.resolve(pid + "/task/" + tid));
-    }
-
     /** The short command name of a process (comm), or "?" when it is gone. */
     public String comm(int pid) {
         try {

@@ -40,7 +40,7 @@ class BrokerServerTest {
     @BeforeEach
     void start() throws Exception {
         registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
-        tokens = new TokenTable(new ProcFs()::isThreadOf, 5_000_000_000L, now::get);
+        tokens = new TokenTable(5_000_000_000L, now::get);
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, now::get);
     }
 

@@ -55,7 +55,7 @@ class AdminCommandsTest {
     void start() throws Exception {
         AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
         ProcFs proc = new ProcFs();
-        TokenTable tokens = new TokenTable(proc::isThreadOf, 5_000_000_000L, System::nanoTime);
+        TokenTable tokens = new TokenTable(5_000_000_000L, System::nanoTime);
         device = new AshmemCharDevice(registry, new CallerFacts() {
             @Override
             public boolean hasSysAdmin(int tid) {
