@@ -1,6 +1,6 @@
 #!/bin/bash
 # it-order: 40
-# it-budget: 330
+# it-budget: 400
 # ashmemctl against a live daemon and real clients (admin/): status, regions and its filters,
 # region (mappers with Rss/Pss, memfd holders), purge (then PIN says WAS_PURGED), top, the
 # Prometheus metrics, scan of ashmemd regions and of a plain memfd (table and JSON), and leaks:

@@ -41,10 +41,13 @@ echo max >"$GROUP/memory.high"
 # pid $! (the subshell of "&" becomes the shell that joins the group, which becomes COMMAND).
 in_group() { exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$GROUP" "$@"; }
 
-cleanup() {
-	[ -n "${CLIENT:-}" ] && kill -KILL "$CLIENT" 2>/dev/null
-	[ -n "${HOG:-}" ] && kill -KILL "$HOG" 2>/dev/null
-	wait 2>/dev/null
+cleanup() { # not a bare wait: the daemon is a child of this shell too
+	local p
+	for p in ${CLIENT:-} ${HOG:-}; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	CLIENT= HOG=
 	echo max >"$GROUP/memory.high" 2>/dev/null
 	rmdir "$GROUP" 2>/dev/null
 }

@@ -270,9 +270,9 @@ static int take_lock(int *cur, int tid)
  * Takes the kept connection. While another thread of this process uses it, waits for it: the
  * broker answers one request at a time anyway, and a temporary connection costs both sides a
  * connect, an accept and a close, several times an exchange. Never waits for this very thread (a
- * signal handler interrupted its own use) nor for a holder that is no thread of this process (one
- * of the parent's, copied by fork: it never lets go), and not longer than a few tens of
- * milliseconds (a stopped holder). 0: use a temporary connection.
+ * signal handler interrupted its own use), takes over from a holder that is no thread of this
+ * process (one of the parent's, copied by fork: it never lets go), and gives up after at most
+ * 16 waits of 5 ms (a stopped holder, or other threads always first). 0: use a temporary one.
  */
 static int lock_conn(int tid, int pid)
 {
@@ -281,16 +281,18 @@ static int lock_conn(int tid, int pid)
 		return 1;
 	if (cur == tid)
 		return 0;
-	if (sys_tgkill(pid, cur, 0) == -ESRCH)
-		return take_lock(&cur, tid);
-	for (int round = 0; round < 8; round++) {
+	for (int round = 0; round < 16; round++) {
 		struct ashmemd_timespec wait = { 0, 5 * 1000 * 1000 };
 		__atomic_add_fetch(&g_lock_waiters, 1, __ATOMIC_SEQ_CST);
-		sys_futex_wait(&g_lock, cur, &wait); /* returns at once if g_lock is no longer cur */
+		long r = sys_futex_wait(&g_lock, cur, &wait); /* at once if g_lock is no longer cur */
 		__atomic_sub_fetch(&g_lock_waiters, 1, __ATOMIC_SEQ_CST);
+		int held_by = cur;
 		cur = 0;
 		if (take_lock(&cur, tid))
 			return 1;
+		/* the same holder for a whole wait: is it a thread of this process at all? */
+		if (r == -ETIMEDOUT && cur == held_by && sys_tgkill(pid, cur, 0) == -ESRCH)
+			return take_lock(&cur, tid);
 	}
 	return 0;
 }
