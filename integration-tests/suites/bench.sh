@@ -87,27 +87,200 @@ done
 cat "$WORK/warm.err" >&2
 info warmup "${#warm_rounds[@]} rounds in ${spent} s; compilations of org.ashmemd/jnr code per round: ${warm_rounds[*]}"
 
-
+cmd=("$BENCH" measure "${args[@]}" --tsv "$WORK/results.tsv" ${PRELOAD_B:+--preload-b "$PRELOAD_B"})
 {
-echo "### DEV A/B: new library (A) vs old (B), process against process, ABBA"
-for th in 8 2 1; do
-	: >"$WORK/ab.$th"
-	for k in $(seq 1 14); do
-		for lib in $( [ $((k % 2)) = 1 ] && echo "new old" || echo "old new"); do
-			so=/work/scratch/preload-new.so; [ $lib = old ] && so=/work/scratch/preload-a/libashmemd-preload.so
-			v=$(LD_PRELOAD=$so "${PIN[@]}" "$BENCH" --child "rate,/dev/$ASHMEMD_DEVICE,$th,1.5" | awk '/^S /{print $4}')
-			echo "$k $lib $v" >>"$WORK/ab.$th"
-		done
-	done
-	awk -v th=$th '{ v[$1, $2] = $3; n = $1 > n ? $1 : n }
-		END { for (k = 1; k <= n; k++) { r[k] = v[k, "new"] / v[k, "old"]; a[k] = v[k, "new"]; b[k] = v[k, "old"] }
-			# sort
-			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) { if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t } if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t } }
-			m = int((n + 1) / 2)
-			printf "| %d threads | new %.1f cycles/s | old %.1f | median ratio new/old %.3f (q1 %.3f q3 %.3f, %d pairs) |\n", th, a[m], b[m], r[m], r[int(n/4)+1], r[int(3*n/4)], n }' "$WORK/ab.$th"
-done
+	echo "### ashmemd benchmark"
+	echo
+	echo "Command: \`integration-tests/run --suite bench\` (in the VM: \`${PIN[*]}${PIN:+ }${cmd[*]#$IT_BUILD/}\`, after \`bench warm\`)."
+	echo "VM: kernel $(uname -r), $(nproc) vCPUs under QEMU TCG, clock source $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null);"
+	echo "ashmemd with its default $READERS CUSE reader"
+	echo "threads, cuse-floor with --readers=$READERS; clients with LD_PRELOAD=${PRELOAD#$IT_REPO/}; $pinned."
+	echo
 } >"$REPORT"
-info ab "$(cat "$REPORT" | tr '\n' ' ')"
+t0=$EPOCHREALTIME
+jit_before=$(jit_ours)
+if "${PIN[@]}" "${cmd[@]}" >"$WORK/table.md" 2>"$WORK/bench.err"; then
+	pass bench_completed
+else
+	fail bench_completed "bench exited with status $?: $(tail -n 2 "$WORK/bench.err" | tr '\n' ' ')"
+fi
+cat "$WORK/bench.err" >&2
+info bench_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of measurements"
+cat "$WORK/table.md" >>"$REPORT"
+compiled=$(($(jit_ours) - jit_before))
+echo >>"$REPORT"
+echo "Warm-up: ${#warm_rounds[@]} rounds (${spent} s), compilations of org.ashmemd/jnr code per round: ${warm_rounds[*]}; during the measurements: $compiled." >>"$REPORT"
+info jit_during_measurements "$compiled compilations of org.ashmemd/jnr code"
+
+if [ -s "$WORK/results.tsv" ]; then
+	while IFS=$'\t' read -r id a b ratio op target met; do
+		what="ashmemd $a, baseline $b: ratio $ratio"
+		case "$met" in
+		met) pass "target_$id"; info "$id" "$what (target $op $target)" ;;
+		missed) fail "target_$id" "$what, target $op $target" ;;
+		*) info "$id" "$what" ;;
+		esac
+	done <"$WORK/results.tsv"
+fi
+
+# ---- round trips: expected from the protocol, then counted by tracing ----
+cat >>"$REPORT" <<'EOF'
+
+#### CUSE requests per operation, from the protocol
+
+| step | CUSE requests | besides |
+|---|---:|---|
+| open | 1 (OPEN) | |
+| SET_NAME | 2 (IOCTL; IOCTL again with the name the daemon asked the kernel to fetch) | |
+| SET_SIZE | 1 (IOCTL, the size is the argument) | |
+| mmap | 1 (GET_TOKEN; the kernel's own mmap fails with ENODEV without asking) | 1 broker exchange (request; reply + memfd by SCM_RIGHTS) |
+| touch, munmap | 0 | |
+| close | 1 (RELEASE; close waits for it) | |
+| **full cycle** | **6** | **+ 1 socket round trip** |
+| GET_SIZE | 1 | |
+| UNPIN+PIN | 4 (each: IOCTL, then IOCTL with the 8-byte struct) | |
+
+EOF
+
+java_tool_dir() { dirname "$(readlink -f "$(command -v java)")"; }
+
+all_traced() {
+	local s
+	for s in /proc/"$1"/task/*/status; do
+		grep -q '^TracerPid:[[:space:]]*0$' "$s" 2>/dev/null && return 1
+	done
+	return 0
+}
+
+# trace_server PID SHOW TITLES OPS MARKDEV SPEC...: what the server does while bench --count runs
+# the specs (TITLES and OPS: one "|"-separated entry per spec)
+trace_server() {
+	local pid=$1 show=$2 titles=$3 ops=$4 fd f st t t0=$EPOCHREALTIME
+	shift 4
+	fd=$(for f in /proc/"$pid"/fd/*; do [ "$(readlink "$f")" = /dev/cuse ] && echo "${f##*/}"; done | head -n1)
+	strace -f -qq -xx -s 80 -o "$WORK/trace" -p "$pid" 2>"$WORK/strace.err" &
+	st=$!
+	if ! wait_for $((60 * ${IT_TIME_SCALE:-1})) all_traced "$pid"; then
+		kill -INT "$st" 2>/dev/null
+		wait "$st"
+		note "strace could not attach to $pid: $(head -c 300 "$WORK/strace.err")"
+		return 1
+	fi
+	for t in /proc/"$pid"/task/*; do echo "${t##*/} $(tr ' ' '_' <"$t/comm")"; done >"$WORK/comms"
+	LD_PRELOAD=$PRELOAD "${PIN[@]}" "$BENCH" --count "$@"
+	kill -INT "$st"
+	wait "$st"
+	awk -v fd="$fd" -v comms="$WORK/comms" -v titles="$titles" -v ops="$ops" -v show="$show" \
+		-f "$TALLY" "$WORK/trace" >>"$REPORT"
+	note "traced $titles in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+}
+
+# client_strace LIB OUT SPEC: strace -c of one client run (-E: the library goes into the client only)
+client_strace() {
+	strace -f -c -E "LD_PRELOAD=$1" -o "$2" "$BENCH" --count "$A" "$3" >/dev/null 2>&1
+}
+
+# client_calls N: the client's system calls per full cycle, at 1 and at 8 threads (runs of N cycles
+# minus runs of one cycle per thread, so that process start and thread creation drop out)
+client_calls() {
+	local n=$1 libs=("$PRELOAD") heads="1 thread | 8 threads" i
+	[ -z "$PRELOAD_B" ] || { libs+=("$PRELOAD_B"); heads="$heads | 8 threads, library B"; }
+	client_strace "$PRELOAD" "$WORK/c1.n" "cycle-n,$A,$n" && client_strace "$PRELOAD" "$WORK/c1.1" "cycle-n,$A,1" || return 1
+	for i in "${!libs[@]}"; do
+		client_strace "${libs[$i]}" "$WORK/c8.$i.n" "cycle8-n,$A,$n" &&
+			client_strace "${libs[$i]}" "$WORK/c8.$i.1" "cycle8-n,$A,8" || return 1
+	done
+	echo "#### the client's system calls per full cycle (strace -c; runs of $n cycles minus runs of one per thread)"
+	echo
+	echo "| system call | $heads |"
+	[ -n "$PRELOAD_B" ] && echo "|---|---:|---:|---:|" || echo "|---|---:|---:|"
+	awk -v n="$n" -v cols=$((1 + ${#libs[@]})) '
+		function take(f, col, sign, base,   l, x, k) {
+			while ((getline l < f) > 0) {
+				k = split(l, x, " ")
+				if (x[1] ~ /^[0-9.]+$/ && k >= 5 && x[k] != "total") {
+					c[col, x[k]] += sign * x[4]
+					names[x[k]] = 1
+				}
+			}
+			close(f)
+			per[col] = n - base
+		}
+		BEGIN {
+			take(ARGV[1], 1, 1, 1); take(ARGV[2], 1, -1, 1)
+			for (i = 2; i <= cols; i++) { take(ARGV[2 * i - 1], i, 1, 8); take(ARGV[2 * i], i, -1, 8) }
+			for (s in names) {
+				line = "| " s; show = 0
+				for (i = 1; i <= cols; i++) {
+					v = c[i, s] / per[i]; t[i] += c[i, s]
+					if (v >= 0.05) show = 1
+					line = line sprintf(" | %.2f", v)
+				}
+				if (show) print line " |"
+			}
+			line = "| **all**"
+			for (i = 1; i <= cols; i++) line = line sprintf(" | **%.2f**", t[i] / per[i])
+			print line " |"
+			print ""
+		}' "$WORK/c1.n" "$WORK/c1.1" $(for i in "${!libs[@]}"; do echo "$WORK/c8.$i.n" "$WORK/c8.$i.1"; done)
+}
+
+A=/dev/$ASHMEMD_DEVICE
+F=/dev/$FLOOR_NAME
+N=$COUNT_OPS
+if command -v strace >/dev/null; then
+	t0=$EPOCHREALTIME
+	{
+		echo "#### counted: strace -f of each server while the client ran exact operation counts"
+		echo "(tracing slows everything down: these are counts, not timings)"
+		echo
+	} >>"$REPORT"
+	if trace_server "$jvm" '^(cuse-reader|broker)$' \
+		"ashmemd: $N full cycles|ashmemd: $((N / 8 * 8)) full cycles on 8 threads|ashmemd: $((N * 5)) GET_SIZE|ashmemd: $N UNPIN+PIN pairs" \
+		"$N|$((N / 8 * 8))|$((N * 5))|$N" \
+		"$A" "cycle-n,$A,$N" "cycle8-n,$A,$((N / 8 * 8))" "getsize-n,$A,$((N * 5))" "pin-n,$A,$N" &&
+		trace_server "$floor_pid" '^cuse-floor$' \
+			"cuse-floor: $N CUSE parts of the cycle|cuse-floor: $((N * 5)) GET_SIZE|cuse-floor: $N UNPIN+PIN pairs" \
+			"$N|$((N * 5))|$N" "$F" "ioc-n,$F,$N" "getsize-n,$F,$((N * 5))" "pin-n,$F,$N"; then
+		pass requests_counted
+	else
+		skip requests_counted "strace could not trace the servers"
+	fi
+	client_calls $((N / 8 * 8)) >>"$REPORT" || note "strace -c of the client failed"
+	info trace_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of tracing"
+else
+	skip requests_counted "no strace on this machine: only the expected counts are reported"
+fi
+
+# ---- where the CPU goes: perf on vCPU 0 during full cycles ----
+if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
+	t0=$EPOCHREALTIME
+	perf record -C 0 -F 499 -g -o "$WORK/perf.data" -- "${PIN[@]}" env LD_PRELOAD="$PRELOAD" \
+		"$BENCH" --count "$A" "cycle-n,$A,$((N * 2))" >/dev/null 2>"$WORK/perf.err" ||
+		note "perf record failed: $(tail -n 3 "$WORK/perf.err")"
+	# names for the JIT-compiled code (written to /tmp/perf-PID.map, where perf report looks)
+	"$(java_tool_dir)/jcmd" "$jvm" Compiler.perfmap >/dev/null 2>&1 || note "no perf map of the JVM's code"
+	threads() { for t in /proc/"$jvm"/task/*; do cat "$t/comm"; done | grep "$1" | sort -u | paste -sd,; }
+	{
+		echo "#### where vCPU 0's time goes during $((N * 2)) ashmemd cycles (perf record -C 0 -g, sampled; the client is \`bench\`)"
+		echo
+		echo '```'
+		perf report -i "$WORK/perf.data" --stdio --no-children -g none --sort comm,dso 2>/dev/null |
+			grep '%' | grep -v '^#' | head -n 14
+		echo '```'
+		echo
+		for who in cuse-reader broker; do
+			echo "$who thread(s), top symbols (% of all samples):"
+			echo
+			echo '```'
+			perf report -i "$WORK/perf.data" --stdio --no-children -g none --sort sym --comms "$(threads "^$who")" \
+				2>/dev/null | grep '%' | grep -v '^#' | head -n 18
+			echo '```'
+			echo
+		done
+	} >>"$REPORT"
+	info profile_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of profiling"
+fi
 
 # ---- stop ----
 daemon_check_alive daemon_survives

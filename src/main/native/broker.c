@@ -1,7 +1,7 @@
 /*
  * Client side of the mmap broker (ashmemd.h): trade a GET_TOKEN token for the region's memfd.
  * One connection per process is kept and reused (a connect costs the daemon an accept); a thread
- * that finds it busy waits for it, briefly, and only then uses a temporary connection.
+ * that finds it busy uses a temporary connection instead of waiting.
  */
 #include "internal.h"
 #include "ashmemd_client.h"
@@ -245,8 +245,7 @@ static int exchange(int sock, u32 token, struct ashmemd_broker_reply *rep, int *
 
 /* ---- the cached connection ---- */
 
-static int g_lock;	/* tid of the thread that uses g_conn; 0 when free */
-static int g_lock_waiters; /* threads sleeping until g_lock changes */
+static int g_lock;	/* pid of the process one of whose threads uses g_conn; 0 when free */
 static int g_conn = -1; /* guarded by g_lock */
 static int g_conn_pid;
 static u64 g_conn_ino, g_conn_dev;
@@ -261,48 +260,22 @@ static int sock_identity(int fd, u64 *ino, u64 *dev)
 	return 0;
 }
 
-static int take_lock(int *cur, int tid)
-{
-	return __atomic_compare_exchange_n(&g_lock, cur, tid, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
 /*
- * Takes the kept connection. While another thread of this process uses it, waits for it: the
- * broker answers one request at a time anyway, and a temporary connection costs both sides a
- * connect, an accept and a close, several times an exchange. Never waits for this very thread (a
- * signal handler interrupted its own use), takes over from a holder that is no thread of this
- * process (one of the parent's, copied by fork: it never lets go), and gives up after at most
- * 16 waits of 5 ms (a stopped holder, or other threads always first). 0: use a temporary one.
+ * Try-lock, never waits. All threads of a process write the same value, so a holder with another
+ * pid was a thread of the parent at fork time and does not exist here: take over.
  */
-static int lock_conn(int tid, int pid)
+static int lock_conn(int me)
 {
 	int cur = 0;
-	if (take_lock(&cur, tid))
+	if (__atomic_compare_exchange_n(&g_lock, &cur, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return 1;
-	if (cur == tid)
-		return 0;
-	for (int round = 0; round < 16; round++) {
-		struct ashmemd_timespec wait = { 0, 5 * 1000 * 1000 };
-		__atomic_add_fetch(&g_lock_waiters, 1, __ATOMIC_SEQ_CST);
-		long r = sys_futex_wait(&g_lock, cur, &wait); /* at once if g_lock is no longer cur */
-		__atomic_sub_fetch(&g_lock_waiters, 1, __ATOMIC_SEQ_CST);
-		int held_by = cur;
-		cur = 0;
-		if (take_lock(&cur, tid))
-			return 1;
-		/* the same holder for a whole wait: is it a thread of this process at all? */
-		if (r == -ETIMEDOUT && cur == held_by && sys_tgkill(pid, cur, 0) == -ESRCH)
-			return take_lock(&cur, tid);
-	}
-	return 0;
+	return cur != me &&
+	       __atomic_compare_exchange_n(&g_lock, &cur, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static void unlock_conn(void)
 {
-	__atomic_store_n(&g_lock, 0, __ATOMIC_SEQ_CST);
-	/* a count copied from a parent mid-wait only costs a needless wake */
-	if (__atomic_load_n(&g_lock_waiters, __ATOMIC_SEQ_CST) > 0)
-		sys_futex_wake(&g_lock, 1);
+	__atomic_store_n(&g_lock, 0, __ATOMIC_RELEASE);
 }
 
 /*
@@ -345,7 +318,7 @@ static void drop_conn(void)
 HIDDEN int ashmemd_fetch(u32 token, struct ashmemd_broker_reply *rep)
 {
 	int me = (int)sys_getpid();
-	if (!lock_conn((int)sys_gettid(), me))
+	if (!lock_conn(me))
 		return fetch_temporary(token, rep);
 
 	/* g_conn stays recorded while in use, so a child forked meanwhile knows to close its copy */

@@ -168,22 +168,6 @@ static inline long sys_getpid(void) { return SC0(__NR_getpid); }
 static inline long sys_gettid(void) { return SC0(__NR_gettid); }
 static inline long sys_tgkill(int tgid, int tid, int sig) { return SC3(__NR_tgkill, tgid, tid, sig); }
 static inline long sys_sched_yield(void) { return SC0(__NR_sched_yield); }
-/* Private futexes with a relative timeout, whose old layout (long seconds, long nanoseconds) every
-   ABI's __NR_futex accepts for short waits. */
-struct ashmemd_timespec {
-	long sec;
-	long nsec;
-};
-#define ASHMEMD_FUTEX_WAIT_PRIVATE 128
-#define ASHMEMD_FUTEX_WAKE_PRIVATE 129
-static inline long sys_futex_wait(int *addr, int val, const struct ashmemd_timespec *rel)
-{
-	return SC4(__NR_futex, addr, ASHMEMD_FUTEX_WAIT_PRIVATE, val, rel);
-}
-static inline long sys_futex_wake(int *addr, int n)
-{
-	return SC3(__NR_futex, addr, ASHMEMD_FUTEX_WAKE_PRIVATE, n);
-}
 static inline long sys_munmap(void *a, uptr len) { return SC2(__NR_munmap, a, len); }
 static inline long sys_mprotect(void *a, uptr len, int prot) { return SC3(__NR_mprotect, a, len, prot); }
 static inline long sys_mremap(void *a, uptr old_len, uptr new_len, int flags, void *new_addr)
