@@ -1,6 +1,6 @@
 #!/bin/bash
 # it-order: 40
-# it-budget: 400
+# it-budget: 450
 # ashmemctl against a live daemon and real clients (admin/): status, regions and its filters,
 # region (mappers with Rss/Pss, memfd holders), purge (then PIN says WAS_PURGED), top, the
 # Prometheus metrics, scan of ashmemd regions and of a plain memfd (table and JSON), and leaks:
@@ -66,13 +66,14 @@ stop() { # NAME...: kills what start started (and the child it reported)
 CTL_SECONDS=0
 CTL_RUNS=0
 ctl() {
-	local out=$1 t0=$EPOCHREALTIME st
+	local out=$1 t0=$EPOCHREALTIME st secs
 	shift
 	timeout $((90 * IT_TIME_SCALE)) "$CTL" "$@" >"$W/$out" 2>"$W/$out.err"
 	st=$?
+	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	CTL_RUNS=$((CTL_RUNS + 1))
-	CTL_SECONDS=$(awk -v s="$CTL_SECONDS" -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", s + b - a }')
-	note "ashmemctl $* -> $st"
+	CTL_SECONDS=$(awk -v s="$CTL_SECONDS" -v d="$secs" 'BEGIN { printf "%.1f", s + d }')
+	note "ashmemctl $* -> exit $st after $secs s"
 	return $st
 }
 

@@ -5,7 +5,7 @@
 # Benchmark (bench/README.md): ashmemd against the C CUSE floor (bench/cuse-floor, libfuse3, same
 # exchanges, same number of reader threads) and a plain memfd, every figure from this boot. Each
 # target ratio is a test; the table, the request counts and the system calls per operation go to
-# bench.report, which `run` prints. Only run when named: it takes about four minutes under TCG.
+# bench.report, which `run` prints. Only run when named: 4-6 minutes of VM time under TCG.
 . "$IT_REPO/integration-tests/lib/suite.sh"
 
 BENCH=$IT_BUILD/m64/bench
@@ -255,7 +255,7 @@ fi
 # ---- where the CPU goes: perf on vCPU 0 during full cycles ----
 if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
 	t0=$EPOCHREALTIME
-	perf record -C 0 -F 499 -g -o "$WORK/perf.data" -- "${PIN[@]}" env LD_PRELOAD="$PRELOAD" \
+	perf record -C 0 -F 999 -g -o "$WORK/perf.data" -- "${PIN[@]}" env LD_PRELOAD="$PRELOAD" \
 		"$BENCH" --count "$A" "cycle-n,$A,$((N * 2))" >/dev/null 2>"$WORK/perf.err" ||
 		note "perf record failed: $(tail -n 3 "$WORK/perf.err")"
 	# names for the JIT-compiled code (written to /tmp/perf-PID.map, where perf report looks)
@@ -281,6 +281,9 @@ if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
 	} >>"$REPORT"
 	info profile_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of profiling"
 fi
+
+# the report outlives the run (run keeps SUITE.readme-*.txt under target/it/readme-output)
+cp "$REPORT" "$IT_RESULTS/$IT_SUITE.readme-report.txt"
 
 # ---- stop ----
 daemon_check_alive daemon_survives
