@@ -183,14 +183,25 @@ final class LeakFinder {
         return out;
     }
 
-    /** Distinct regions mapped or held, plus fds to the device (each is a region of its own). */
+    /**
+     * Regions, per kind: distinct memfds for memfd; for ashmem (ashmemd's and the driver's) a
+     * region shows as a device fd and as its mapped or held memory, which /proc cannot link, so
+     * the larger of the two counts.
+     */
     static long regionCount(ProcessFootprint p) {
-        long regionFds = 0;
+        java.util.Map<AshmemKind, long[]> byKind = new java.util.EnumMap<>(AshmemKind.class); // distinct, memfd fds
         for (RegionUse r : p.regions()) {
-            regionFds += r.usage().fds();
+            long[] v = byKind.computeIfAbsent(r.kind(), k -> new long[2]);
+            v[0]++;
+            v[1] += r.usage().fds();
         }
-        long allFds = p.total().fds();
-        return p.regions().size() + Math.max(0, allFds - regionFds);
+        long n = 0;
+        for (AshmemKind k : AshmemKind.values()) {
+            long[] v = byKind.getOrDefault(k, new long[2]);
+            long deviceFds = Math.max(0, p.usage(k).fds() - v[1]);
+            n += k == AshmemKind.MEMFD ? v[0] : Math.max(v[0], deviceFds);
+        }
+        return n;
     }
 
     /** Mapped size, plus the size of memfds held but not mapped. */
