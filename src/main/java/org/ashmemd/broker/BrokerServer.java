@@ -203,7 +203,7 @@ public final class BrokerServer implements AutoCloseable {
             c.request.clear();
             if (!req.wellFormed()) {
                 malformed.incrementAndGet();
-                logRefusal(now, "broker: malformed request from pid {} (uid {}), closing", c.peerPid, c.peerUid);
+                refusalLog.warn("broker: malformed request from pid {} (uid {}), closing", c.peerPid, c.peerUid);
                 answer(c, Errno.EPROTO.number(), 0, 0, -1);
                 close(key, c);
                 return;
@@ -221,7 +221,7 @@ public final class BrokerServer implements AutoCloseable {
             grant = tokens.redeem(token, c.peerPid);
         } catch (TokenTable.RefusedException e) {
             refused.incrementAndGet();
-            logRefusal(now, "broker: refused a token from pid {} (uid {}): {}", c.peerPid, c.peerUid, e.getMessage());
+            refusalLog.warn("broker: refused a token from pid {} (uid {}): {}", c.peerPid, c.peerUid, e.getMessage());
             answer(c, Errno.EACCES.number(), 0, 0, -1);
             return;
         }
@@ -272,7 +272,7 @@ public final class BrokerServer implements AutoCloseable {
                 if (partial || idle) {
                     if (partial) {
                         timedOut.incrementAndGet();
-                        logRefusal(now, "broker: pid {} (uid {}) sent an incomplete request and went silent, closing",
+                        refusalLog.warn("broker: pid {} (uid {}) sent an incomplete request and went silent, closing",
                                 c.peerPid, c.peerUid);
                     }
                     drop.add(key);
@@ -293,10 +293,6 @@ public final class BrokerServer implements AutoCloseable {
         }
         connectionsByUid.computeIfPresent(c.peerUid, (uid, n) -> n > 1 ? n - 1 : null);
         connections--;
-    }
-
-    private void logRefusal(long now, String format, Object... args) {
-        refusalLog.warn(format, args);
     }
 
     @Override

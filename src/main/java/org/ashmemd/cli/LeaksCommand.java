@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.daemon.Version;
 import org.ashmemd.control.Opener;
 import org.ashmemd.control.RegionInfo;
@@ -113,7 +112,7 @@ final class LeaksCommand implements Callable<Integer> {
                 new LeakFinder.Criteria(minGrowth, minCountGrowth, unmappedFor.toMillis()));
         PrintWriter out = spec.commandLine().getOut();
         if (admin.json) {
-            out.println(AdminProtocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r)));
+            JsonOutput.print(out, toJson(r));
         } else {
             for (String note : r.notes()) {
                 err.println(spec.qualifiedName() + ": " + note);

@@ -50,7 +50,7 @@ final class ListRegionsCommand implements Callable<Integer> {
         regions = filter(regions);
         PrintWriter out = spec.commandLine().getOut();
         if (admin.json) {
-            out.println(AdminProtocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(regions));
+            JsonOutput.print(out, regions);
             return 0;
         }
         long now = System.currentTimeMillis();

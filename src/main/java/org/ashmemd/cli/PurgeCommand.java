@@ -23,7 +23,7 @@ final class PurgeCommand implements Callable<Integer> {
         JsonNode data = admin.client().call(AdminProtocol.PURGE);
         PrintWriter out = spec.commandLine().getOut();
         if (admin.json) {
-            out.println(AdminProtocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(data));
+            JsonOutput.print(out, data);
             return 0;
         }
         PurgeResult r = AdminProtocol.json().treeToValue(data, PurgeResult.class);

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
-import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.daemon.Version;
 import org.ashmemd.procscan.AshmemKind;
 import org.ashmemd.procscan.ContainerFootprint;
@@ -83,7 +82,7 @@ final class ScanCommand implements Callable<Integer> {
         ScanResult r = scanners.apply(procOptions).scan(wanted);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(AdminProtocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r, wanted, key)));
+            JsonOutput.print(out, toJson(r, wanted, key));
         } else if (by == By.container) {
             containerTable(out, r, key);
         } else {

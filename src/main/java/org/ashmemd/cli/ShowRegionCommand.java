@@ -32,7 +32,7 @@ final class ShowRegionCommand implements Callable<Integer> {
         JsonNode data = admin.client().call(AdminProtocol.REGION, Map.of("id", Long.toString(id)));
         PrintWriter out = spec.commandLine().getOut();
         if (admin.json) {
-            out.println(AdminProtocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(data));
+            JsonOutput.print(out, data);
             return 0;
         }
         RegionDetail d = AdminProtocol.json().treeToValue(data, RegionDetail.class);

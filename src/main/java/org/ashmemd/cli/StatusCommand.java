@@ -24,7 +24,7 @@ final class StatusCommand implements Callable<Integer> {
         JsonNode data = admin.client().call(AdminProtocol.STATUS);
         PrintWriter out = spec.commandLine().getOut();
         if (admin.json) {
-            out.println(AdminProtocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(data));
+            JsonOutput.print(out, data);
             return 0;
         }
         DaemonStatus s = AdminProtocol.json().treeToValue(data, DaemonStatus.class);
