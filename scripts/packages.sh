@@ -8,7 +8,7 @@
 # "build" is what `mvn package` needs (the JDK, Maven, gcc for the preload library, 64- and
 # 32-bit); "test" is build plus what the real-kernel suites need (QEMU, a Debian kernel with
 # cuse.ko, busybox for the VM's initramfs, libfuse3 for the C reference servers, LXC and
-# systemd for the container and init suites). Each package is probed by what it provides, so
+# systemd for the container and init suites, lintian for the Debian package). Each package is probed by what it provides, so
 # a machine that has the tools from elsewhere is not asked to install anything.
 
 # package|probe: a probe is "cmd:NAME" (on PATH), "file:PATH" (exists) or "fn:FUNCTION".
@@ -30,6 +30,7 @@ _PACKAGES_TEST=(
 	"xz-utils|cmd:xz"
 	"procps|cmd:ps"
 	"python3|cmd:python3"
+	"lintian|cmd:lintian"
 )
 
 _pkg_has_jdk() {
