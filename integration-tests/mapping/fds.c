@@ -183,20 +183,15 @@ static void read_only_mask(void)
 static void read_only_open(void)
 {
 	start();
-	int fd = region(PG, "fds-rdonly-open");
-	unsigned char *w = map_checked(PG, RW, MAP_SHARED, fd, 0, "mmap MAP_SHARED");
-	fill(w, PG, 64);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	int ro = open(path, O_RDONLY | O_CLOEXEC);
-	CHECK(ro >= 0, "reopen %s O_RDONLY: %s", path, check_errname(errno));
-	unsigned char *r = map_checked(PG, PROT_READ, MAP_SHARED, ro, 0, "mmap PROT_READ of an O_RDONLY fd");
-	CHECK_PATTERN(r, PG, 64, 0, "the mapping of the O_RDONLY fd");
+	int ro = region_flags(2 * PG, "fds-rdonly-open", O_RDONLY | O_CLOEXEC);
+	unsigned char *r = map_checked(2 * PG, PROT_READ, MAP_SHARED, ro, 0, "mmap PROT_READ of an O_RDONLY fd");
+	CHECK_ZERO(r, 2 * PG, "the mapping of the O_RDONLY fd");
 	map_fails_checked(PG, RW, MAP_SHARED, ro, EACCES, "writable mmap of an O_RDONLY fd");
-	unmap_checked(r, PG, "munmap");
-	unmap_checked(w, PG, "munmap");
+	unsigned char *p = map_checked(PG, RW, MAP_PRIVATE, ro, 0, "writable private mmap of an O_RDONLY fd");
+	p[0] = 1;
+	unmap_checked(p, PG, "munmap");
+	unmap_checked(r, 2 * PG, "munmap");
 	CHECK_OK(close(ro));
-	CHECK_OK(close(fd));
 }
 
 /* The daemon's checks refuse the token: the broker is never reached. */
@@ -285,6 +280,9 @@ static void mprotect_munmap_mremap(void)
 	FDS_UNCHANGED(&before, "mprotect PROT_READ");
 	CHECK_OK(mprotect(p, PG, RW));
 	FDS_UNCHANGED(&before, "mprotect of part");
+	/* one VMA again: mremap does not span two */
+	CHECK_OK(mprotect(p, 4 * PG, RW));
+	FDS_UNCHANGED(&before, "mprotect of the whole");
 	unsigned char *g = mremap(p, 4 * PG, 8 * PG, MREMAP_MAYMOVE);
 	CHECK(g != MAP_FAILED, "mremap to 8 pages: %s", check_errname(errno));
 	FDS_UNCHANGED(&before, "mremap (grow, may move)");
@@ -300,7 +298,9 @@ static void mprotect_munmap_mremap(void)
 	unsigned char *r = map_checked(4 * PG, PROT_READ, MAP_SHARED, fd, 0, "mmap under mask PROT_READ");
 	fd_list_take(&before);
 	CHECK_OK(mprotect(r, PG, PROT_NONE));
-	FDS_UNCHANGED(&before, "mprotect PROT_NONE of a guarded mapping");
+	FDS_UNCHANGED(&before, "mprotect PROT_NONE of part of a guarded mapping");
+	CHECK_OK(mprotect(r, 4 * PG, PROT_READ));
+	FDS_UNCHANGED(&before, "mprotect PROT_READ of a guarded mapping");
 	unsigned char *m = mremap(r, 4 * PG, 6 * PG, MREMAP_MAYMOVE);
 	CHECK(m != MAP_FAILED, "mremap of a guarded mapping: %s", check_errname(errno));
 	FDS_UNCHANGED(&before, "mremap of a guarded mapping");
