@@ -49,8 +49,13 @@ struct ashmemd_seek {
 	__u32 reserved; /* 0 */
 };
 
-/* Broker: the default socket; clients read ASHMEMD_BROKER from the environment first. */
+/*
+ * Broker: clients read ASHMEMD_BROKER from the environment first, else use the host's socket, or,
+ * when that does not exist, the same directory as Android containers see it (their /run is not
+ * the host's; /run/ashmemd is bind-mounted at /dev/ashmemd).
+ */
 #define ASHMEMD_BROKER_DEFAULT "/run/ashmemd/broker.sock"
+#define ASHMEMD_BROKER_CONTAINER "/dev/ashmemd/broker.sock"
 #define ASHMEMD_BROKER_MAGIC 0x31444d41u /* "AMD1" in little-endian byte order */
 
 /* client -> daemon, exactly this many bytes; one request at a time per connection */

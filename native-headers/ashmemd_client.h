@@ -17,7 +17,8 @@ extern "C" {
 
 /*
  * Connects a new stream socket to the broker at path; NULL means ASHMEMD_BROKER from the
- * process's initial environment, or ASHMEMD_BROKER_DEFAULT. Returns the socket or -errno.
+ * process's initial environment, else ASHMEMD_BROKER_DEFAULT, else (when that one does not exist)
+ * ASHMEMD_BROKER_CONTAINER. Returns the socket (close-on-exec) or -errno.
  */
 int ashmemd_broker_connect(const char *path);
 
@@ -31,9 +32,8 @@ int ashmemd_broker_connect(const char *path);
 int ashmemd_broker_exchange(int sock, unsigned int token, struct ashmemd_broker_reply *reply);
 
 /*
- * Like ashmemd_broker_exchange over the library's per-process connection (the one its mmap()
- * uses): reconnects after fork, retries once on a fresh connection when a kept one was dropped
- * before answering, and uses a temporary connection while another thread holds the kept one.
+ * ashmemd_broker_connect(NULL), ashmemd_broker_exchange and close, as the library's mmap() does:
+ * when it returns, the only descriptor it left open is the memfd it returns.
  */
 int ashmemd_fetch_memfd(unsigned int token, struct ashmemd_broker_reply *reply);
 

@@ -1,9 +1,9 @@
 /*
  * Many map/unmap cycles, every answer checked, with no fd leak: neither in the daemon (its
  * /proc/PID/fd count, ASHMEMD_PID) nor in the client (/proc/self/fd). The cycles are shared out
- * among a few client processes (the VM has two CPUs); every process warms up first, so that its
- * broker connection and the daemon's lazily opened files exist, then the counts are taken, the
- * cycles run, and the counts are taken again while every client is still there.
+ * among a few client processes (the VM has two CPUs); every process warms up first, so that the
+ * daemon's lazily opened files exist, then the counts are taken, the cycles run, and the counts
+ * are taken again while every client is still there.
  *
  * MAPPING_CYCLES: cycles in all (default 10000); MAPPING_WARMUP: warm-up cycles in all (500);
  * MAPPING_WORKERS: client processes (2).
@@ -154,7 +154,7 @@ static void run_workers(void (*cycle)(long, int), int one_region)
 	CHECK_OK(close(go[1]));
 	struct worker_report reports[16];
 	int got = warmed == ws.n ? collect(&ws, done[0], reports, sizeof(reports[0]), ws.n) : 0;
-	/* every worker that is done still holds its connection: count again */
+	/* the daemon may not have seen the last broker connections close yet: count again */
 	int daemon_after = dpid ? count_fds(dpid) : -1;
 	double end = mono_now() + 3;
 	while (got == ws.n && dpid && daemon_after > daemon_before && mono_now() < end) {

@@ -240,12 +240,12 @@ static void *map_thread(void *arg)
 	return NULL;
 }
 
-/* Threads of one process mapping at once: one kept broker connection, the others temporary ones. */
+/* Threads of one process mapping at once, each mmap on a broker connection of its own. */
 static void share_threads_map_concurrently(void)
 {
 	enum { THREADS = 8, ROUNDS = 40 };
 	int fds_before = -1;
-	/* the kept connection exists after a first mapping */
+	/* a first mapping, so that the count below is taken in the same state as the threads' */
 	int fd = region(PG, NULL);
 	MAP_SH(fd, PG);
 	CHECK_OK(close(fd));
@@ -266,7 +266,8 @@ static void share_threads_map_concurrently(void)
 
 /*
  * A program that closes descriptors it does not know (as daemons do) and reuses the numbers: the
- * library's kept broker connection is gone, and what took its number must not be written to.
+ * library writes only to the connection it opened within the same call, never to a number that
+ * was the broker's before.
  */
 static void share_broker_fd_number_reused(void)
 {
@@ -276,7 +277,7 @@ static void share_broker_fd_number_reused(void)
 	for (int i = 3; i < 1024; i++)
 		if (i != fd && i != check_report_fd)
 			close(i);
-	/* the lowest numbers, the kept connection's among them, become sockets and pipes */
+	/* the lowest numbers, the earlier broker connection's among them, become sockets and pipes */
 	int pairs[8][2];
 	for (int i = 0; i < 8; i++) {
 		if (i % 2)

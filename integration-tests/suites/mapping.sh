@@ -4,11 +4,14 @@
 # Regions after their first mmap (mapping/), through the preload library of the caller's ABI:
 # the mmap, mprotect, read, lseek, pin and purge rules of ashmem-semantics.md, GET_FILE_ID and
 # /proc/PID/maps, sharing between processes, and map/unmap cycles without fd leaks in the daemon
-# or the client; 64-bit programs, then 32-bit ones.
+# or the client; that the library holds no fd of its own after any call returns (fds); and that
+# it finds the broker without ASHMEMD_BROKER where Android containers see it. 64-bit programs,
+# then 32-bit ones. MAPPING_PRELOAD_DIR=DIR (DIR/<arch>/libashmemd-preload.so) tests another
+# build of the library, e.g. an older one, to see which tests it fails.
 . "$IT_REPO/integration-tests/lib/suite.sh"
 
-ORDER=(mmap mprotect seek pin ident share cycles) # the rest follow alphabetically
-NATIVE=$IT_REPO/target/dist/lib/native
+ORDER=(mmap fds mprotect seek pin ident share cycles) # the rest follow alphabetically
+NATIVE=${MAPPING_PRELOAD_DIR:-$IT_REPO/target/dist/lib/native}
 declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
 # The 32-bit cycles reach the same daemon code as the 64-bit ones; fewer keep the budget.
 declare -A CYCLES=([m64]=${MAPPING_CYCLES:-10000} [m32]=${MAPPING_CYCLES_M32:-1000})
@@ -38,8 +41,30 @@ programs() {
 	done
 }
 
+[ -z "${MAPPING_PRELOAD_DIR:-}" ] || note "testing the preload libraries in $MAPPING_PRELOAD_DIR"
+
+# Without ASHMEMD_BROKER the library tries /run/ashmemd/broker.sock, then, when that does not
+# exist, /dev/ashmemd/broker.sock (where an Android container sees the directory): in a mount
+# namespace the runtime directory is bind-mounted there and hidden under an empty tmpfs.
+default_path() {
+	local abi=$1
+	run_checks "$abi/broker_default_path/" unshare --mount --propagation private sh -c \
+		'mount --bind "$1" /dev/ashmemd && mount -t tmpfs -o mode=0755 hidden "$1" || exit 3
+		 if [ -e /run/ashmemd/broker.sock ] || [ ! -S /dev/ashmemd/broker.sock ]; then
+			echo "default_path: the broker is still at /run/ashmemd or not at /dev/ashmemd" >&2
+			exit 3
+		 fi
+		 exec env -u ASHMEMD_BROKER LD_PRELOAD="$2" "$3" shared_mapping fork_in_between' \
+		sh "$ASHMEMD_RUNTIME_DIR" "${PRELOAD[$abi]}" "$IT_BUILD/$abi/mapping/fds"
+}
+
 crashed=0
+made_dev_dir=0
+if [ ! -e /dev/ashmemd ]; then
+	mkdir /dev/ashmemd && made_dev_dir=1
+fi
 for abi in m64 m32; do
+	default_path "$abi"
 	for prog in $(programs "$abi"); do
 		t0=$EPOCHREALTIME
 		MAPPING_CYCLES=${CYCLES[$abi]} LD_PRELOAD=${PRELOAD[$abi]} run_checks "$abi/" "$prog"
@@ -53,6 +78,7 @@ for abi in m64 m32; do
 		fi
 	done
 done
+[ "$made_dev_dir" -eq 0 ] || rmdir /dev/ashmemd
 if [ "$crashed" -eq 0 ]; then
 	info daemon_fds_at_end "$(probe_fds "$ASHMEMD_PID") fds"
 	pass daemon_survives

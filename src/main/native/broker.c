@@ -1,7 +1,9 @@
 /*
  * Client side of the mmap broker (ashmemd.h): trade a GET_TOKEN token for the region's memfd.
- * One connection per process is kept and reused (a connect costs the daemon an accept); a thread
- * that finds it busy uses a temporary connection instead of waiting.
+ * Every exchange has a connection of its own, closed before the call returns, and the memfd is
+ * closed once mapped: between calls the library holds no descriptor. Android's zygote checks its
+ * descriptors before each fork and aborts on a socket or memfd it does not know, and a process
+ * forked in the middle of nothing shares no stream with its parent. Only the path is cached.
  */
 #include "internal.h"
 #include "ashmemd_client.h"
@@ -10,7 +12,7 @@
 #define CMSG_ALIGN_(n) (((n) + sizeof(long) - 1) & ~(sizeof(long) - 1))
 #define CMSG_HDR_ (CMSG_ALIGN_(sizeof(struct ashmemd_cmsghdr)))
 
-/* ---- socket path: ASHMEMD_BROKER from the initial environment, else the default ---- */
+/* ---- socket path: ASHMEMD_BROKER from the initial environment, else the defaults ---- */
 
 static const char env_name[] = "ASHMEMD_BROKER=";
 
@@ -62,35 +64,31 @@ static long env_broker(char *out, usize cap)
 }
 
 static char g_path[sizeof(((struct ashmemd_sockaddr_un *)0)->path)];
-static long g_path_len;
+static long g_path_len; /* 0: ASHMEMD_BROKER is not set, the default paths apply */
 static int g_path_state; /* 0 unknown, 1 being published, 2 published */
 
-/* Fills sa with the broker's address; returns the address length or -errno. */
-static long broker_addr(struct ashmemd_sockaddr_un *sa, const char *path)
+static long set_path(struct ashmemd_sockaddr_un *sa, const char *path, usize n)
+{
+	if (n >= sizeof sa->path)
+		return -ENAMETOOLONG;
+	memset(sa, 0, sizeof *sa);
+	sa->family = ASHMEMD_AF_UNIX;
+	memcpy(sa->path, path, n);
+	return (long)(sizeof sa->family) + (long)n + 1;
+}
+
+/* ASHMEMD_BROKER's value into sa; returns the address length, 0 when unset, or -errno. */
+static long env_addr(struct ashmemd_sockaddr_un *sa)
 {
 	long len;
 	memset(sa, 0, sizeof *sa);
 	sa->family = ASHMEMD_AF_UNIX;
-	if (path) {
-		usize n = 0;
-		while (path[n])
-			n++;
-		if (n >= sizeof sa->path)
-			return -ENAMETOOLONG;
-		if (n == 0)
-			return -ENOENT;
-		memcpy(sa->path, path, n);
-		len = (long)n;
-	} else if (__atomic_load_n(&g_path_state, __ATOMIC_ACQUIRE) == 2) {
+	if (__atomic_load_n(&g_path_state, __ATOMIC_ACQUIRE) == 2) {
 		len = g_path_len;
 		if (len > 0)
 			memcpy(sa->path, g_path, (usize)len);
 	} else {
 		len = env_broker(sa->path, sizeof sa->path);
-		if (len == 0) {
-			len = sizeof ASHMEMD_BROKER_DEFAULT - 1;
-			memcpy(sa->path, ASHMEMD_BROKER_DEFAULT, (usize)len);
-		}
 		/* first finisher publishes; the others just use what they computed */
 		int expect = 0;
 		if (__atomic_compare_exchange_n(&g_path_state, &expect, 1, 0, __ATOMIC_ACQUIRE,
@@ -101,26 +99,63 @@ static long broker_addr(struct ashmemd_sockaddr_un *sa, const char *path)
 			__atomic_store_n(&g_path_state, 2, __ATOMIC_RELEASE);
 		}
 	}
-	if (len < 0)
+	if (len <= 0)
 		return len;
 	return (long)(sizeof sa->family) + len + 1;
 }
 
-static long connect_broker(const char *path)
+/* Where the broker is when ASHMEMD_BROKER is unset: the host, then inside an Android container. */
+static const char *const default_paths[] = { ASHMEMD_BROKER_DEFAULT, ASHMEMD_BROKER_CONTAINER };
+
+/*
+ * One socket, connected to path, or the configured path, or the first default that exists. A
+ * failed path lookup (ENOENT) leaves the socket unconnected, ready for the next path; after an
+ * interrupted connect its state is unknown, so the caller starts over with a new one (-EINTR).
+ */
+static long connect_once(const char *path)
 {
 	struct ashmemd_sockaddr_un sa;
-	long alen = broker_addr(&sa, path);
+	long alen;
+	if (path) {
+		usize n = 0;
+		while (path[n])
+			n++;
+		if (n == 0)
+			return -ENOENT;
+		alen = set_path(&sa, path, n);
+	} else {
+		alen = env_addr(&sa);
+	}
 	if (alen < 0)
 		return alen;
+	long fd = sys_socket(ASHMEMD_AF_UNIX, ASHMEMD_SOCK_STREAM | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	long r;
+	if (alen > 0) {
+		r = sys_connect((int)fd, &sa, (int)alen);
+	} else {
+		r = -ENOENT;
+		for (usize i = 0; r == -ENOENT && i < sizeof default_paths / sizeof default_paths[0]; i++) {
+			const char *d = default_paths[i];
+			usize n = 0;
+			while (d[n])
+				n++;
+			alen = set_path(&sa, d, n);
+			r = sys_connect((int)fd, &sa, (int)alen);
+		}
+	}
+	if (r == 0)
+		return fd;
+	sys_close((int)fd);
+	return r;
+}
+
+/* A new connection to the broker (path, or the configured one when NULL); the caller closes it. */
+static long connect_broker(const char *path)
+{
 	for (int attempt = 0; attempt < 3; attempt++) {
-		long fd = sys_socket(ASHMEMD_AF_UNIX, ASHMEMD_SOCK_STREAM | O_CLOEXEC, 0);
-		if (fd < 0)
-			return fd;
-		long r = sys_connect((int)fd, &sa, (int)alen);
-		if (r == 0)
-			return fd;
-		sys_close((int)fd);
-		/* an interrupted connect leaves the socket in an unknown state: start over */
+		long r = connect_once(path);
 		if (r != -EINTR)
 			return r;
 	}
@@ -156,12 +191,9 @@ static void take_fds(const struct ashmemd_msghdr *mh, int *fds, int *nfds, int *
 }
 
 /*
- * Returns the memfd or -errno. *answered: some reply bytes arrived (the token may be spent).
- * *in_sync: exactly one well-formed reply was consumed, so the connection can be reused.
- * Every received descriptor except the one returned is closed.
+ * Returns the memfd or -errno. Every received descriptor except the one returned is closed.
  */
-static int exchange(int sock, u32 token, struct ashmemd_broker_reply *rep, int *answered,
-		    int *in_sync)
+static int exchange(int sock, u32 token, struct ashmemd_broker_reply *rep)
 {
 	struct ashmemd_broker_request req;
 	struct ashmemd_iovec iov;
@@ -169,8 +201,6 @@ static int exchange(int sock, u32 token, struct ashmemd_broker_reply *rep, int *
 	memset(&req, 0, sizeof req);
 	req.magic = ASHMEMD_BROKER_MAGIC;
 	req.token = token;
-	*answered = 0;
-	*in_sync = 0;
 
 	usize off = 0;
 	while (off < sizeof req) {
@@ -215,27 +245,23 @@ static int exchange(int sock, u32 token, struct ashmemd_broker_reply *rep, int *
 		if (mh.flags & ASHMEMD_MSG_CTRUNC)
 			lost = 1;
 		if (r == 0) {
-			/* closed before any reply: the daemon went away, the request may be retried */
+			/* closed before any reply: the daemon went away or refused the connection */
 			err = off ? -EPROTO : -ECONNRESET;
 			break;
 		}
 		off += (usize)r;
-		*answered = 1;
 	}
 
 	if (!err) {
 		if (rep->magic != ASHMEMD_BROKER_MAGIC) {
 			err = -EPROTO;
 		} else if (rep->status != 0) {
-			*in_sync = 1;
 			err = rep->status > 0 && rep->status < 4096 ? -rep->status : -EPROTO;
 		} else if (nfds == 1 && !lost) {
-			*in_sync = 1;
 			return fds[0];
 		} else {
 			/* truncated with nothing received: the descriptor table is full */
 			err = nfds == 0 && lost ? -EMFILE : -EPROTO;
-			*in_sync = 1;
 		}
 	}
 	for (int i = 0; i < nfds; i++)
@@ -243,119 +269,20 @@ static int exchange(int sock, u32 token, struct ashmemd_broker_reply *rep, int *
 	return (int)err;
 }
 
-/* ---- the cached connection ---- */
-
-static int g_lock;	/* pid of the process one of whose threads uses g_conn; 0 when free */
-static int g_conn = -1; /* guarded by g_lock */
-static int g_conn_pid;
-static u64 g_conn_ino, g_conn_dev;
-
-static int sock_identity(int fd, u64 *ino, u64 *dev)
-{
-	ashmemd_kstat st;
-	if (sys_fstat(fd, &st) < 0)
-		return -1;
-	*ino = st.st_ino;
-	*dev = st.st_dev;
-	return 0;
-}
+/* ---- one exchange on a connection of its own ---- */
 
 /*
- * Try-lock, never waits. All threads of a process write the same value, so a holder with another
- * pid was a thread of the parent at fork time and does not exist here: take over.
+ * Connects, trades the token and closes: when this returns, the only descriptor left is the
+ * memfd handed to the caller. No retry: a connection the daemon closes unanswered means it is
+ * going away or refusing connections, and a token may already be spent.
  */
-static int lock_conn(int me)
-{
-	int cur = 0;
-	if (__atomic_compare_exchange_n(&g_lock, &cur, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return 1;
-	return cur != me &&
-	       __atomic_compare_exchange_n(&g_lock, &cur, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-static void unlock_conn(void)
-{
-	__atomic_store_n(&g_lock, 0, __ATOMIC_RELEASE);
-}
-
-/*
- * Android's zygote aborts a fork when it holds a socket it does not know, so its processes (and
- * the pre-forked usap ones) never keep a connection. Checked when a new one would be kept: an
- * app renames itself after the fork and then caches normally.
- */
-static int may_cache(void)
-{
-	char comm[32];
-	long n = ashmemd_read_small_file("/proc/self/comm", comm, sizeof comm);
-	if (n <= 0)
-		return 1;
-	if (comm[0] == 'u' && comm[1] == 's' && comm[2] == 'a' && comm[3] == 'p')
-		return 0;
-	for (long i = 0; i + 6 <= n; i++)
-		if (memcmp(comm + i, "zygote", 6) == 0)
-			return 0;
-	return 1;
-}
-
-static int fetch_temporary(u32 token, struct ashmemd_broker_reply *rep)
-{
-	long fd = connect_broker(0);
-	if (fd < 0)
-		return (int)fd;
-	int answered, in_sync;
-	int r = exchange((int)fd, token, rep, &answered, &in_sync);
-	sys_close((int)fd);
-	return r;
-}
-
-static void drop_conn(void)
-{
-	int fd = g_conn;
-	g_conn = -1;
-	sys_close(fd);
-}
-
 HIDDEN int ashmemd_fetch(u32 token, struct ashmemd_broker_reply *rep)
 {
-	int me = (int)sys_getpid();
-	if (!lock_conn(me))
-		return fetch_temporary(token, rep);
-
-	/* g_conn stays recorded while in use, so a child forked meanwhile knows to close its copy */
-	if (g_conn >= 0) {
-		u64 ino, dev;
-		if (sock_identity(g_conn, &ino, &dev) < 0 || ino != g_conn_ino || dev != g_conn_dev)
-			g_conn = -1; /* the program closed it and the number is someone else's now */
-		else if (g_conn_pid != me)
-			drop_conn(); /* inherited across fork: the stream belongs to the parent */
-	}
-	int reused = g_conn >= 0, fresh = 0, keep = 1, r;
-	for (;;) {
-		if (g_conn < 0) {
-			long c = connect_broker(0);
-			if (c < 0) {
-				r = (int)c;
-				break;
-			}
-			keep = sock_identity((int)c, &g_conn_ino, &g_conn_dev) == 0;
-			g_conn_pid = me;
-			g_conn = (int)c;
-			fresh = 1;
-		}
-		int answered, in_sync;
-		r = exchange(g_conn, token, rep, &answered, &in_sync);
-		if (in_sync)
-			break;
-		drop_conn();
-		/* a kept connection the daemon dropped (restart, idle close): one more try, unless
-		   it already answered, since the token is single-use */
-		if (!reused || answered)
-			break;
-		reused = 0;
-	}
-	if (g_conn >= 0 && fresh && (!keep || !may_cache()))
-		drop_conn();
-	unlock_conn();
+	long sock = connect_broker(0);
+	if (sock < 0)
+		return (int)sock;
+	int r = exchange((int)sock, token, rep);
+	sys_close((int)sock);
 	return r;
 }
 
@@ -398,8 +325,7 @@ EXPORT int ashmemd_broker_connect(const char *path)
 EXPORT int ashmemd_broker_exchange(int sock, unsigned int token, struct ashmemd_broker_reply *reply)
 {
 	struct ashmemd_broker_reply local;
-	int answered, in_sync;
-	return exchange(sock, token, reply ? reply : &local, &answered, &in_sync);
+	return exchange(sock, token, reply ? reply : &local);
 }
 
 EXPORT int ashmemd_fetch_memfd(unsigned int token, struct ashmemd_broker_reply *reply)

@@ -66,7 +66,6 @@ struct ashmemd_sockaddr_un {
 HIDDEN void ashmemd_set_errno(int e);
 HIDDEN uptr ashmemd_page_size(void);
 HIDDEN int ashmemd_is_chr(int fd);
-HIDDEN long ashmemd_read_small_file(const char *path, char *buf, usize cap);
 HIDDEN void *memset(void *d, int c, usize n);
 HIDDEN void *memcpy(void *d, const void *s, usize n);
 HIDDEN void *memmove(void *d, const void *s, usize n);

@@ -106,26 +106,6 @@ HIDDEN int ashmemd_is_chr(int fd)
 	return S_ISCHR(st.st_mode);
 }
 
-/* Reads up to cap - 1 bytes and NUL-terminates; returns the length or -errno. */
-HIDDEN long ashmemd_read_small_file(const char *path, char *buf, usize cap)
-{
-	long fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fd;
-	usize n = 0;
-	while (n + 1 < cap) {
-		long r = sys_read((int)fd, buf + n, cap - 1 - n);
-		if (r == -EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (usize)r;
-	}
-	buf[n] = 0;
-	sys_close((int)fd);
-	return (long)n;
-}
-
 #if defined(__i386__)
 /*
  * The vDSO's __kernel_vsyscall (AT_SYSINFO) for sys.h, found with int $0x80 calls only.

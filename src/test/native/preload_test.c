@@ -8,11 +8,12 @@
  *                             slow path, with the device's ioctls answered by a SIGSYS handler
  *                             on a /dev/null descriptor.
  *
- * ASHMEMD_BROKER must name a socket path for the cached-connection tests (set by the Makefile).
+ * ASHMEMD_BROKER must name a socket path for the fake broker (set by the Makefile).
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -340,7 +342,6 @@ enum {
 	T_SPLIT,	/* the reply in three pieces */
 	T_STATUS_FD,	/* status EPERM, with an fd */
 	T_RO,		/* status 0, memfd B (sealed against writing, mask PROT_READ) */
-	T_DROP_AFTER,	/* answers like T_OK, then closes the connection */
 	T_BADSTATUS,	/* status -5 */
 	T_NOFD,		/* status 0 without an fd */
 	T_PARTIAL,	/* 10 bytes, then closes */
@@ -446,9 +447,6 @@ static void serve(int c, int a, int b, long a_size, long b_size)
 		case T_RO:
 			send_reply(c, ASHMEMD_BROKER_MAGIC, 0, b_size, PROT_READ, &b, 1, 0);
 			break;
-		case T_DROP_AFTER:
-			send_reply(c, ASHMEMD_BROKER_MAGIC, 0, a_size, 7, &a, 1, 0);
-			return;
 		case T_BADSTATUS:
 			send_reply(c, ASHMEMD_BROKER_MAGIC, -5, 0, 0, NULL, 0, 0);
 			break;
@@ -606,115 +604,97 @@ static void *fetch_loop(void *v)
 	return NULL;
 }
 
-static void fetch_kept(void *unused)
+static void fetch_new(void *unused)
 {
 	(void)unused;
 	close(p_fetch(T_OK, NULL));
 }
 
-static void fetch_new(void *unused)
+/* The kinds of descriptor Android's zygote refuses at fork: sockets and memfds. */
+static int sockets_and_memfds(void)
 {
-	(void)unused;
-	int s = p_connect(NULL);
-	close(p_exchange(s, T_OK, NULL));
-	close(s);
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	struct dirent *e;
+	char path[64], link[256];
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d))
+			continue;
+		snprintf(path, sizeof path, "/proc/self/fd/%d", atoi(e->d_name));
+		ssize_t k = readlink(path, link, sizeof link - 1);
+		if (k < 0)
+			continue;
+		link[k] = 0;
+		n += strncmp(link, "socket:", 7) == 0 || strncmp(link, "/memfd:", 7) == 0;
+	}
+	closedir(d);
+	return n;
 }
 
-static void test_cached_connection(void)
+/* After any call returns the library holds nothing: every exchange has a connection of its own. */
+static void test_no_kept_connection(void)
 {
+	int base = count_fds(), kinds = sockets_and_memfds();
 	struct ashmemd_broker_reply rep;
+	int c0 = conns();
 	int fd = p_fetch(T_OK, &rep);
-	CHECK(fd >= 0 && rep.size == (uint64_t)a_size, "fetch through the cached connection: %d", fd);
+	CHECK(fd >= 0 && rep.size == (uint64_t)a_size, "fetch: %d", fd);
 	if (fd >= 0) {
 		check_region_a(fd, "fetch");
+		CHECK(count_fds() == base + 1 && sockets_and_memfds() == kinds + 1,
+		      "the memfd returned is the only new descriptor (%d new)", count_fds() - base);
 		close(fd);
 	}
-	int base = count_fds(); /* includes the kept connection from here on */
-	int c0 = conns();
+	CHECK(count_fds() == base && sockets_and_memfds() == kinds, "nothing left after fetch and close");
 	for (int i = 0; i < 5; i++) {
 		fd = p_fetch(T_OK, NULL);
 		CHECK(fd >= 0, "repeated fetch %d", i);
 		close(fd);
 	}
-	CHECK(conns() == c0, "the connection is reused (%d new connections)", conns() - c0);
+	CHECK(conns() == c0 + 6, "a connection per exchange (%d for 6)", conns() - c0);
+	CHECK(count_fds() == base, "no descriptor kept by fetches (%d before, %d after)", base, count_fds());
 
-	CHECK(p_fetch(T_EACCES, NULL) == -EACCES, "status errno through the cached connection");
-	fd = p_fetch(T_OK, NULL);
-	CHECK(fd >= 0 && conns() == c0, "a status error keeps the connection");
-	close(fd);
+	struct {
+		unsigned token;
+		int want;
+		const char *what;
+	} errs[] = {
+		{ T_EACCES, -EACCES, "status EACCES" },
+		{ T_STATUS_FD, -EPERM, "status EPERM with an fd" },
+		{ T_BADMAGIC, -EPROTO, "bad magic with an fd" },
+		{ T_TWOFDS, -EPROTO, "two fds" },
+		{ T_PARTIAL, -EPROTO, "closed mid-reply" },
+		{ T_NOFD, -EPROTO, "status 0 without an fd" },
+		{ T_HANGUP, -ECONNRESET, "closed before replying" },
+	};
+	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+		c0 = conns();
+		int r = p_fetch(errs[i].token, NULL);
+		CHECK(r == errs[i].want, "fetch, %s: want %d, got %d", errs[i].what, errs[i].want, r);
+		CHECK(conns() == c0 + 1, "fetch, %s: one connection, no retry (%d)", errs[i].what, conns() - c0);
+		CHECK(count_fds() == base && sockets_and_memfds() == kinds, "fetch, %s: nothing left open", errs[i].what);
+	}
 
-	fd = p_fetch(T_DROP_AFTER, NULL);
-	CHECK(fd >= 0, "fetch before the daemon drops the connection");
-	close(fd);
-	usleep(10000);
-	fd = p_fetch(T_OK, NULL);
-	CHECK(fd >= 0 && conns() == c0 + 1, "a dropped connection is replaced and the request retried (%d, %d new)", fd, conns() - c0);
-	close(fd);
-
-	c0 = conns();
-	CHECK(p_fetch(T_HANGUP, NULL) == -ECONNRESET, "a daemon that never answers");
-	CHECK(conns() == c0 + 1, "retried once on a fresh connection only (%d new)", conns() - c0);
-	fd = p_fetch(T_OK, NULL);
-	CHECK(fd >= 0 && conns() == c0 + 2, "next fetch connects again");
-	close(fd);
-
-	c0 = conns();
-	CHECK(p_fetch(T_BADMAGIC, NULL) == -EPROTO, "bad magic on the cached connection");
-	CHECK(conns() == c0, "an answered request is not retried");
-	fd = p_fetch(T_OK, NULL);
-	CHECK(fd >= 0 && conns() == c0 + 1, "a connection out of step is replaced");
-	close(fd);
-
-	/* after fork the child must not share the parent's stream */
-	c0 = conns();
+	/* a child forked between calls has nothing of the library to close or share */
 	pid_t pid = fork();
 	if (pid == 0) {
-		int ok = 1;
+		int ok = count_fds() == base;
 		for (int i = 0; i < 3; i++) {
 			int f = p_fetch(T_OK, NULL);
 			ok &= f >= 0;
 			close(f);
 		}
-		_exit(ok ? 0 : 1);
+		_exit(ok && count_fds() == base ? 0 : 1);
 	}
 	int st = 0;
 	waitpid(pid, &st, 0);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fetches in a forked child");
-	CHECK(conns() == c0 + 1, "the child opened its own connection, once (%d new)", conns() - c0);
-	fd = p_fetch(T_OK, NULL);
-	CHECK(fd >= 0 && conns() == c0 + 1, "the parent still uses its own");
-	close(fd);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fetches in a forked child leave nothing open");
+	CHECK(count_fds() == base, "nothing left in the parent after the child's fetches");
 
-	/* the program closes the kept socket behind the library's back and the number is reused */
-	int nfd = count_fds();
-	int kept = -1;
-	for (int i = 3; i < 1024; i++) {
-		struct stat sb;
-		if (fstat(i, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
-			kept = i;
-		}
-	}
-	CHECK(kept >= 0, "found the kept connection");
-	if (kept >= 0) {
-		close(kept);
-		int pfd[2];
-		CHECK(pipe(pfd) == 0, "pipe");
-		int victim = pfd[0] == kept ? pfd[0] : pfd[1] == kept ? pfd[1] : -1;
-		CHECK(victim >= 0, "the pipe got the kept socket's number");
-		c0 = conns();
-		fd = p_fetch(T_OK, NULL);
-		CHECK(fd >= 0 && conns() == c0 + 1, "a reused descriptor number is not taken for the connection");
-		close(fd);
-		fcntl(pfd[0], F_SETFL, O_NONBLOCK);
-		char b;
-		CHECK(read(pfd[0], &b, 1) == -1 && errno == EAGAIN, "nothing was written into the program's pipe");
-		CHECK(fcntl(pfd[1], F_GETFD) >= 0 && fcntl(pfd[0], F_GETFD) >= 0, "the program's pipe is still open");
-		close(pfd[0]);
-		close(pfd[1]);
-		CHECK(count_fds() == nfd, "descriptor count after replacing the connection");
-	}
-
-	/* concurrent threads: the busy connection sends the others to temporary ones */
+	/* concurrent threads, each on a connection of its own */
+	c0 = conns();
 	struct thread_arg ta[4];
 	pthread_t th[4];
 	for (int i = 0; i < 4; i++) {
@@ -728,31 +708,153 @@ static void test_cached_connection(void)
 		ok += ta[i].ok;
 	}
 	CHECK(ok == 400, "400 concurrent fetches from 4 threads (%d ok)", ok);
-	CHECK(count_fds() == base, "no descriptor leaked by fetches (%d before, %d after)", base, count_fds());
+	CHECK(conns() == c0 + 400, "400 connections (%d)", conns() - c0);
+	CHECK(count_fds() == base && sockets_and_memfds() == kinds, "no descriptor left by concurrent fetches (%d before, %d after)",
+	      base, count_fds());
 
-	/* zygote-like processes never keep a connection */
-	char name[16] = { 0 };
-	prctl(PR_GET_NAME, name);
-	prctl(PR_SET_NAME, "zygote64");
-	CHECK(p_fetch(T_BADMAGIC, NULL) == -EPROTO, "drop the kept connection");
-	c0 = conns();
-	for (int i = 0; i < 2; i++) {
-		fd = p_fetch(T_OK, NULL);
-		CHECK(fd >= 0, "fetch as zygote64");
-		close(fd);
+	/* what a connection per exchange costs (informational) */
+	int s = p_connect(NULL);
+	double kept = 0;
+	if (s >= 0) {
+		double t[300];
+		for (int i = 0; i < 300; i++) {
+			double t0 = now_us();
+			close(p_exchange(s, T_OK, NULL));
+			t[i] = now_us() - t0;
+		}
+		close(s);
+		qsort(t, 300, sizeof t[0], cmp_double);
+		kept = t[150];
 	}
-	CHECK(conns() == c0 + 2 && count_fds() == base - 1, "zygote64 keeps no connection (%d new)", conns() - c0);
-	prctl(PR_SET_NAME, name);
-	fd = p_fetch(T_OK, NULL);
-	close(fd);
-	c0 = conns();
-	fd = p_fetch(T_OK, NULL);
-	close(fd);
-	CHECK(conns() == c0 && count_fds() == base, "renamed, it keeps one again");
+	printf("info: fake broker round trip (median) %.1f us with a new connection, %.1f us on an open one\n",
+	       median_us(300, fetch_new, NULL), kept);
+}
 
-	/* what connection reuse saves per request (informational) */
-	printf("info: fake broker round trip (median) %.1f us on the kept connection, %.1f us with a new connection\n",
-	       median_us(300, fetch_kept, NULL), median_us(300, fetch_new, NULL));
+/* ============ the broker's default paths, in a mount namespace of their own ============ */
+
+/* preload_test --default-path WANT, run below without ASHMEMD_BROKER: 0 or the connect errno */
+static int default_path_main(int want)
+{
+	p_connect = (int (*)(const char *))dlsym(RTLD_DEFAULT, "ashmemd_broker_connect");
+	p_fetch = (int (*)(unsigned, struct ashmemd_broker_reply *))dlsym(RTLD_DEFAULT, "ashmemd_fetch_memfd");
+	if (!p_connect || !p_fetch)
+		return 1;
+	int base = count_fds();
+	int s = p_connect(NULL);
+	if (s >= 0)
+		close(s);
+	if (want) {
+		if (s == -want)
+			return 0;
+		fprintf(stderr, "default path: connect gave %d, want %d\n", s, -want);
+		return 1;
+	}
+	int fd = p_fetch(T_OK, NULL);
+	if (s < 0 || fd < 0) {
+		fprintf(stderr, "default path: connect %d, fetch %d\n", s, fd);
+		return 1;
+	}
+	close(fd);
+	return count_fds() == base ? 0 : 1;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* A private mount namespace (a user namespace too when not root); -1 when the system allows none. */
+static int private_mounts(void)
+{
+	if (unshare(CLONE_NEWNS) < 0) {
+		char map[64];
+		uid_t uid = getuid();
+		gid_t gid = getgid();
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+			return -1;
+		snprintf(map, sizeof map, "0 %d 1", (int)uid);
+		if (write_file("/proc/self/uid_map", map) < 0)
+			return -1;
+		write_file("/proc/self/setgroups", "deny");
+		snprintf(map, sizeof map, "0 %d 1", (int)gid);
+		if (write_file("/proc/self/gid_map", map) < 0)
+			return -1;
+	}
+	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+}
+
+/*
+ * Without ASHMEMD_BROKER: /run/ashmemd/broker.sock, else (ENOENT) /dev/ashmemd/broker.sock, the
+ * directory as Android containers see it; any other error of the first is the answer.
+ */
+static void test_default_paths(const char *path)
+{
+	if (under_qemu) {
+		printf("info: qemu-user: default broker path checks skipped\n");
+		return;
+	}
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash) {
+		printf("info: ASHMEMD_BROKER is not a path with a directory; default path checks skipped\n");
+		return;
+	}
+	*slash = 0;
+	struct {
+		int run; /* 0 nothing at /run/ashmemd/broker.sock, 1 a socket nobody listens on */
+		int dev; /* the fake broker's directory at /dev/ashmemd */
+		int want;
+		const char *what;
+	} cases[] = {
+		{ 0, 1, 0, "only /dev/ashmemd/broker.sock: used" },
+		{ 1, 1, ECONNREFUSED, "a dead /run/ashmemd/broker.sock: its error, no fallback" },
+		{ 0, 0, ENOENT, "neither" },
+	};
+	extern char **environ;
+	char *env[256];
+	int n = 0;
+	for (char **e = environ; *e && n < 255; e++)
+		if (strncmp(*e, "ASHMEMD_BROKER=", 15) != 0)
+			env[n++] = *e;
+	env[n] = NULL;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (private_mounts() < 0)
+				_exit(77);
+			if (mount("none", "/run", "tmpfs", 0, "mode=0755") < 0 ||
+			    mount("none", "/dev", "tmpfs", 0, "mode=0755") < 0 || mkdir("/run/ashmemd", 0755) < 0 ||
+			    mkdir("/dev/ashmemd", 0755) < 0)
+				_exit(77);
+			if (cases[i].dev && mount(dir, "/dev/ashmemd", NULL, MS_BIND, NULL) < 0)
+				_exit(77);
+			if (cases[i].run) {
+				struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/ashmemd/broker.sock" };
+				int d = socket(AF_UNIX, SOCK_STREAM, 0);
+				if (bind(d, (struct sockaddr *)&sa, sizeof sa) < 0)
+					_exit(77);
+				close(d);
+			}
+			char want[16];
+			snprintf(want, sizeof want, "%d", cases[i].want);
+			char *argv[] = { "preload_test", "--default-path", want, NULL };
+			execve("/proc/self/exe", argv, env);
+			_exit(78);
+		}
+		int st = 0;
+		waitpid(pid, &st, 0);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+			printf("info: no private mount namespace here; default broker path checks skipped\n");
+			return;
+		}
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "default broker path, %s (status 0x%x)", cases[i].what, st);
+	}
 }
 
 static void protect_page(void *p)
@@ -979,7 +1081,7 @@ static void test_slow_path(void)
 		printf("info: seccomp traps unavailable here; slow-path tests skipped\n");
 		return;
 	}
-	int base = count_fds();
+	int base = count_fds(), kinds = sockets_and_memfds();
 	int fd = FAKE_FD;
 	/* size 0 */
 	map_expect_fail("mmap, size 0", EINVAL, NULL, pagesz, PROT_READ, MAP_SHARED, fd, 0);
@@ -999,6 +1101,7 @@ static void test_slow_path(void)
 	CHECK(p != MAP_FAILED && errno == 4242, "shared mmap of the device: %s", strerror(errno));
 	if (p == MAP_FAILED)
 		return;
+	CHECK(count_fds() == base && sockets_and_memfds() == kinds, "the mmap left no socket or memfd open");
 	CHECK(strcmp(p, "region page 0") == 0 && strcmp(p + pagesz, "region page 1") == 0, "it shows the region");
 	char *p2 = mmap(NULL, len, PROT_READ, MAP_SHARED_VALIDATE, fd, 0);
 	CHECK(p2 != MAP_FAILED, "a second shared mapping (MAP_SHARED_VALIDATE)");
@@ -1083,7 +1186,8 @@ static void test_slow_path(void)
 	}
 	fake.mask = 0;
 	map_expect_fail("mask 0 refuses even PROT_READ", EPERM, NULL, pagesz, PROT_READ, MAP_SHARED, fd, 0);
-	CHECK(count_fds() == base, "no descriptor leaked on the slow path (%d before, %d after)", base, count_fds());
+	CHECK(count_fds() == base && sockets_and_memfds() == kinds, "no descriptor left on the slow path (%d before, %d after)",
+	      base, count_fds());
 
 	/* the whole cycle against a plain memfd cycle (informational; traps inflate it) */
 	fake.size = a_size;
@@ -1103,6 +1207,8 @@ static void test_slow_path(void)
 
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--default-path") == 0)
+		return default_path_main(atoi(argv[2]));
 	int baseline = argc > 1 && strcmp(argv[1], "--baseline") == 0;
 	under_qemu = getenv("ASHMEMD_TEST_QEMU") != NULL;
 	pagesz = sysconf(_SC_PAGESIZE);
@@ -1144,7 +1250,8 @@ int main(int argc, char **argv)
 		CHECK(p_get_memfd(dn, 0, PROT_READ, NULL) == -EINVAL, "get_memfd of length 0");
 		close(dn);
 		test_exchange(path);
-		test_cached_connection();
+		test_no_kept_connection();
+		test_default_paths(path);
 		test_guards();
 		test_slow_path();
 		printf("part B/C (broker client, guards, slow path): %d checks, %d failures\n", checks - c0, failures - f0);

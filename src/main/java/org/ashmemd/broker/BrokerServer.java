@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The mmap broker: a Unix stream socket where a client trades a token from the device for the
  * region's memfd (SCM_RIGHTS). One thread serves every connection through a selector; each
- * request is answered at once, so a slow client only ever delays itself. Connections may stay
- * open for further requests (clients keep one per process).
+ * request is answered at once, so a slow client only ever delays itself. The preload library
+ * opens a connection per exchange and closes it before its call returns (Android's zygote allows
+ * no unknown socket); a connection may still carry further requests, one at a time.
  */
 public final class BrokerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
@@ -175,10 +176,13 @@ public final class BrokerServer implements AutoCloseable {
                 continue;
             }
             ch.configureBlocking(false);
-            ch.register(selector, SelectionKey.OP_READ,
+            SelectionKey key = ch.register(selector, SelectionKey.OP_READ,
                     new Connection(ch, cred.getPid(), cred.getUid(), clock.getAsLong()));
             connectionsByUid.put(cred.getUid(), perUid + 1);
             connections++;
+            // the library connects for each exchange and sends its request right after connect,
+            // so it is usually here already: answering now saves a selector round per mapping
+            serve(key);
         }
     }
 
