@@ -169,21 +169,24 @@ public final class AdminService {
         }
         BackingMemory b = f.area().backing();
         long resident = b instanceof MemfdBacking ? ((MemfdBacking) b).residentBytes() : 0;
-        return new RegionInfo(s.id(), s.name(), s.size(), s.protMask(), s.hasBacking(), s.inode(), resident,
+        return new RegionInfo(s.id(), s.name(), s.nameHex(), s.size(), s.protMask(), s.hasBacking(), s.inode(), resident,
                 unpinned, purged, ranges, f.opener(), proc.alive(f.opener().pid()), f.openedAtMillis());
     }
 
     public DaemonStatus status() {
         RegistryStats st = device.registry().stats();
         int page = device.registry().pageSize();
+        // the registry keeps the page totals; only residency needs a pass (one fstat per region),
+        // without building the listing: status costs no allocation per region
         long resident = 0;
-        long unpinned = 0;
-        long purged = 0;
-        for (RegionInfo r : regions()) {
-            resident += r.residentBytes();
-            unpinned += r.unpinnedBytes();
-            purged += r.purgedBytes();
+        for (OpenFile f : device.openFiles()) {
+            BackingMemory b = f.area().backing();
+            if (b instanceof MemfdBacking) {
+                resident += ((MemfdBacking) b).residentBytes();
+            }
         }
+        long unpinned = st.unpinnedPages() * page;
+        long purged = st.purgedPages() * page;
         BrokerServer.Stats b = broker.stats();
         RegionLimits.Caps caps = device.limits().caps();
         long now = System.currentTimeMillis();

@@ -71,7 +71,7 @@ class MetricsServerTest {
             Opener o = new Opener(100 + (int) id, 100 + (int) id, "app", "app", 1000, "/lxc.payload." + container,
                     container);
             synchronized (regions) {
-                regions.add(new RegionInfo(id, "dev/ashmem/r" + id, size, 3, true, 77, resident, unpinned, purged,
+                regions.add(new RegionInfo(id, "dev/ashmem/r" + id, null, size, 3, true, 77, resident, unpinned, purged,
                         List.of(), o, true, 0));
             }
         }
