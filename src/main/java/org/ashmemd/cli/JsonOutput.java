@@ -53,7 +53,7 @@ final class JsonOutput {
                 escape = t == Character.FORMAT && ch != 0x200D || t == Character.LINE_SEPARATOR
                         || t == Character.PARAGRAPH_SEPARATOR;
             }
-            return escape ? new SerializedString(String.format("\\u%04x", ch)) : null;
+            return escape ? new SerializedString(String.format("\\u%04X", ch)) : null;
         }
     }
 }

@@ -40,7 +40,7 @@ public final class Escape {
         int n = s.length();
         int i = 0;
         while (i < n && !needsEscape(s, i)) {
-            i++;
+            i += pairAt(s, i) ? 2 : 1;
         }
         if (i == n) {
             return s.toString();
@@ -49,7 +49,7 @@ public final class Escape {
         b.append(s, 0, i);
         while (i < n) {
             char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+            if (pairAt(s, i)) {
                 int cp = Character.toCodePoint(c, s.charAt(i + 1));
                 if (escapedCodePoint(cp)) {
                     b.append("\\U");
@@ -174,12 +174,16 @@ public final class Escape {
                 || cp >= 0x1F900 && cp <= 0x1F9FF || cp >= 0x20000 && cp <= 0x2FFFD || cp >= 0x30000 && cp <= 0x3FFFD;
     }
 
+    private static boolean pairAt(CharSequence s, int i) {
+        return Character.isHighSurrogate(s.charAt(i)) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+    }
+
     private static boolean needsEscape(CharSequence s, int i) {
         char c = s.charAt(i);
         if (c >= 0x20 && c < 0x7F && c != '\\') {
             return false;
         }
-        if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        if (pairAt(s, i)) {
             return escapedCodePoint(Character.toCodePoint(c, s.charAt(i + 1)));
         }
         return c == '\\' || Character.isSurrogate(c) || escapedCodePoint(c);
