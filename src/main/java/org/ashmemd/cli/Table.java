@@ -14,8 +14,9 @@ final class Table {
     private final String[] headers;
     private final boolean[] rightAligned;
     private final List<String[]> rows = new ArrayList<>();
-    private final List<int[]> widths = new ArrayList<>();
-    private final int[] w;
+    private final List<int[]> widths = new ArrayList<>(); // each row's cell widths
+    /** Each column's width so far: the widest of header and cells, kept as rows are added. */
+    private final int[] columnWidths;
 
     /** Column names; a name ending in '>' is right-aligned (the marker is not printed). */
     Table(String... columns) {
@@ -25,9 +26,9 @@ final class Table {
             rightAligned[i] = columns[i].endsWith(">");
             headers[i] = rightAligned[i] ? columns[i].substring(0, columns[i].length() - 1) : columns[i];
         }
-        w = new int[headers.length];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = Escape.width(headers[i]);
+        columnWidths = new int[headers.length];
+        for (int i = 0; i < columnWidths.length; i++) {
+            columnWidths[i] = Escape.width(headers[i]);
         }
     }
 
@@ -39,7 +40,7 @@ final class Table {
         int[] rw = new int[r.length];
         for (int i = 0; i < r.length; i++) {
             rw[i] = Escape.width(r[i]);
-            w[i] = Math.max(w[i], rw[i]);
+            columnWidths[i] = Math.max(columnWidths[i], rw[i]);
         }
         rows.add(r);
         widths.add(rw);
@@ -68,7 +69,7 @@ final class Table {
             if (i > 0) {
                 b.append("  ");
             }
-            String pad = " ".repeat(w[i] - cellWidths[i]);
+            String pad = " ".repeat(columnWidths[i] - cellWidths[i]);
             if (rightAligned[i]) {
                 b.append(pad).append(cells[i]);
             } else if (i < cells.length - 1) {
