@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.ashmemd.text.Escape;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import org.ashmemd.posix.Errno;
@@ -571,7 +572,7 @@ public final class Area {
     }
 
     AreaSnapshot snapshotLocked() {
-        return new AreaSnapshot(id, new String(name, StandardCharsets.UTF_8), size, protMask,
+        return new AreaSnapshot(id, Escape.decode(name), Escape.isUtf8(name) ? null : Escape.hex(name), size, protMask,
                 backing != null, backing != null ? backing.inode() : -1, rangesLocked(), createdNanos);
     }
 

@@ -6,8 +6,10 @@ import java.util.List;
  * The state of one live area at one moment, for the admin plane.
  *
  * @param id the area's id (unique for the registry's lifetime)
- * @param name the name as set, decoded as UTF-8 with replacement of invalid bytes; empty when
- *     none was set (GET_NAME then reports {@code dev/ashmem})
+ * @param name the name as set, decoded as UTF-8 with U+FFFD for each invalid sequence; empty
+ *     when none was set (GET_NAME then reports {@code dev/ashmem})
+ * @param nameHex the name's exact bytes in hex when they are not valid UTF-8 (so {@code name}
+ *     is not exact), else null
  * @param size the size in bytes
  * @param protMask the protection mask (PROT_* bits)
  * @param hasBacking whether the area was mapped (its backing memory exists)
@@ -18,6 +20,7 @@ import java.util.List;
 public record AreaSnapshot(
         long id,
         String name,
+        String nameHex,
         long size,
         int protMask,
         boolean hasBacking,

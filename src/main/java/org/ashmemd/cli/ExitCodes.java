@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import org.ashmemd.control.AdminClient;
 import org.ashmemd.procscan.ProcUnavailableException;
+import org.ashmemd.text.Escape;
 import picocli.CommandLine;
 
 /**
@@ -72,14 +73,14 @@ public final class ExitCodes {
     public static CommandLine install(CommandLine cl) {
         cl.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
-            err.println(cmd.getCommandSpec().qualifiedName() + ": " + message(e));
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + Escape.text(message(e)));
             err.flush();
             return of(e);
         });
         cl.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
             PrintWriter err = cmd.getErr();
-            err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + Escape.text(e.getMessage()));
             err.println("Try '" + helpCommand(cmd) + "' for more information.");
             err.flush();
             return USAGE;

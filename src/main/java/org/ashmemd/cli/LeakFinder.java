@@ -3,9 +3,11 @@ package org.ashmemd.cli;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.ashmemd.control.RegionInfo;
 import org.ashmemd.procscan.AshmemKind;
@@ -108,16 +110,24 @@ final class LeakFinder {
             }
         }
         if (last != null) {
+            // indexes built once, so that judging N regions is linear in the samples' size
+            List<SampleIndex> indexes = new ArrayList<>();
+            for (LeakSampler.Sample s : samples) {
+                if (s.proc() != null && s.regions() != null) {
+                    indexes.add(new SampleIndex(s));
+                }
+            }
+            Map<Long, List<Use>> byInode = last.proc() == null ? Map.of() : ashmemdUsers(last.proc());
             for (RegionInfo r : last.regions()) {
                 long age = last.atMillis() - r.createdAtMillis();
                 if (age >= c.unmappedForMillis()) {
-                    Boolean nobody = mappedByNobody(r, samples);
+                    Boolean nobody = mappedByNobody(r, indexes);
                     if (nobody != null && nobody) {
                         unmapped.add(new Unmapped(r, age, !r.mapped()));
                     }
                 }
                 if (!r.openerAlive()) {
-                    gone.add(openerGone(r, age, last.proc()));
+                    gone.add(openerGone(r, age, last.proc(), byInode));
                 }
             }
         }
@@ -266,49 +276,76 @@ final class LeakFinder {
         return out;
     }
 
+    /** One sample that saw both /proc and the daemon: the region ids listed, the inodes mapped. */
+    private static final class SampleIndex {
+        final Set<Long> ids = new HashSet<>();
+        final Set<Long> mappedInodes = new HashSet<>();
+
+        SampleIndex(LeakSampler.Sample s) {
+            for (RegionInfo x : s.regions()) {
+                ids.add(x.id());
+            }
+            for (ProcessFootprint p : s.proc().processes()) {
+                for (RegionUse u : p.regions()) {
+                    if (u.kind() == AshmemKind.ASHMEMD && u.usage().mappings() > 0) {
+                        mappedInodes.add(u.inode());
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * True when nobody mapped the region in any sample that could tell, null when none could (it
      * was mapped once and /proc was never read).
      */
-    private static Boolean mappedByNobody(RegionInfo r, List<LeakSampler.Sample> samples) {
+    private static Boolean mappedByNobody(RegionInfo r, List<SampleIndex> samples) {
         if (!r.mapped()) {
             return true;
         }
         boolean told = false;
-        for (LeakSampler.Sample s : samples) {
-            if (s.proc() == null || s.regions() == null
-                    || s.regions().stream().noneMatch(x -> x.id() == r.id())) {
+        for (SampleIndex s : samples) {
+            if (!s.ids.contains(r.id())) {
                 continue;
             }
             told = true;
-            for (ProcessFootprint p : s.proc().processes()) {
-                for (RegionUse u : p.regions()) {
-                    if (u.kind() == AshmemKind.ASHMEMD && u.inode() == r.inode() && u.usage().mappings() > 0) {
-                        return false;
-                    }
-                }
+            if (s.mappedInodes.contains(r.inode())) {
+                return false;
             }
         }
         return told ? Boolean.TRUE : null;
     }
 
-    private static OpenerGone openerGone(RegionInfo r, long age, ScanResult proc) {
+    /** A process's use of one ashmemd region. */
+    private record Use(ProcessFootprint process, RegionUse region) {
+    }
+
+    /** Who uses each ashmemd inode, in scan order. */
+    private static Map<Long, List<Use>> ashmemdUsers(ScanResult proc) {
+        Map<Long, List<Use>> out = new HashMap<>();
+        for (ProcessFootprint p : proc.processes()) {
+            for (RegionUse u : p.regions()) {
+                if (u.kind() == AshmemKind.ASHMEMD) {
+                    out.computeIfAbsent(u.inode(), k -> new ArrayList<>()).add(new Use(p, u));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static OpenerGone openerGone(RegionInfo r, long age, ScanResult proc, Map<Long, List<Use>> byInode) {
         List<FdHolder> holders = new ArrayList<>();
         List<RegionMapper> mappers = new ArrayList<>();
         if (proc != null && r.inode() > 0) {
-            for (ProcessFootprint p : proc.processes()) {
-                for (RegionUse u : p.regions()) {
-                    if (u.kind() != AshmemKind.ASHMEMD || u.inode() != r.inode()) {
-                        continue;
-                    }
-                    Usage x = u.usage();
-                    if (x.fds() > 0 && !p.servesCuse()) {
-                        holders.add(new FdHolder(p.pid(), p.comm(), p.container(), x.fds(), false));
-                    }
-                    if (x.mappings() > 0) {
-                        mappers.add(new RegionMapper(p.pid(), p.comm(), p.container(), x.mappings(), x.sizeBytes(),
-                                x.rssBytes(), x.pssBytes(), x.swapBytes()));
-                    }
+            for (Use use : byInode.getOrDefault(r.inode(), List.of())) {
+                ProcessFootprint p = use.process();
+                Usage x = use.region().usage();
+                if (x.fds() > 0 && !p.servesCuse()) {
+                    holders.add(new FdHolder(p.pid(), p.comm(), p.container(), x.fds(), false));
+                }
+                if (x.mappings() > 0) {
+                    mappers.add(new RegionMapper(p.pid(), p.comm(), p.container(), x.mappings(), x.sizeBytes(),
+                            x.rssBytes(), x.pssBytes(), x.swapBytes()));
                 }
             }
         }

@@ -16,6 +16,7 @@ import org.ashmemd.control.RegionInfo;
 import org.ashmemd.procscan.FdHolder;
 import org.ashmemd.procscan.ProcUnavailableException;
 import org.ashmemd.procscan.RegionMapper;
+import org.ashmemd.text.Escape;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -115,7 +116,7 @@ final class LeaksCommand implements Callable<Integer> {
             JsonOutput.print(out, toJson(r));
         } else {
             for (String note : r.notes()) {
-                err.println(spec.qualifiedName() + ": " + note);
+                err.println(spec.qualifiedName() + ": " + Escape.text(note));
             }
             err.flush();
             render(out, r);
@@ -147,7 +148,7 @@ final class LeaksCommand implements Callable<Integer> {
             Table t = new Table("ID>", "NAME", "SIZE>", "AGE>", "STATE", "OPENER");
             for (LeakFinder.Unmapped u : r.unmapped()) {
                 RegionInfo x = u.region();
-                t.row(x.id(), name(x.name()), HumanSize.of(x.size()), HumanSize.duration(u.ageMillis() / 1000),
+                t.row(x.id(), name(x.displayName()), HumanSize.of(x.size()), HumanSize.duration(u.ageMillis() / 1000),
                         u.neverMapped() ? "never mapped" : "no longer mapped", opener(x));
             }
             t.print(out);
@@ -157,7 +158,7 @@ final class LeaksCommand implements Callable<Integer> {
             Table t = new Table("ID>", "NAME", "SIZE>", "AGE>", "OPENER", "HELD BY", "MAPPED BY");
             for (LeakFinder.OpenerGone g : r.openerGone()) {
                 RegionInfo x = g.region();
-                t.row(x.id(), name(x.name()), HumanSize.of(x.size()), HumanSize.duration(g.ageMillis() / 1000),
+                t.row(x.id(), name(x.displayName()), HumanSize.of(x.size()), HumanSize.duration(g.ageMillis() / 1000),
                         opener(x), g.procSeen() ? holders(g.holders()) : "?", g.procSeen() ? mappers(g.mappers()) : "?");
             }
             t.print(out);

@@ -57,7 +57,7 @@ final class ListRegionsCommand implements Callable<Integer> {
         Table t = new Table("ID>", "NAME", "SIZE>", "RESIDENT>", "UNPINNED>", "PURGED>", "PROT", "MAPPED", "PID>", "COMM",
                 "UID>", "CONTAINER", "AGE>");
         for (RegionInfo r : regions) {
-            t.row(r.id(), r.name().isEmpty() ? "-" : r.name(), HumanSize.of(r.size()), HumanSize.of(r.residentBytes()),
+            t.row(r.id(), r.name().isEmpty() ? "-" : r.displayName(), HumanSize.of(r.size()), HumanSize.of(r.residentBytes()),
                     HumanSize.of(r.unpinnedBytes()), HumanSize.of(r.purgedBytes()), Prot.toString(r.protMask()),
                     r.mapped() ? "yes" : "no", r.opener().pid(), r.opener().processName() + (r.openerAlive() ? "" : " (gone)"),
                     r.opener().uid(), r.opener().container().isEmpty() ? "host" : r.opener().container(),

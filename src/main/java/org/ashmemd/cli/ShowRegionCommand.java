@@ -10,6 +10,7 @@ import org.ashmemd.control.PinRange;
 import org.ashmemd.control.RegionDetail;
 import org.ashmemd.control.RegionInfo;
 import org.ashmemd.posix.Prot;
+import org.ashmemd.text.Escape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,18 +39,19 @@ final class ShowRegionCommand implements Callable<Integer> {
         RegionDetail d = AdminProtocol.json().treeToValue(data, RegionDetail.class);
         RegionInfo r = d.region();
         Opener o = r.opener();
-        out.printf("region %d \"%s\"%n", r.id(), r.name().isEmpty() ? "dev/ashmem" : r.name());
+        // names, comm, container and cgroup come from clients: escaped (Escape.text) wherever printed
+        out.printf("region %d \"%s\"%n", r.id(), r.name().isEmpty() ? "dev/ashmem" : Escape.text(r.displayName()));
         out.printf("  size %d (%s), prot mask %s, %s%n", r.size(), HumanSize.of(r.size()), Prot.toString(r.protMask()),
                 r.mapped() ? "mapped (memfd inode " + r.inode() + ")" : "never mapped");
         out.printf("  resident %s, unpinned %s, purged %s%n", HumanSize.of(r.residentBytes()),
                 HumanSize.of(r.unpinnedBytes()), HumanSize.of(r.purgedBytes()));
         out.printf("  opened %s ago by pid %d (%s, thread %d %s), uid %d, %s%s%n",
                 HumanSize.duration(Math.max(0, (System.currentTimeMillis() - r.createdAtMillis()) / 1000)), o.pid(),
-                o.processName(), o.tid(), o.threadName(), o.uid(),
-                o.container().isEmpty() ? "host" : "container " + o.container(),
+                Escape.text(o.processName()), o.tid(), Escape.text(o.threadName()), o.uid(),
+                o.container().isEmpty() ? "host" : "container " + Escape.text(o.container()),
                 r.openerAlive() ? "" : " - that process has exited");
         if (!o.cgroup().isEmpty()) {
-            out.printf("  cgroup %s%n", o.cgroup());
+            out.printf("  cgroup %s%n", Escape.text(o.cgroup()));
         }
         if (!r.unpinned().isEmpty()) {
             out.println();

@@ -2,6 +2,7 @@ package org.ashmemd.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ashmemd.control.AdminProtocol;
@@ -27,7 +28,12 @@ final class StatusCommand implements Callable<Integer> {
             JsonOutput.print(out, data);
             return 0;
         }
-        DaemonStatus s = AdminProtocol.json().treeToValue(data, DaemonStatus.class);
+        render(out, AdminProtocol.json().treeToValue(data, DaemonStatus.class));
+        return 0;
+    }
+
+    /** The status as text; linear in the operations and errors listed. */
+    static void render(PrintWriter out, DaemonStatus s) {
         out.printf("ashmemd %s, pid %d, up %s, kernel %s%n", s.version(), s.pid(), HumanSize.duration(s.uptimeSeconds()),
                 s.kernel());
         out.printf("device   %s (char %s)%n", s.device(), s.deviceNumbers());
@@ -50,11 +56,16 @@ final class StatusCommand implements Callable<Integer> {
         out.printf("limits   per uid %s regions / %s, per container %s regions / %s; %d opens refused%n",
                 cap(l.regionsPerUid()), capBytes(l.bytesPerUid()), cap(l.regionsPerContainer()),
                 capBytes(l.bytesPerContainer()), l.refusedOpens());
+        // errors are keyed "OPERATION ERRNO": sum them per operation in one pass
+        Map<String, Long> errorsByOperation = new HashMap<>();
+        for (Map.Entry<String, Long> e : s.errors().entrySet()) {
+            int space = e.getKey().indexOf(' ');
+            String op = space < 0 ? e.getKey() : e.getKey().substring(0, space);
+            errorsByOperation.merge(op, e.getValue(), Long::sum);
+        }
         Table t = new Table("OPERATION", "REQUESTS>", "ERRORS>");
         for (Map.Entry<String, Long> e : s.requests().entrySet()) {
-            long errors = s.errors().entrySet().stream().filter(x -> x.getKey().startsWith(e.getKey() + " "))
-                    .mapToLong(Map.Entry::getValue).sum();
-            t.row(e.getKey(), e.getValue(), errors);
+            t.row(e.getKey(), e.getValue(), errorsByOperation.getOrDefault(e.getKey(), 0L));
         }
         out.println();
         t.print(out);
@@ -64,7 +75,6 @@ final class StatusCommand implements Callable<Integer> {
             s.errors().forEach(errs::row);
             errs.print(out);
         }
-        return 0;
     }
 
     private static String cap(long n) {

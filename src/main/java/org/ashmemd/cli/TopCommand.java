@@ -106,7 +106,7 @@ final class TopCommand implements Callable<Integer> {
 
     private void render(PrintWriter out, List<RegionInfo> regions, List<Row> rows) throws Exception {
         if (admin.json) {
-            out.println(AdminProtocol.json().writeValueAsString(rows.stream().map(r -> Map.of("pid", r.pid,
+            JsonOutput.printLine(out, (rows.stream().map(r -> Map.of("pid", r.pid,
                     "comm", r.comm, "container", r.container, "regions", r.regions, "sizeBytes", r.size,
                     "residentBytes", r.resident, "unpinnedBytes", r.unpinned, "growthBytes", r.growth)).toList()));
             return;

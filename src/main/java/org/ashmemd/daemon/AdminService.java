@@ -3,7 +3,9 @@ package org.ashmemd.daemon;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.ashmemd.ashmem.AreaSnapshot;
 import org.ashmemd.ashmem.RegistryStats;
 import org.ashmemd.ashmem.UnpinnedRange;
@@ -124,8 +126,9 @@ public final class AdminService {
 
     public List<RegionInfo> regions() {
         List<RegionInfo> out = new ArrayList<>();
+        Map<Integer, Boolean> alive = new HashMap<>(); // one look per opener, not per region
         for (OpenFile f : device.openFiles()) {
-            RegionInfo r = info(f);
+            RegionInfo r = info(f, alive);
             if (r != null) {
                 out.add(r);
             }
@@ -135,20 +138,19 @@ public final class AdminService {
     }
 
     public RegionDetail region(long id) {
-        for (OpenFile f : device.openFiles()) {
-            if (f.area().id() == id) {
-                RegionInfo r = info(f);
-                if (r == null) {
-                    return null;
-                }
-                return new RegionDetail(r, r.inode() > 0 ? processes.mappersOf(r.inode()) : List.of(),
-                        r.inode() > 0 ? processes.holdersOf(r.inode()) : List.of());
-            }
+        OpenFile f = device.openFile(id); // a lookup: one region costs the same among 100,000
+        if (f == null || f.area().id() != id) {
+            return null;
         }
-        return null;
+        RegionInfo r = info(f, new HashMap<>());
+        if (r == null) {
+            return null;
+        }
+        return new RegionDetail(r, r.inode() > 0 ? processes.mappersOf(r.inode()) : List.of(),
+                r.inode() > 0 ? processes.holdersOf(r.inode()) : List.of());
     }
 
-    private RegionInfo info(OpenFile f) {
+    private RegionInfo info(OpenFile f, Map<Integer, Boolean> alive) {
         AreaSnapshot s;
         try {
             s = f.area().snapshot();
@@ -169,21 +171,24 @@ public final class AdminService {
         }
         BackingMemory b = f.area().backing();
         long resident = b instanceof MemfdBacking ? ((MemfdBacking) b).residentBytes() : 0;
-        return new RegionInfo(s.id(), s.name(), s.size(), s.protMask(), s.hasBacking(), s.inode(), resident,
-                unpinned, purged, ranges, f.opener(), proc.alive(f.opener().pid()), f.openedAtMillis());
+        return new RegionInfo(s.id(), s.name(), s.nameHex(), s.size(), s.protMask(), s.hasBacking(), s.inode(), resident,
+                unpinned, purged, ranges, f.opener(), alive.computeIfAbsent(f.opener().pid(), proc::alive), f.openedAtMillis());
     }
 
     public DaemonStatus status() {
         RegistryStats st = device.registry().stats();
         int page = device.registry().pageSize();
+        // the registry keeps the page totals; only residency needs a pass (one fstat per region),
+        // without building the listing: status costs no allocation per region
         long resident = 0;
-        long unpinned = 0;
-        long purged = 0;
-        for (RegionInfo r : regions()) {
-            resident += r.residentBytes();
-            unpinned += r.unpinnedBytes();
-            purged += r.purgedBytes();
+        for (OpenFile f : device.openFiles()) {
+            BackingMemory b = f.area().backing();
+            if (b instanceof MemfdBacking) {
+                resident += ((MemfdBacking) b).residentBytes();
+            }
         }
+        long unpinned = st.unpinnedPages() * page;
+        long purged = st.purgedPages() * page;
         BrokerServer.Stats b = broker.stats();
         RegionLimits.Caps caps = device.limits().caps();
         long now = System.currentTimeMillis();

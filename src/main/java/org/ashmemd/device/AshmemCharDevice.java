@@ -65,6 +65,11 @@ public final class AshmemCharDevice implements CharDevice {
         return Collections.unmodifiableCollection(files.values());
     }
 
+    /** The open file of region {@code id} (its file handle), or null. */
+    public OpenFile openFile(long id) {
+        return files.get(id);
+    }
+
     public AreaRegistry registry() {
         return registry;
     }

@@ -24,7 +24,8 @@ public final class OpenerResolver {
 
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Cached> eldest) {
-            return size() > CAPACITY;
+            // bounded, and what is gone leaves: the least recently used entry goes once expired
+            return size() > CAPACITY || clock.getAsLong() - eldest.getValue().atNanos() >= ttlNanos;
         }
     };
 

@@ -8,6 +8,8 @@ import org.ashmemd.posix.ErrnoException;
 /**
  * Caps on regions per uid and per container: how many, and how many bytes of declared size.
  * They protect the daemon's fd table and the host from one runaway client; 0 means no cap.
+ * The tables hold an entry only while the uid or container holds a region (a refused open
+ * leaves nothing behind), so they are bounded by the live regions.
  */
 public final class RegionLimits {
     /** The caps; generous defaults, an open beyond them fails. */
@@ -20,6 +22,9 @@ public final class RegionLimits {
         int regions;
         long bytes;
     }
+
+    /** Read-only stand-in for a uid or container without regions. */
+    private static final Usage EMPTY = new Usage();
 
     private final Caps caps;
     private final Map<Integer, Usage> byUid = new HashMap<>();
@@ -36,8 +41,8 @@ public final class RegionLimits {
 
     /** Admits one more region for the uid and container, or says which cap it would break. */
     public synchronized void admit(int uid, String container) throws ErrnoException {
-        Usage u = byUid.computeIfAbsent(uid, k -> new Usage());
-        Usage c = byContainer.computeIfAbsent(container, k -> new Usage());
+        Usage u = byUid.getOrDefault(uid, EMPTY);
+        Usage c = byContainer.getOrDefault(container, EMPTY);
         String who = container.isEmpty() ? "the host" : "container " + container;
         if (caps.regionsPerUid() > 0 && u.regions >= caps.regionsPerUid()) {
             refused++;
@@ -59,8 +64,13 @@ public final class RegionLimits {
             throw new ErrnoException(Errno.ENOMEM, who + " already holds " + c.bytes + " bytes of regions (cap "
                     + caps.bytesPerContainer() + ")");
         }
-        u.regions++;
-        c.regions++;
+        byUid.computeIfAbsent(uid, k -> new Usage()).regions++;
+        byContainer.computeIfAbsent(container, k -> new Usage()).regions++;
+    }
+
+    /** Uids and containers with an entry: for tests of the bound. */
+    synchronized int tracked() {
+        return byUid.size() + byContainer.size();
     }
 
     /** A region of the uid and container changed its size by {@code delta} bytes. */

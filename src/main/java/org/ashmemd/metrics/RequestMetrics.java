@@ -26,9 +26,10 @@ import org.ashmemd.posix.Errno;
  * own Histogram allocates on each observation until the JIT removes it, and counts every
  * observation of a series in one atomic.) Snapshots are built at scrape time.
  *
- * <p>Clients choose operation names in part (an unknown ioctl is named by its number), so only
- * well-formed names get series of their own, at most {@link #MAX_OPERATIONS} of them; the rest
- * share {@value #OTHER}.
+ * <p>The daemon names operations by {@code DeviceOperation} (every unknown ioctl number is
+ * {@code UNKNOWN_IOCTL}), so the label set is the daemon's own; as a second bound whatever feeds
+ * this, only well-formed names get series of their own, at most {@link #MAX_OPERATIONS} of them,
+ * and the rest share {@value #OTHER}.
  */
 public final class RequestMetrics implements MultiCollector {
     /** 5 µs (a cached answer) to 100 ms (a stalled purge or a huge read). */

@@ -12,11 +12,14 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.control.RegionInfo;
+import org.ashmemd.text.Escape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class StateCollector implements MultiCollector {
     private static final Logger log = LoggerFactory.getLogger(StateCollector.class);
     static final String HOST = "host";
+    static final int MAX_CONTAINERS = 64;
+    static final String OTHER_CONTAINERS = "(other)";
     private static final String[] STATES = {"size", "resident", "unpinned", "purged"};
 
     private final MetricsSource source;
@@ -107,17 +112,47 @@ final class StateCollector implements MultiCollector {
         }
     }
 
+    /**
+     * Container names come from cgroup paths that container processes may choose: the label is
+     * the escaped name (no control characters in the exposition, whatever the client library
+     * escapes), and at most {@value #MAX_CONTAINERS} containers get series of their own, those
+     * with the most regions; the rest are summed under {@value #OTHER_CONTAINERS}.
+     */
     private static void addContainers(List<RegionInfo> regions, List<MetricSnapshot> out) {
-        Map<String, long[]> byContainer = new TreeMap<>(); // regions, size, resident, unpinned, purged
+        Map<String, long[]> all = new HashMap<>(); // regions, size, resident, unpinned, purged
         for (RegionInfo r : regions) {
             String c = r.opener() == null || r.opener().container() == null || r.opener().container().isEmpty()
-                    ? HOST : r.opener().container();
-            long[] t = byContainer.computeIfAbsent(c, k -> new long[5]);
+                    ? HOST : Escape.text(r.opener().container());
+            long[] t = all.computeIfAbsent(c, k -> new long[5]);
             t[0]++;
             t[1] += r.size();
             t[2] += r.residentBytes();
             t[3] += r.unpinnedBytes();
             t[4] += r.purgedBytes();
+        }
+        Map<String, long[]> byContainer = new TreeMap<>();
+        if (all.size() <= MAX_CONTAINERS) {
+            byContainer.putAll(all);
+        } else {
+            List<Map.Entry<String, long[]>> sorted = new ArrayList<>(all.entrySet());
+            sorted.sort(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[0]).reversed()
+                    .thenComparing(Map.Entry::getKey));
+            long[] other = new long[5];
+            for (int i = 0; i < sorted.size(); i++) {
+                if (i < MAX_CONTAINERS - 1) {
+                    byContainer.put(sorted.get(i).getKey(), sorted.get(i).getValue());
+                } else {
+                    for (int k = 0; k < other.length; k++) {
+                        other[k] += sorted.get(i).getValue()[k];
+                    }
+                }
+            }
+            byContainer.merge(OTHER_CONTAINERS, other, (a, b) -> {
+                for (int k = 0; k < a.length; k++) {
+                    a[k] += b[k];
+                }
+                return a;
+            });
         }
         GaugeSnapshot.Builder count = GaugeSnapshot.builder().name("ashmemd_container_regions")
                 .help("Live regions by the container of the process that opened them (\"host\" outside containers)");

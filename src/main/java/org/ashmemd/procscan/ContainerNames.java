@@ -33,7 +33,8 @@ public final class ContainerNames {
     /** The container of a process, from its /proc/PID/cgroup file; "" when it cannot be read. */
     public static String ofProcess(Path proc, int pid) {
         try {
-            return of(Cgroups.parse(Files.readString(proc.resolve(pid + "/cgroup"), StandardCharsets.UTF_8)));
+            // a cgroup's name is any bytes its creator chose: U+FFFD for invalid UTF-8, never refused
+            return of(Cgroups.parse(new String(Files.readAllBytes(proc.resolve(pid + "/cgroup")), StandardCharsets.UTF_8)));
         } catch (IOException e) {
             return "";
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.ashmemd.text.Escape;
 
 /**
  * Facts about other processes, read from /proc. The FUSE request header names a calling
@@ -79,19 +80,25 @@ public final class ProcFs {
         }
     }
 
-    /** The short command name of a process (comm), or "?" when it is gone. */
+    /**
+     * The short command name of a process (comm), or "?" when it is gone. A process sets its own
+     * comm to any bytes: they are kept as they are (no trimming), decoded as UTF-8 with U+FFFD
+     * for invalid sequences; whoever shows it escapes it.
+     */
     public String comm(int pid) {
-        try {
-            return Files.readString(proc.resolve(pid + "/comm"), StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            return "?";
-        }
+        return commFile(proc.resolve(pid + "/comm"));
     }
 
     /** A thread's own name (its comm), or "?" when it is gone. */
     public String threadComm(int pid, int tid) {
+        return commFile(proc.resolve(pid + "/task/" + tid + "/comm"));
+    }
+
+    private static String commFile(Path file) {
         try {
-            return Files.readString(proc.resolve(pid + "/task/" + tid + "/comm"), StandardCharsets.UTF_8).trim();
+            byte[] b = Files.readAllBytes(file);
+            int n = b.length > 0 && b[b.length - 1] == '\n' ? b.length - 1 : b.length; // the kernel's newline
+            return Escape.decode(java.util.Arrays.copyOf(b, n));
         } catch (IOException e) {
             return "?";
         }
@@ -101,7 +108,8 @@ public final class ProcFs {
     public String cgroup(int pid) {
         try {
             String first = "";
-            for (String line : Files.readAllLines(proc.resolve(pid + "/cgroup"), StandardCharsets.UTF_8)) {
+            // any bytes a cgroup's creator chose: decoded with U+FFFD, never refused
+            for (String line : Escape.decode(Files.readAllBytes(proc.resolve(pid + "/cgroup"))).split("\n")) {
                 if (line.startsWith("0::")) {
                     return line.substring(3);
                 }
@@ -149,7 +157,8 @@ public final class ProcFs {
             return null;
         }
         try {
-            for (String line : Files.readAllLines(proc.resolve(tid + "/status"), StandardCharsets.UTF_8)) {
+            // Latin-1: byte for byte, so that a Name: line that is not UTF-8 cannot hide the fields
+            for (String line : Files.readAllLines(proc.resolve(tid + "/status"), StandardCharsets.ISO_8859_1)) {
                 if (line.startsWith(field) && line.length() > field.length() && line.charAt(field.length()) == ':') {
                     return line.substring(field.length() + 1);
                 }

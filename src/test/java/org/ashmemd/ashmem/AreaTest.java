@@ -619,7 +619,7 @@ class AreaTest {
             area.setSize(4 * PAGE);
             area.setProtMask(Prot.READ | Prot.WRITE, false);
             AreaSnapshot before = area.snapshot();
-            assertEquals(new AreaSnapshot(area.id(), "snap", 4 * PAGE, 3, false, -1, List.of(),
+            assertEquals(new AreaSnapshot(area.id(), "snap", null, 4 * PAGE, 3, false, -1, List.of(),
                     before.createdNanos()), before);
 
             FakeBacking b = mapWhole();

@@ -72,7 +72,7 @@ final class LeakSamples {
 
     static RegionInfo region(long id, String name, long size, boolean mapped, long inode, int openerPid,
             boolean openerAlive, long createdAtMillis) {
-        return new RegionInfo(id, name, size, 3, mapped, mapped ? inode : -1, mapped ? size : 0, 0, 0, List.of(),
+        return new RegionInfo(id, name, null, size, 3, mapped, mapped ? inode : -1, mapped ? size : 0, 0, 0, List.of(),
                 new Opener(openerPid, openerPid, "app" + openerPid, "worker", 10061, "/lxc.payload.waydroid", "waydroid"),
                 openerAlive, createdAtMillis);
     }

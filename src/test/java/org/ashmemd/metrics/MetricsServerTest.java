@@ -71,7 +71,7 @@ class MetricsServerTest {
             Opener o = new Opener(100 + (int) id, 100 + (int) id, "app", "app", 1000, "/lxc.payload." + container,
                     container);
             synchronized (regions) {
-                regions.add(new RegionInfo(id, "dev/ashmem/r" + id, size, 3, true, 77, resident, unpinned, purged,
+                regions.add(new RegionInfo(id, "dev/ashmem/r" + id, null, size, 3, true, 77, resident, unpinned, purged,
                         List.of(), o, true, 0));
             }
         }
@@ -156,6 +156,39 @@ class MetricsServerTest {
         assertEquals(1.0 * MIB, e.get("ashmemd_container_region_bytes{container=\"waydroid\",state=\"purged\"}"));
         assertEquals(0.0, e.get("ashmemd_container_region_bytes{container=\"host\",state=\"purged\"}"));
         assertNull(e.get("ashmemd_container_regions{container=\"\"}"));
+    }
+
+    @Test
+    void hostileContainerNamesStayValidExpositionText() throws Exception {
+        String evil = "evil\u001b[2J\n} 1\nashmemd_regions{x=\"y\"} 666\r\"\\\u202e\u0085";
+        source.region(4, evil, MIB, 0, 0, 0);
+        HttpResponse<String> r = get("/metrics");
+        String body = r.body();
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            int at = i;
+            assertFalse(c < 0x20 && c != '\n' || c >= 0x7f && c <= 0x9f || c == '\u202e',
+                    () -> "raw U+" + Integer.toHexString(c) + " at " + at);
+        }
+        Exposition e = Exposition.parse(body);
+        assertEquals(3.0, e.get("ashmemd_regions"), "no forged sample");
+        String label = org.ashmemd.text.Escape.text(evil).replace("\\", "\\\\").replace("\"", "\\\"");
+        assertEquals(1.0, e.get("ashmemd_container_regions{container=\"" + label + "\"}"), body);
+    }
+
+    @Test
+    void containerSeriesAreCapped() throws Exception {
+        for (int i = 0; i < 500; i++) {
+            source.region(100 + i, "box" + i, MIB, 0, 0, 0);
+        }
+        Exposition e = scrape();
+        long series = e.samples.keySet().stream().filter(k -> k.startsWith("ashmemd_container_regions{")).count();
+        assertEquals(StateCollector.MAX_CONTAINERS, series);
+        assertEquals(2.0, e.get("ashmemd_container_regions{container=\"waydroid\"}"), "the largest keep their own");
+        double total = e.samples.entrySet().stream().filter(x -> x.getKey().startsWith("ashmemd_container_regions{"))
+                .mapToDouble(Map.Entry::getValue).sum();
+        assertEquals(503.0, total, "the rest are summed under " + StateCollector.OTHER_CONTAINERS);
+        assertTrue(e.get("ashmemd_container_regions{container=\"(other)\"}") > 400);
     }
 
     @Test

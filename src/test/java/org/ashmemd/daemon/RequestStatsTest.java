@@ -1,0 +1,67 @@
+package org.ashmemd.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.ashmemd.cuse.wire.Opcode;
+import org.ashmemd.device.AshmemIoctl;
+import org.ashmemd.device.DeviceOperation;
+import org.ashmemd.posix.Errno;
+import org.junit.jupiter.api.Test;
+
+class RequestStatsTest {
+    private static final int IOCTL = Opcode.IOCTL.number();
+    private static final int ENOTTY = Errno.ENOTTY.number();
+
+    @Test
+    void distinctUnknownIoctlsShareOneBucket() {
+        RequestStats stats = new RequestStats();
+        List<String> sunk = new ArrayList<>();
+        stats.setLatencySink((op, errno, nanos) -> {
+            if (sunk.size() < 10 || !sunk.contains(op)) {
+                sunk.add(op);
+            }
+        });
+        for (int i = 0; i < 200_000; i++) {
+            stats.requestDone(IOCTL, 0x0000a000 + i * 7, ENOTTY, 1_000);
+        }
+        stats.requestDone(Opcode.OPEN.number(), 0, 0, 1_000);
+        assertEquals(Map.of("UNKNOWN_IOCTL", 200_000L, "OPEN", 1L), stats.requests());
+        assertEquals(Map.of("UNKNOWN_IOCTL ENOTTY", 200_000L), stats.errors());
+        assertTrue(sunk.stream().allMatch(s -> s.equals("UNKNOWN_IOCTL") || s.equals("OPEN")), sunk.toString());
+    }
+
+    @Test
+    void keysAreBoundedByTheDaemonsOperationsAndErrnos() {
+        RequestStats stats = new RequestStats();
+        // every opcode number, every ioctl number of a wide sweep, every errno a request could end with
+        for (int opcode = 0; opcode < 5000; opcode++) {
+            stats.requestDone(opcode, 0, opcode % 300, 1);
+        }
+        for (int n = 0; n < 100_000; n++) {
+            stats.requestDone(IOCTL, n * 40_503, n % 1000 - 500, 1);
+        }
+        int operations = DeviceOperation.values().length;
+        assertTrue(stats.requests().size() <= operations, stats.requests().toString());
+        assertTrue(stats.errors().size() <= operations * RequestStats.ERRNOS, Integer.toString(stats.errors().size()));
+        assertTrue(stats.errors().containsKey("UNKNOWN_IOCTL " + RequestStats.OTHER_ERRNO_NAME), "errnos beyond 255");
+        assertTrue(stats.errors().containsKey("UNKNOWN_OPCODE EPERM"));
+    }
+
+    @Test
+    void knownIoctlsAreNamedAndCompatNumbersCountAsTheirTwin() {
+        RequestStats stats = new RequestStats();
+        stats.requestDone(IOCTL, AshmemIoctl.SET_SIZE, 0, 1);
+        stats.requestDone(IOCTL, AshmemIoctl.COMPAT_SET_SIZE, Errno.EINVAL.number(), 1);
+        stats.requestDone(IOCTL, AshmemIoctl.ASHMEMD_GET_TOKEN, 0, 1);
+        stats.requestDone(Opcode.RELEASE.number(), 0, 0, 1);
+        stats.requestDone(0, 0, Errno.EIO.number(), 1); // a frame too short to carry an opcode
+        assertEquals(Map.of("SET_SIZE", 2L, "ASHMEMD_GET_TOKEN", 1L, "RELEASE", 1L, "UNKNOWN_OPCODE", 1L),
+                stats.requests());
+        assertEquals(Map.of("SET_SIZE EINVAL", 1L, "UNKNOWN_OPCODE EIO", 1L), stats.errors());
+        assertEquals("GET_FILE_ID", RequestStats.operationName(IOCTL, AshmemIoctl.COMPAT_GET_FILE_ID));
+    }
+}
