@@ -23,9 +23,9 @@ final class CuseService implements AutoCloseable {
         this.info = info;
     }
 
-    static CuseService start(String name, int workers, int pageSize, CharDevice device, RequestObserver observer,
-            long timeoutSeconds, Consumer<String> onLost) throws Daemon.StartException {
-        CuseSession session = new CuseSession(CuseConfig.dynamic(name, pageSize), device, observer);
+    static CuseService start(String name, int devMajor, int devMinor, int workers, int pageSize, CharDevice device,
+            RequestObserver observer, long timeoutSeconds, Consumer<String> onLost) throws Daemon.StartException {
+        CuseSession session = new CuseSession(new CuseConfig(name, devMajor, devMinor, pageSize), device, observer);
         CuseTransport transport;
         try {
             transport = CuseTransport.start(session, workers);

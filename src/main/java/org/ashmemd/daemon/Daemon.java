@@ -124,9 +124,8 @@ public final class Daemon implements AutoCloseable {
                     "cannot open the broker socket " + config.brokerSocket() + ": " + e.getMessage());
         }
 
-        cuse = CuseService.start(config.deviceName(), config.workers(), SystemInfo.pageSize(), device,
-                requestStats,
-                START_TIMEOUT_SECONDS, this::onTransportLost);
+        cuse = CuseService.start(config.deviceName(), config.devMajor(), config.devMinor(), config.workers(),
+                SystemInfo.pageSize(), device, requestStats, START_TIMEOUT_SECONDS, this::onTransportLost);
 
         Path node = config.devicePath();
         try {

@@ -37,6 +37,7 @@ public final class CuseTransport implements AutoCloseable {
 
     public static final String DEFAULT_CHANNEL = "/dev/cuse";
     public static final Path SYSFS_CLASS = Path.of("/sys/class/cuse");
+    private static final Path PROC_DEVICES = Path.of("/proc/devices");
     public static final int MAX_READERS = 64;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     /** Consecutive failed reads after which a reader gives up instead of spinning. */
@@ -46,6 +47,7 @@ public final class CuseTransport implements AutoCloseable {
     private final CuseConfig config;
     private final String channelPath;
     private final Path sysfsClass;
+    private final Path procDevices;
     private final int fd;
     private final List<Thread> readers = new ArrayList<>();
     private final AtomicInteger running = new AtomicInteger();
@@ -57,11 +59,12 @@ public final class CuseTransport implements AutoCloseable {
     private volatile boolean closing;
     private boolean closed;
 
-    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, int fd) {
+    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, int fd) {
         this.session = session;
         this.config = session.config();
         this.channelPath = channelPath;
         this.sysfsClass = sysfsClass;
+        this.procDevices = procDevices;
         this.fd = fd;
     }
 
@@ -82,12 +85,12 @@ public final class CuseTransport implements AutoCloseable {
      */
     public static CuseTransport start(CuseSession session, int readerThreads, String channelPath)
             throws CuseStartException {
-        return start(session, readerThreads, channelPath, SYSFS_CLASS);
+        return start(session, readerThreads, channelPath, SYSFS_CLASS, PROC_DEVICES);
     }
 
-    /** With another sysfs class directory, for tests. */
-    static CuseTransport start(CuseSession session, int readerThreads, String channelPath, Path sysfsClass)
-            throws CuseStartException {
+    /** With another sysfs class directory and /proc/devices, for tests. */
+    static CuseTransport start(CuseSession session, int readerThreads, String channelPath, Path sysfsClass,
+            Path procDevices) throws CuseStartException {
         if (readerThreads < 1 || readerThreads > MAX_READERS) {
             throw new IllegalArgumentException("reader threads must be 1.." + MAX_READERS + ": " + readerThreads);
         }
@@ -95,7 +98,7 @@ public final class CuseTransport implements AutoCloseable {
         if (fd < 0) {
             throw CuseStartException.openFailed(channelPath, LibC.errno());
         }
-        CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, fd);
+        CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, procDevices, fd);
         t.startReaders(readerThreads);
         return t;
     }
@@ -226,12 +229,17 @@ public final class CuseTransport implements AutoCloseable {
         Path devFile = sysfsClass.resolve(DeviceInfo.sysfsName(config.deviceName())).resolve("dev");
         try {
             DeviceInfo info = DeviceInfo.parse(config.deviceName(), Files.readString(devFile, StandardCharsets.US_ASCII));
+            if (config.devMajor() != 0 && (info.major() != config.devMajor() || info.minor() != config.devMinor())) {
+                // a device of that name with other numbers is another server's: ours was refused
+                failStart(refused());
+                return;
+            }
             log.info("CUSE device /dev/{} is up ({}), protocol 7.{}", info.name(), info.numbers(),
                     session.negotiatedMinor());
             started.complete(info);
         } catch (NoSuchFileException e) {
             if (Files.isDirectory(sysfsClass)) {
-                failStart(CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor()));
+                failStart(refused());
             } else {
                 failStart(new CuseStartException("cannot confirm CUSE device '" + config.deviceName() + "': "
                         + sysfsClass + " is missing; is sysfs mounted?"));
@@ -241,10 +249,25 @@ public final class CuseTransport implements AutoCloseable {
         }
     }
 
+    /** Why the kernel did not create the device: the name or, for a static major, the number. */
+    private CuseStartException refused() {
+        boolean nameTaken = Files.exists(sysfsClass.resolve(DeviceInfo.sysfsName(config.deviceName())));
+        List<String> holders = List.of();
+        if (config.devMajor() != 0) {
+            try {
+                holders = CuseStartException.charDeviceHolders(
+                        Files.readString(procDevices, StandardCharsets.US_ASCII), config.devMajor());
+            } catch (IOException e) {
+                log.debug("cannot read {}: {}", procDevices, e.toString());
+            }
+        }
+        return CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor(), nameTaken, holders);
+    }
+
     private void connectionGone(String reason) {
         if (!started.isDone()) {
             failStart(initAnswered
-                    ? CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor())
+                    ? refused()
                     : new CuseStartException("the CUSE connection ended (" + reason
                             + ") before CUSE_INIT was answered"));
         }
