@@ -118,6 +118,11 @@ public final class AshmemDaemon implements Callable<Integer> {
         }
         try (Daemon daemon = Daemon.start(config)) {
             daemon.awaitStopSignal();
+            if (daemon.lostReason() != null) {
+                // not a requested stop: a failure, so that Restart=on-failure brings the device back
+                log.error("stopping: the device is no longer served");
+                return EXIT_UNAVAILABLE;
+            }
             log.info("stopping");
             return 0;
         } catch (Daemon.StartException e) {

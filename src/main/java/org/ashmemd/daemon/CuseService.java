@@ -11,6 +11,7 @@ import org.ashmemd.cuse.session.RequestObserver;
 import org.ashmemd.cuse.transport.CuseStartException;
 import org.ashmemd.cuse.transport.CuseTransport;
 import org.ashmemd.cuse.transport.DeviceInfo;
+import org.ashmemd.cuse.transport.ReaderActivity;
 
 /** The device's CUSE connection: session plus transport, started and stopped as one. */
 final class CuseService implements AutoCloseable {
@@ -62,6 +63,11 @@ final class CuseService implements AutoCloseable {
 
     int minor() {
         return info.minor();
+    }
+
+    /** Which readers are inside a request and since when. */
+    ReaderActivity activity() {
+        return transport.activity();
     }
 
     @Override

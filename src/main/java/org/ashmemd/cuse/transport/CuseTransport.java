@@ -50,22 +50,29 @@ public final class CuseTransport implements AutoCloseable {
     private final Path procDevices;
     private final int fd;
     private final List<Thread> readers = new ArrayList<>();
+    private final ReaderActivity activity;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean goneLogged = new AtomicBoolean();
     private final AtomicBoolean channelClosed = new AtomicBoolean();
     private final CompletableFuture<DeviceInfo> started = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    private volatile boolean initAnswered;
+    private volatile boolean initRead;
     private volatile boolean closing;
     private boolean closed;
 
-    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, int fd) {
+    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, int fd,
+            int readerThreads) {
         this.session = session;
         this.config = session.config();
         this.channelPath = channelPath;
         this.sysfsClass = sysfsClass;
         this.procDevices = procDevices;
         this.fd = fd;
+        String[] names = new String[readerThreads];
+        for (int i = 0; i < readerThreads; i++) {
+            names[i] = "cuse-reader-" + (i + 1);
+        }
+        this.activity = new ReaderActivity(names, System::nanoTime);
     }
 
     /**
@@ -98,8 +105,8 @@ public final class CuseTransport implements AutoCloseable {
         if (fd < 0) {
             throw CuseStartException.openFailed(channelPath, LibC.errno());
         }
-        CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, procDevices, fd);
-        t.startReaders(readerThreads);
+        CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, procDevices, fd, readerThreads);
+        t.startReaders();
         return t;
     }
 
@@ -108,10 +115,12 @@ public final class CuseTransport implements AutoCloseable {
         return (int) com.kenai.jffi.PageManager.getInstance().pageSize();
     }
 
-    private void startReaders(int count) {
+    private void startReaders() {
+        int count = activity.readers();
         running.set(count);
-        for (int i = 1; i <= count; i++) {
-            Thread t = new Thread(this::readLoop, "cuse-reader-" + i);
+        for (int i = 0; i < count; i++) {
+            int slot = i;
+            Thread t = new Thread(() -> readLoop(slot), "cuse-reader-" + (i + 1));
             t.setDaemon(false);
             readers.add(t);
         }
@@ -136,7 +145,12 @@ public final class CuseTransport implements AutoCloseable {
         return session;
     }
 
-    private void readLoop() {
+    /** Which readers are inside a request and since when. */
+    public ReaderActivity activity() {
+        return activity;
+    }
+
+    private void readLoop(int slot) {
         ByteBuffer request = ByteBuffer.allocateDirect(config.requestBufferSize());
         ByteBuffer reply = ByteBuffer.allocateDirect(config.replyBufferSize());
         jnr.ffi.Runtime runtime = LibC.runtime();
@@ -177,11 +191,21 @@ public final class CuseTransport implements AutoCloseable {
                 }
                 failures = 0;
                 request.clear().limit((int) n);
-                boolean init = InHeader.peekOpcode(request) == Opcode.CUSE_INIT.number();
-                int len = session.handle(request, reply);
-                boolean written = len > 0 && writeReply(replyPointer, len);
+                int opcode = InHeader.peekOpcode(request);
+                boolean init = opcode == Opcode.CUSE_INIT.number();
                 if (init) {
-                    initAnswered(written);
+                    initRead = true;
+                }
+                activity.begin(slot, opcode);
+                boolean written = false;
+                try {
+                    int len = session.handle(request, reply);
+                    written = len > 0 && writeReply(replyPointer, len);
+                } finally {
+                    activity.end(slot);
+                    if (init) {
+                        initAnswered(written);
+                    }
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -221,7 +245,6 @@ public final class CuseTransport implements AutoCloseable {
      * now or never will.
      */
     private void initAnswered(boolean written) {
-        initAnswered = true;
         if (!written) {
             failStart(new CuseStartException("CUSE_INIT of '" + config.deviceName() + "' was not answered"));
             return;
@@ -265,11 +288,10 @@ public final class CuseTransport implements AutoCloseable {
     }
 
     private void connectionGone(String reason) {
-        if (!started.isDone()) {
-            failStart(initAnswered
-                    ? refused()
-                    : new CuseStartException("the CUSE connection ended (" + reason
-                            + ") before CUSE_INIT was answered"));
+        // A refused INIT aborts the connection inside the INIT reader's write(): the other readers
+        // wake with ENODEV before that write returns. The INIT reader says why (initAnswered).
+        if (!started.isDone() && !initRead) {
+            failStart(new CuseStartException("the CUSE connection ended (" + reason + ") before CUSE_INIT was answered"));
         }
         if (goneLogged.compareAndSet(false, true)) {
             if (closing) {
