@@ -2,9 +2,11 @@
  * Makes one thread of a running process hang inside a request, as a deadlock or a stuck system
  * call would: attaches to the thread named NAME of process PID with ptrace (that thread only;
  * the rest of the process runs on), lets it run until a read(2) returns data (for a CUSE reader:
- * it has just taken a request from /dev/cuse) and then until its next system call (it is working
- * on that request: the /proc reads of an OPEN, at the latest the write(2) of the reply), and keeps
- * it stopped there, as a call that does not return would. Prints "hung TID SYSCALL" and waits; on
+ * it has just taken a request from /dev/cuse) and then until its next system call that is not a
+ * clock read (it is working on that request: the /proc reads of an OPEN, at the latest the
+ * write(2) of the reply), and keeps it stopped there, as a call that does not return would. Clock
+ * reads are let through: where the clock has no vDSO (as under QEMU TCG) they are system calls,
+ * and the first one is the reader noting when it took the request. Prints "hung TID SYSCALL" and waits; on
  * SIGTERM or SIGINT it detaches, the thread's system call goes ahead and the request finishes as
  * if nothing had happened.
  *
@@ -96,7 +98,7 @@ int main(int argc, char **argv)
 		}
 		if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
 			entered = (long)info.entry.nr;
-			if (got_request)
+			if (got_request && entered != SYS_clock_gettime && entered != SYS_gettimeofday && entered != SYS_time)
 				break; /* stopped on entry: the call has not run yet */
 		} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 			if (entered == SYS_read && !info.exit.is_error && info.exit.rval > 0)
