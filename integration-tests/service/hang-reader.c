@@ -6,8 +6,9 @@
  * clock read (it is working on that request: the /proc reads of an OPEN, at the latest the
  * write(2) of the reply), and keeps it stopped there, as a call that does not return would. Clock
  * reads are let through: where the clock has no vDSO (as under QEMU TCG) they are system calls,
- * and the first one is the reader noting when it took the request. Prints "hung TID SYSCALL" and waits; on
- * SIGTERM or SIGINT it detaches, the thread's system call goes ahead and the request finishes as
+ * and the first one is the reader noting when it took the request. Prints "hung TID SYSCALL
+ * SECONDS" (SECONDS on CLOCK_BOOTTIME, the first field of /proc/uptime) and waits; on SIGTERM or
+ * SIGINT it detaches, the thread's system call goes ahead and the request finishes as
  * if nothing had happened.
  *
  * usage: hang-reader PID NAME
@@ -22,6 +23,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop;
@@ -114,7 +116,9 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	printf("hung %ld %ld\n", tid, entered);
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	printf("hung %ld %ld %.3f\n", tid, entered, ts.tv_sec + ts.tv_nsec / 1e9);
 	fflush(stdout);
 	while (!stop)
 		sigsuspend(&old);

@@ -72,6 +72,10 @@ final class Watchdog implements AutoCloseable {
 
     /** Pings now and then every {@link #period()}, on a thread of its own. */
     Watchdog start() {
+        // Load now what a check that finds a hung reader needs: that reader may hang while loading
+        // a class, holding the lock of the jar the class comes from, and a check that had to load
+        // one would then hang behind it instead of reporting it.
+        seconds(new ReaderActivity.Busy("", 0, 0).request().length());
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "watchdog");
             t.setDaemon(true);
