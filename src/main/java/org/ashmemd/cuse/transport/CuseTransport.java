@@ -38,6 +38,7 @@ public final class CuseTransport implements AutoCloseable {
 
     public static final String DEFAULT_CHANNEL = "/dev/cuse";
     public static final Path SYSFS_CLASS = Path.of("/sys/class/cuse");
+    private static final Path PROC_DEVICES = Path.of("/proc/devices");
     public static final int MAX_READERS = 64;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     /** Consecutive failed reads after which a reader gives up instead of spinning. */
@@ -47,24 +48,33 @@ public final class CuseTransport implements AutoCloseable {
     private final CuseConfig config;
     private final String channelPath;
     private final Path sysfsClass;
+    private final Path procDevices;
     private final int fd;
     private final List<Thread> readers = new ArrayList<>();
+    private final ReaderActivity activity;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean goneLogged = new AtomicBoolean();
     private final AtomicReference<String> goneReason = new AtomicReference<>();
     private final AtomicBoolean channelClosed = new AtomicBoolean();
     private final CompletableFuture<DeviceInfo> started = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    private volatile boolean initAnswered;
+    private volatile boolean initRead;
     private volatile boolean closing;
     private boolean closed;
 
-    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, int fd) {
+    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, int fd,
+            int readerThreads) {
         this.session = session;
         this.config = session.config();
         this.channelPath = channelPath;
         this.sysfsClass = sysfsClass;
+        this.procDevices = procDevices;
         this.fd = fd;
+        String[] names = new String[readerThreads];
+        for (int i = 0; i < readerThreads; i++) {
+            names[i] = "cuse-reader-" + (i + 1);
+        }
+        this.activity = new ReaderActivity(names, System::nanoTime);
     }
 
     /**
@@ -84,12 +94,12 @@ public final class CuseTransport implements AutoCloseable {
      */
     public static CuseTransport start(CuseSession session, int readerThreads, String channelPath)
             throws CuseStartException {
-        return start(session, readerThreads, channelPath, SYSFS_CLASS);
+        return start(session, readerThreads, channelPath, SYSFS_CLASS, PROC_DEVICES);
     }
 
-    /** With another sysfs class directory, for tests. */
-    static CuseTransport start(CuseSession session, int readerThreads, String channelPath, Path sysfsClass)
-            throws CuseStartException {
+    /** With another sysfs class directory and /proc/devices, for tests. */
+    static CuseTransport start(CuseSession session, int readerThreads, String channelPath, Path sysfsClass,
+            Path procDevices) throws CuseStartException {
         if (readerThreads < 1 || readerThreads > MAX_READERS) {
             throw new IllegalArgumentException("reader threads must be 1.." + MAX_READERS + ": " + readerThreads);
         }
@@ -97,8 +107,8 @@ public final class CuseTransport implements AutoCloseable {
         if (fd < 0) {
             throw CuseStartException.openFailed(channelPath, LibC.errno());
         }
-        CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, fd);
-        t.startReaders(readerThreads);
+        CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, procDevices, fd, readerThreads);
+        t.startReaders();
         return t;
     }
 
@@ -107,10 +117,12 @@ public final class CuseTransport implements AutoCloseable {
         return (int) com.kenai.jffi.PageManager.getInstance().pageSize();
     }
 
-    private void startReaders(int count) {
+    private void startReaders() {
+        int count = activity.readers();
         running.set(count);
-        for (int i = 1; i <= count; i++) {
-            Thread t = new Thread(this::readLoop, "cuse-reader-" + i);
+        for (int i = 0; i < count; i++) {
+            int slot = i;
+            Thread t = new Thread(() -> readLoop(slot), "cuse-reader-" + (i + 1));
             t.setDaemon(false);
             readers.add(t);
         }
@@ -135,7 +147,12 @@ public final class CuseTransport implements AutoCloseable {
         return session;
     }
 
-    private void readLoop() {
+    /** Which readers are inside a request and since when. */
+    public ReaderActivity activity() {
+        return activity;
+    }
+
+    private void readLoop(int slot) {
         ByteBuffer request = ByteBuffer.allocateDirect(config.requestBufferSize());
         ByteBuffer reply = ByteBuffer.allocateDirect(config.replyBufferSize());
         jnr.ffi.Runtime runtime = LibC.runtime();
@@ -176,11 +193,21 @@ public final class CuseTransport implements AutoCloseable {
                 }
                 failures = 0;
                 request.clear().limit((int) n);
-                boolean init = InHeader.peekOpcode(request) == Opcode.CUSE_INIT.number();
-                int len = session.handle(request, reply);
-                boolean written = len > 0 && writeReply(replyPointer, len);
+                int opcode = InHeader.peekOpcode(request);
+                boolean init = opcode == Opcode.CUSE_INIT.number();
                 if (init) {
-                    initAnswered(written);
+                    initRead = true;
+                }
+                activity.begin(slot, opcode);
+                boolean written = false;
+                try {
+                    int len = session.handle(request, reply);
+                    written = len > 0 && writeReply(replyPointer, len);
+                } finally {
+                    activity.end(slot);
+                    if (init) {
+                        initAnswered(written);
+                    }
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -220,7 +247,6 @@ public final class CuseTransport implements AutoCloseable {
      * now or never will.
      */
     private void initAnswered(boolean written) {
-        initAnswered = true;
         if (!written) {
             failStart(new CuseStartException("CUSE_INIT of '" + config.deviceName() + "' was not answered"));
             return;
@@ -228,12 +254,17 @@ public final class CuseTransport implements AutoCloseable {
         Path devFile = sysfsClass.resolve(DeviceInfo.sysfsName(config.deviceName())).resolve("dev");
         try {
             DeviceInfo info = DeviceInfo.parse(config.deviceName(), Files.readString(devFile, StandardCharsets.US_ASCII));
+            if (config.devMajor() != 0 && (info.major() != config.devMajor() || info.minor() != config.devMinor())) {
+                // a device of that name with other numbers is another server's: ours was refused
+                failStart(refused());
+                return;
+            }
             log.info("CUSE device /dev/{} is up ({}), protocol 7.{}", info.name(), info.numbers(),
                     session.negotiatedMinor());
             started.complete(info);
         } catch (NoSuchFileException e) {
             if (Files.isDirectory(sysfsClass)) {
-                failStart(CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor()));
+                failStart(refused());
             } else {
                 failStart(new CuseStartException("cannot confirm CUSE device '" + config.deviceName() + "': "
                         + sysfsClass + " is missing; is sysfs mounted?"));
@@ -243,12 +274,29 @@ public final class CuseTransport implements AutoCloseable {
         }
     }
 
+    /** Why the kernel did not create the device: the name or, for a static major, the number. */
+    private CuseStartException refused() {
+        boolean nameTaken = Files.exists(sysfsClass.resolve(DeviceInfo.sysfsName(config.deviceName())));
+        List<String> holders = List.of();
+        if (config.devMajor() != 0) {
+            try {
+                holders = CuseStartException.charDeviceHolders(
+                        Files.readString(procDevices, StandardCharsets.US_ASCII), config.devMajor());
+            } catch (IOException e) {
+                log.debug("cannot read {}: {}", procDevices, e.toString());
+            }
+        }
+        return CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor(), nameTaken, holders);
+    }
+
     private void connectionGone(String reason) {
-        // the start is decided once every reader has stopped (readerStopped): another reader
-        // may still be answering CUSE_INIT, and only it knows whether the kernel refused it
+        // A refused INIT aborts the connection inside the INIT reader's write(): the other readers
+        // wake with ENODEV before that write returns. The start is decided once every reader has
+        // stopped (readerStopped), when the INIT reader has said why (initAnswered).
         goneReason.compareAndSet(null, reason);
         if (goneLogged.compareAndSet(false, true)) {
-            if (closing) {
+            if (closing || !isUp()) {
+                // a device that never came up: the start failure says why, once
                 log.debug("CUSE connection of /dev/{} aborted", config.deviceName());
             } else {
                 log.error("CUSE connection of /dev/{} ended ({}); the device is no longer served",
@@ -257,18 +305,22 @@ public final class CuseTransport implements AutoCloseable {
         }
     }
 
+    /** Fails {@link #started()}; whoever waits for it reports the reason. */
     private void failStart(CuseStartException e) {
         if (started.completeExceptionally(e)) {
-            log.error("{}", e.getMessage());
+            log.debug("start failed: {}", e.getMessage());
         }
+    }
+
+    private boolean isUp() {
+        return started.isDone() && !started.isCompletedExceptionally();
     }
 
     private void readerStopped() {
         if (running.decrementAndGet() == 0) {
             if (!started.isDone()) {
                 String reason = goneReason.get();
-                failStart(initAnswered
-                        ? CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor())
+                failStart(initRead ? refused()
                         : new CuseStartException("the CUSE connection ended (" + (reason == null ? "readers stopped" : reason)
                                 + ") before CUSE_INIT was answered"));
             }
@@ -317,10 +369,11 @@ public final class CuseTransport implements AutoCloseable {
     }
 
     private void abortConnection() {
-        DeviceInfo ours = started.isDone() && !started.isCompletedExceptionally() ? started.join() : null;
+        DeviceInfo ours = isUp() ? started.join() : null;
         if (ours == null) {
-            // without a device of ours, the sysfs entry of that name may be another server's
-            log.warn("CUSE device '{}' never came up; cannot abort its connection", config.deviceName());
+            // without a device of ours, the sysfs entry of that name may be another server's; a
+            // refused INIT has aborted the connection already
+            log.debug("CUSE device '{}' never came up; not aborting its connection", config.deviceName());
             return;
         }
         Path dir = sysfsClass.resolve(DeviceInfo.sysfsName(ours.name()));
