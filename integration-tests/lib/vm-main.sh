@@ -12,7 +12,7 @@ set -u
 
 IT_TIME_SCALE=${IT_TIME_SCALE:-1}
 IT_BOOT=${IT_BOOT:-chroot} IT_CONSOLE=${IT_CONSOLE:-0} IT_SHELL=${IT_SHELL:-0}
-export IT_REPO IT_BUILD IT_RUN_ID IT_VERBOSE IT_TIME_SCALE IT_BOOT IT_CONSOLE
+export IT_REPO IT_BUILD IT_RUN_ID IT_VERBOSE IT_TIME_SCALE IT_BOOT IT_CONSOLE IT_SHELL
 export CHECK_TIMEOUT_SCALE=$IT_TIME_SCALE # per-test timeouts of the check.h programs
 export IT_RESULTS=/run/it
 export IT_STATE=/run/it-state # per-suite scratch, e.g. the daemon's pid (tmpfs, not shared)
