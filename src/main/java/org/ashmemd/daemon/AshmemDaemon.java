@@ -9,7 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** The ashmemd command: serves /dev/ashmem in the foreground until SIGTERM or SIGINT. */
 @Command(name = "ashmemd", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
@@ -78,12 +81,27 @@ public final class AshmemDaemon implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     String unpinnedSoftLimit;
 
+    @Option(names = "--major", paramLabel = "N",
+            description = {"Register the device under this fixed major number, 1-" + DaemonConfig.MAX_MAJOR
+                    + ", so that it keeps its number across restarts (Android caches it) and device-cgroup rules can"
+                    + " name it; the number must be free (see /proc/devices). 120-127 are reserved for local use;"
+                    + " the systemd unit uses 121. Default: a dynamic major chosen by the kernel."})
+    Integer major;
+
+    @Option(names = "--minor", paramLabel = "M", defaultValue = "0",
+            description = "The device's minor number, 0-" + DaemonConfig.MAX_MINOR + " (default: ${DEFAULT-VALUE}).")
+    int minor;
+
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--no-alias", description = "Do not create /dev/NAME<boot_id>, the path Android's libcutils opens first.")
     boolean noAlias;
 
     @Override
     public Integer call() {
         Logger log = LoggerFactory.getLogger(AshmemDaemon.class);
+        checkDeviceNumber();
         DaemonConfig config;
         try {
             setLogLevel(logLevel);
@@ -92,13 +110,19 @@ public final class AshmemDaemon implements Callable<Integer> {
                     maxRegionsPerContainer, Sizes.parse(maxBytesPerContainer));
             config = new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias, adminGroup, caps,
                     metricsAddress == null ? null : MetricsServer.parseAddress(metricsAddress),
-                    PressureConfig.fromOptions(pressureTrigger, Sizes.parse(unpinnedSoftLimit)));
+                    PressureConfig.fromOptions(pressureTrigger, Sizes.parse(unpinnedSoftLimit)),
+                    major == null ? 0 : major, minor);
         } catch (IllegalArgumentException e) {
             System.err.println("ashmemd: " + e.getMessage());
             return 64;
         }
         try (Daemon daemon = Daemon.start(config)) {
             daemon.awaitStopSignal();
+            if (daemon.lostReason() != null) {
+                // not a requested stop: a failure, so that Restart=on-failure brings the device back
+                log.error("stopping: the device is no longer served");
+                return EXIT_UNAVAILABLE;
+            }
             log.info("stopping");
             return 0;
         } catch (Daemon.StartException e) {
@@ -107,6 +131,19 @@ public final class AshmemDaemon implements Callable<Integer> {
         } catch (Exception e) {
             log.error("failed: {}", e.toString(), e);
             return EXIT_SOFTWARE;
+        }
+    }
+
+    /** The kernel's limits on a static device number, as usage errors before anything starts. */
+    private void checkDeviceNumber() {
+        if (major != null && (major < 1 || major > DaemonConfig.MAX_MAJOR)) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--major': " + major
+                    + " is not a usable major; the kernel takes a static major from 1 to " + DaemonConfig.MAX_MAJOR
+                    + " (leave --major out for a dynamic one)");
+        }
+        if (minor < 0 || minor > DaemonConfig.MAX_MINOR) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--minor': " + minor
+                    + " is not a usable minor; minors are 0 to " + DaemonConfig.MAX_MINOR);
         }
     }
 

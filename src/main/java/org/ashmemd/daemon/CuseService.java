@@ -11,6 +11,7 @@ import org.ashmemd.cuse.session.RequestObserver;
 import org.ashmemd.cuse.transport.CuseStartException;
 import org.ashmemd.cuse.transport.CuseTransport;
 import org.ashmemd.cuse.transport.DeviceInfo;
+import org.ashmemd.cuse.transport.ReaderActivity;
 
 /** The device's CUSE connection: session plus transport, started and stopped as one. */
 final class CuseService implements AutoCloseable {
@@ -23,9 +24,9 @@ final class CuseService implements AutoCloseable {
         this.info = info;
     }
 
-    static CuseService start(String name, int workers, int pageSize, CharDevice device, RequestObserver observer,
-            long timeoutSeconds, Consumer<String> onLost) throws Daemon.StartException {
-        CuseSession session = new CuseSession(CuseConfig.dynamic(name, pageSize), device, observer);
+    static CuseService start(String name, int devMajor, int devMinor, int workers, int pageSize, CharDevice device,
+            RequestObserver observer, long timeoutSeconds, Consumer<String> onLost) throws Daemon.StartException {
+        CuseSession session = new CuseSession(new CuseConfig(name, devMajor, devMinor, pageSize), device, observer);
         CuseTransport transport;
         try {
             transport = CuseTransport.start(session, workers);
@@ -62,6 +63,11 @@ final class CuseService implements AutoCloseable {
 
     int minor() {
         return info.minor();
+    }
+
+    /** Which readers are inside a request and since when. */
+    ReaderActivity activity() {
+        return transport.activity();
     }
 
     @Override

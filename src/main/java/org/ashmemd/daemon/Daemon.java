@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -30,12 +32,17 @@ import org.ashmemd.pressure.PurgePolicy;
 import org.ashmemd.sys.ProcFs;
 import org.ashmemd.sys.SdNotify;
 import org.ashmemd.sys.SystemInfo;
+import org.ashmemd.cuse.transport.ReaderActivity;
+import org.ashmemd.procscan.DeviceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running daemon: the wiring of core, device, broker and CUSE transport, in the start order
- * device → node mode → alias → broker → pid file → READY=1, and the reverse on stop.
+ * A running daemon: the wiring of core, device, broker and CUSE transport. Start order: runtime
+ * directory → broker socket → CUSE device (the kernel creates the node inside the INIT reply) →
+ * node mode → {@code /dev/NAME<boot_id>} alias → pid file → pressure monitor → metrics → admin
+ * socket → check that node, alias and both sockets are there → {@code READY=1} → watchdog. Every
+ * step that fails stops the start with a one-line reason; stop undoes them in reverse.
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
@@ -71,6 +78,9 @@ public final class Daemon implements AutoCloseable {
     private MetricsServer metrics;
     private final PurgeCounters purges = new PurgeCounters();
     private final RequestStats requestStats = new RequestStats();
+
+    private Watchdog watchdog;
+    private volatile String lostReason;
 
     private Path alias;
     private boolean pidFileWritten;
@@ -124,9 +134,8 @@ public final class Daemon implements AutoCloseable {
                     "cannot open the broker socket " + config.brokerSocket() + ": " + e.getMessage());
         }
 
-        cuse = CuseService.start(config.deviceName(), config.workers(), SystemInfo.pageSize(), device,
-                requestStats,
-                START_TIMEOUT_SECONDS, this::onTransportLost);
+        cuse = CuseService.start(config.deviceName(), config.devMajor(), config.devMinor(), config.workers(),
+                SystemInfo.pageSize(), device, requestStats, START_TIMEOUT_SECONDS, this::onTransportLost);
 
         Path node = config.devicePath();
         try {
@@ -171,10 +180,60 @@ public final class Daemon implements AutoCloseable {
                     "cannot open the admin socket " + config.adminSocket() + ": " + e.getMessage());
         }
         installSignalHandlers();
+        checkServing(node);
         log.info("ashmemd {} ready: {} (char {}:{}, mode {}){}, broker {}, {} workers", Version.get(), node,
                 cuse.major(), cuse.minor(), String.format("%04o", config.mode()),
                 alias != null ? ", alias " + alias : "", config.brokerSocket(), config.workers());
-        notify.notify("READY=1\nSTATUS=serving " + node + "\nMAINPID=" + ProcessHandle.current().pid());
+        notify.notify("READY=1\nSTATUS=serving " + node + " (char " + cuse.major() + ":" + cuse.minor() + ")\nMAINPID="
+                + ProcessHandle.current().pid());
+        startWatchdog();
+    }
+
+    /**
+     * What READY=1 promises: the node with our numbers, the alias leading to it, and both
+     * sockets, all in place (a client started right after READY must find every one of them).
+     */
+    private void checkServing(Path node) throws StartException {
+        DeviceNumber ours = new DeviceNumber(cuse.major(), cuse.minor());
+        checkNode(node, ours, "the device node");
+        if (alias != null) {
+            checkNode(alias, ours, "the alias");
+        }
+        for (Path socket : new Path[] {config.brokerSocket(), config.adminSocket()}) {
+            if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new StartException(AshmemDaemon.EXIT_SOFTWARE, "the socket " + socket + " vanished before READY");
+            }
+        }
+    }
+
+    private static void checkNode(Path path, DeviceNumber expected, String what) throws StartException {
+        DeviceNumber found;
+        try {
+            if (!Files.readAttributes(path, java.nio.file.attribute.PosixFileAttributes.class).isOther()) {
+                throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, what + " " + path + " is not a device node");
+            }
+            found = DeviceNumber.fromRdev((Long) Files.getAttribute(path, "unix:rdev"));
+        } catch (IOException e) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, what + " " + path + " is missing: " + e.getMessage()
+                    + (path.startsWith("/dev") ? " (is /dev a devtmpfs?)" : ""));
+        }
+        if (!found.equals(expected)) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, what + " " + path + " is char " + found
+                    + ", not the device's " + expected);
+        }
+    }
+
+    private void startWatchdog() {
+        Optional<Duration> interval = SdNotify.watchdogInterval(System.getenv(), ProcessHandle.current().pid());
+        if (interval.isEmpty()) {
+            return;
+        }
+        if (!notify.enabled()) {
+            log.warn("$WATCHDOG_USEC is set but $NOTIFY_SOCKET is not: no watchdog pings");
+            return;
+        }
+        ReaderActivity activity = cuse.activity();
+        watchdog = new Watchdog(interval.get(), activity::longestBusy, notify::watchdogPing).start();
     }
 
     private MetricsSource metricsSource(AdminService admin) {
@@ -228,13 +287,18 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private void createAlias(Path node) {
+    /**
+     * {@code /dev/NAME<boot_id>}, the path current libcutils opens first: a symbolic link to the
+     * node, so it has the node's numbers and mode and needs no mknod (no CAP_MKNOD, no device
+     * cgroup rule); a dangling one left by a killed daemon is replaced.
+     */
+    private void createAlias(Path node) throws StartException {
         String bootId;
         try {
             bootId = new ProcFs().bootId();
         } catch (IOException e) {
-            log.warn("no boot id ({}), not creating the /dev/{}<boot_id> alias", e.getMessage(), config.deviceName());
-            return;
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "no boot id (" + e.getMessage() + ") for the /dev/"
+                    + config.deviceName() + "<boot_id> alias; --no-alias serves without it");
         }
         Path link = node.resolveSibling(config.deviceName() + bootId);
         try {
@@ -242,7 +306,8 @@ public final class Daemon implements AutoCloseable {
             Files.createSymbolicLink(link, node.getFileName());
             alias = link;
         } catch (IOException e) {
-            log.warn("could not create the alias {}: {}", link, e.getMessage());
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot create the alias " + link + ": " + e
+                    + "; --no-alias serves without it");
         }
     }
 
@@ -254,7 +319,13 @@ public final class Daemon implements AutoCloseable {
 
     private void onTransportLost(String why) {
         log.error("the device connection ended: {}", why);
+        lostReason = why;
         stop.countDown();
+    }
+
+    /** Why the daemon stopped without being asked to (the device is gone), or null. */
+    public String lostReason() {
+        return lostReason;
     }
 
     public void awaitStopSignal() throws InterruptedException {
@@ -272,6 +343,9 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         notify.notify("STOPPING=1");
+        if (watchdog != null) {
+            watchdog.close();
+        }
         if (metrics != null) {
             metrics.close();
         }

@@ -2,6 +2,9 @@ package org.ashmemd.sys;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
 import jnr.ffi.LibraryLoader;
@@ -33,6 +36,35 @@ public final class SdNotify {
 
     public static SdNotify fromEnvironment() {
         return new SdNotify(System.getenv("NOTIFY_SOCKET"));
+    }
+
+    /**
+     * The watchdog interval systemd asks for ({@code WatchdogSec=}), as {@code sd_watchdog_enabled}
+     * reads it: {@code $WATCHDOG_USEC}, a positive number of microseconds, meant for this process
+     * unless {@code $WATCHDOG_PID} names another one (it is inherited by children that are not
+     * the service's main process). Empty when there is no watchdog for us; a malformed value
+     * counts as none.
+     */
+    public static Optional<Duration> watchdogInterval(Map<String, String> env, long ownPid) {
+        String usec = env.get("WATCHDOG_USEC");
+        if (usec == null || usec.isEmpty()) {
+            return Optional.empty();
+        }
+        String pid = env.get("WATCHDOG_PID");
+        try {
+            if (pid != null && !pid.isEmpty() && Long.parseLong(pid) != ownPid) {
+                return Optional.empty();
+            }
+            long micros = Long.parseUnsignedLong(usec);
+            return micros <= 0 ? Optional.empty() : Optional.of(Duration.ofNanos(Math.multiplyExact(micros, 1000L)));
+        } catch (NumberFormatException | ArithmeticException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Tells systemd the service is alive: one watchdog keep-alive ping. */
+    public boolean watchdogPing() {
+        return notify("WATCHDOG=1");
     }
 
     public boolean enabled() {

@@ -42,12 +42,47 @@ public final class CuseStartException extends IOException {
         }
     }
 
-    /** The kernel accepted the INIT reply's write but did not create the device. */
-    public static CuseStartException refused(String deviceName, int devMajor, int devMinor) {
-        String number = devMajor == 0 ? ""
-                : ", or device number " + devMajor + ":" + devMinor + " is not free";
-        return new CuseStartException("the kernel refused CUSE device '" + deviceName
-                + "': most likely the name is taken by another CUSE device (see /sys/class/cuse/)" + number
-                + "; dmesg may show a 'CUSE:' line");
+    /**
+     * The kernel accepted the INIT reply's write but did not create the device.
+     *
+     * @param nameTaken    whether another CUSE device holds the name now
+     * @param majorHolders the names /proc/devices lists under a static major (empty when none or dynamic)
+     */
+    public static CuseStartException refused(String deviceName, int devMajor, int devMinor, boolean nameTaken,
+            java.util.List<String> majorHolders) {
+        if (nameTaken || devMajor == 0) {
+            return new CuseStartException("the kernel refused CUSE device '" + deviceName
+                    + "': most likely the name is taken by another CUSE device (see /sys/class/cuse/)"
+                    + "; dmesg may show a 'CUSE:' line");
+        }
+        String holders = majorHolders.isEmpty() ? ""
+                : " (/proc/devices lists major " + devMajor + " for " + String.join(", ", majorHolders) + ")";
+        return new CuseStartException("device number " + devMajor + ":" + devMinor + " for /dev/" + deviceName
+                + " is taken or invalid" + holders + ": the kernel refused to register it (dmesg: 'CUSE: failed to"
+                + " register chrdev region'); pick a free one with --major/--minor, or drop --major for a dynamic one");
+    }
+
+    /**
+     * The character device names {@code /proc/devices} lists under {@code major}: who holds
+     * (part of) that major. Block devices are not counted.
+     */
+    public static java.util.List<String> charDeviceHolders(String procDevices, int major) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        boolean chars = false;
+        for (String line : procDevices.split("\n")) {
+            String l = line.strip();
+            if (l.endsWith(":")) {
+                chars = l.equals("Character devices:");
+                continue;
+            }
+            if (!chars || l.isEmpty()) {
+                continue;
+            }
+            int space = l.indexOf(' ');
+            if (space > 0 && l.substring(0, space).equals(Integer.toString(major))) {
+                names.add(l.substring(space + 1).strip());
+            }
+        }
+        return names;
     }
 }

@@ -37,6 +37,7 @@ public final class CuseTransport implements AutoCloseable {
 
     public static final String DEFAULT_CHANNEL = "/dev/cuse";
     public static final Path SYSFS_CLASS = Path.of("/sys/class/cuse");
+    private static final Path PROC_DEVICES = Path.of("/proc/devices");
     public static final int MAX_READERS = 64;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     /** Consecutive failed reads after which a reader gives up instead of spinning. */
@@ -46,23 +47,32 @@ public final class CuseTransport implements AutoCloseable {
     private final CuseConfig config;
     private final String channelPath;
     private final Path sysfsClass;
+    private final Path procDevices;
     private final int fd;
     private final List<Thread> readers = new ArrayList<>();
+    private final ReaderActivity activity;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean goneLogged = new AtomicBoolean();
     private final AtomicBoolean channelClosed = new AtomicBoolean();
     private final CompletableFuture<DeviceInfo> started = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    private volatile boolean initAnswered;
+    private volatile boolean initRead;
     private volatile boolean closing;
     private boolean closed;
 
-    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, int fd) {
+    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, int fd,
+            int readerThreads) {
         this.session = session;
         this.config = session.config();
         this.channelPath = channelPath;
         this.sysfsClass = sysfsClass;
+        this.procDevices = procDevices;
         this.fd = fd;
+        String[] names = new String[readerThreads];
+        for (int i = 0; i < readerThreads; i++) {
+            names[i] = "cuse-reader-" + (i + 1);
+        }
+        this.activity = new ReaderActivity(names, System::nanoTime);
     }
 
     /**
@@ -82,12 +92,12 @@ public final class CuseTransport implements AutoCloseable {
      */
     public static CuseTransport start(CuseSession session, int readerThreads, String channelPath)
             throws CuseStartException {
-        return start(session, readerThreads, channelPath, SYSFS_CLASS);
+        return start(session, readerThreads, channelPath, SYSFS_CLASS, PROC_DEVICES);
     }
 
-    /** With another sysfs class directory, for tests. */
-    static CuseTransport start(CuseSession session, int readerThreads, String channelPath, Path sysfsClass)
-            throws CuseStartException {
+    /** With another sysfs class directory and /proc/devices, for tests. */
+    static CuseTransport start(CuseSession session, int readerThreads, String channelPath, Path sysfsClass,
+            Path procDevices) throws CuseStartException {
         if (readerThreads < 1 || readerThreads > MAX_READERS) {
             throw new IllegalArgumentException("reader threads must be 1.." + MAX_READERS + ": " + readerThreads);
         }
@@ -95,8 +105,8 @@ public final class CuseTransport implements AutoCloseable {
         if (fd < 0) {
             throw CuseStartException.openFailed(channelPath, LibC.errno());
         }
-        CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, fd);
-        t.startReaders(readerThreads);
+        CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, procDevices, fd, readerThreads);
+        t.startReaders();
         return t;
     }
 
@@ -105,10 +115,12 @@ public final class CuseTransport implements AutoCloseable {
         return (int) com.kenai.jffi.PageManager.getInstance().pageSize();
     }
 
-    private void startReaders(int count) {
+    private void startReaders() {
+        int count = activity.readers();
         running.set(count);
-        for (int i = 1; i <= count; i++) {
-            Thread t = new Thread(this::readLoop, "cuse-reader-" + i);
+        for (int i = 0; i < count; i++) {
+            int slot = i;
+            Thread t = new Thread(() -> readLoop(slot), "cuse-reader-" + (i + 1));
             t.setDaemon(false);
             readers.add(t);
         }
@@ -133,7 +145,12 @@ public final class CuseTransport implements AutoCloseable {
         return session;
     }
 
-    private void readLoop() {
+    /** Which readers are inside a request and since when. */
+    public ReaderActivity activity() {
+        return activity;
+    }
+
+    private void readLoop(int slot) {
         ByteBuffer request = ByteBuffer.allocateDirect(config.requestBufferSize());
         ByteBuffer reply = ByteBuffer.allocateDirect(config.replyBufferSize());
         jnr.ffi.Runtime runtime = LibC.runtime();
@@ -174,11 +191,21 @@ public final class CuseTransport implements AutoCloseable {
                 }
                 failures = 0;
                 request.clear().limit((int) n);
-                boolean init = InHeader.peekOpcode(request) == Opcode.CUSE_INIT.number();
-                int len = session.handle(request, reply);
-                boolean written = len > 0 && writeReply(replyPointer, len);
+                int opcode = InHeader.peekOpcode(request);
+                boolean init = opcode == Opcode.CUSE_INIT.number();
                 if (init) {
-                    initAnswered(written);
+                    initRead = true;
+                }
+                activity.begin(slot, opcode);
+                boolean written = false;
+                try {
+                    int len = session.handle(request, reply);
+                    written = len > 0 && writeReply(replyPointer, len);
+                } finally {
+                    activity.end(slot);
+                    if (init) {
+                        initAnswered(written);
+                    }
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -218,7 +245,6 @@ public final class CuseTransport implements AutoCloseable {
      * now or never will.
      */
     private void initAnswered(boolean written) {
-        initAnswered = true;
         if (!written) {
             failStart(new CuseStartException("CUSE_INIT of '" + config.deviceName() + "' was not answered"));
             return;
@@ -226,12 +252,17 @@ public final class CuseTransport implements AutoCloseable {
         Path devFile = sysfsClass.resolve(DeviceInfo.sysfsName(config.deviceName())).resolve("dev");
         try {
             DeviceInfo info = DeviceInfo.parse(config.deviceName(), Files.readString(devFile, StandardCharsets.US_ASCII));
+            if (config.devMajor() != 0 && (info.major() != config.devMajor() || info.minor() != config.devMinor())) {
+                // a device of that name with other numbers is another server's: ours was refused
+                failStart(refused());
+                return;
+            }
             log.info("CUSE device /dev/{} is up ({}), protocol 7.{}", info.name(), info.numbers(),
                     session.negotiatedMinor());
             started.complete(info);
         } catch (NoSuchFileException e) {
             if (Files.isDirectory(sysfsClass)) {
-                failStart(CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor()));
+                failStart(refused());
             } else {
                 failStart(new CuseStartException("cannot confirm CUSE device '" + config.deviceName() + "': "
                         + sysfsClass + " is missing; is sysfs mounted?"));
@@ -241,12 +272,26 @@ public final class CuseTransport implements AutoCloseable {
         }
     }
 
+    /** Why the kernel did not create the device: the name or, for a static major, the number. */
+    private CuseStartException refused() {
+        boolean nameTaken = Files.exists(sysfsClass.resolve(DeviceInfo.sysfsName(config.deviceName())));
+        List<String> holders = List.of();
+        if (config.devMajor() != 0) {
+            try {
+                holders = CuseStartException.charDeviceHolders(
+                        Files.readString(procDevices, StandardCharsets.US_ASCII), config.devMajor());
+            } catch (IOException e) {
+                log.debug("cannot read {}: {}", procDevices, e.toString());
+            }
+        }
+        return CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor(), nameTaken, holders);
+    }
+
     private void connectionGone(String reason) {
-        if (!started.isDone()) {
-            failStart(initAnswered
-                    ? CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor())
-                    : new CuseStartException("the CUSE connection ended (" + reason
-                            + ") before CUSE_INIT was answered"));
+        // A refused INIT aborts the connection inside the INIT reader's write(): the other readers
+        // wake with ENODEV before that write returns. The INIT reader says why (initAnswered).
+        if (!started.isDone() && !initRead) {
+            failStart(new CuseStartException("the CUSE connection ended (" + reason + ") before CUSE_INIT was answered"));
         }
         if (goneLogged.compareAndSet(false, true)) {
             if (closing) {

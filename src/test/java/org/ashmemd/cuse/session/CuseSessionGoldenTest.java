@@ -162,6 +162,45 @@ class CuseSessionGoldenTest {
     }
 
     @Test
+    void cuseInitCarriesTheUnitsFixedNumber121Colon0() {
+        // what `ashmemd --major 121 --minor 0` (the systemd unit) announces
+        session = new CuseSession(new CuseConfig("ashmem", 121, 0, 4096), device);
+        exchange(CUSE_INIT_41, """
+                67 00 00 00                 # len = 103 = 16 + 72 + 15
+                00 00 00 00                 # error = 0
+                02 00 00 00 00 00 00 00     # unique = 2
+                07 00 00 00                 # major = 7
+                29 00 00 00                 # minor = 41
+                00 00 00 00                 # unused
+                01 00 00 00                 # flags = CUSE_UNRESTRICTED_IOCTL
+                00 00 02 00                 # max_read = 131072
+                00 00 02 00                 # max_write = 131072
+                79 00 00 00                 # dev_major = 121: register_chrdev_region for exactly 121:0
+                00 00 00 00                 # dev_minor = 0
+                00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+                00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+                00 00 00 00 00 00 00 00
+                44 45 56 4e 41 4d 45 3d 61 73 68 6d 65 6d 00        # "DEVNAME=ashmem\\0"
+                """);
+        assertTrue(logs.messages(Level.DEBUG).get(0).endsWith(" dev=121:0"), logs.messages(Level.DEBUG).toString());
+    }
+
+    @Test
+    void cuseInitWithTheLargestStaticNumber() {
+        session = new CuseSession(new CuseConfig("ashmem", 511, (1 << 20) - 1, 4096), device);
+        exchange(CUSE_INIT_41, """
+                67 00 00 00  00 00 00 00  02 00 00 00 00 00 00 00
+                07 00 00 00  29 00 00 00  00 00 00 00  01 00 00 00  00 00 02 00  00 00 02 00
+                ff 01 00 00                 # dev_major = 511: the last one below CHRDEV_MAJOR_MAX
+                ff ff 0f 00                 # dev_minor = 1048575: 20 bits
+                00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+                00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+                00 00 00 00 00 00 00 00
+                44 45 56 4e 41 4d 45 3d 61 73 68 6d 65 6d 00
+                """);
+    }
+
+    @Test
     void cuseInitWithStaticNumbersAndNestedName() {
         CuseConfig config = new CuseConfig("android/ashmem", 240, 3, 4096);
         session = new CuseSession(config, device);

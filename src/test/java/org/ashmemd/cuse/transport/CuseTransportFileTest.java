@@ -129,7 +129,7 @@ class CuseTransportFileTest {
         Path channel = channelWith(initFrame());
         Path sysfs = sysfsWithDevice("android/ashmem", "240:7");
 
-        CuseTransport t = CuseTransport.start(session, 1, channel.toString(), sysfs);
+        CuseTransport t = CuseTransport.start(session, 1, channel.toString(), sysfs, dir.resolve("devices"));
         DeviceInfo info = t.started().get(WAIT_SECONDS, TimeUnit.SECONDS);
         t.stopped().get(WAIT_SECONDS, TimeUnit.SECONDS);
         t.close();
@@ -154,7 +154,7 @@ class CuseTransportFileTest {
     void initWithoutASysfsEntryMeansTheNameIsTaken() throws Exception {
         CuseSession session = new CuseSession(CuseConfig.dynamic("ashmem", 4096), NO_DEVICE);
         Path sysfs = sysfsWithDevice("other", "240:0");
-        CuseTransport t = CuseTransport.start(session, 2, channelWith(initFrame()).toString(), sysfs);
+        CuseTransport t = CuseTransport.start(session, 2, channelWith(initFrame()).toString(), sysfs, dir.resolve("devices"));
         Throwable cause = failureOf(t.started());
         assertInstanceOf(CuseStartException.class, cause);
         assertTrue(cause.getMessage().contains("refused CUSE device 'ashmem'"), cause.getMessage());
@@ -163,9 +163,42 @@ class CuseTransportFileTest {
     }
 
     @Test
+    void initWithAStaticNumberAndNoDeviceMeansTheNumberIsTaken() throws Exception {
+        CuseSession session = new CuseSession(new CuseConfig("ashmem", 121, 0, 4096), NO_DEVICE);
+        Path sysfs = sysfsWithDevice("other", "121:1");
+        Path devices = dir.resolve("devices");
+        Files.writeString(devices, "Character devices:\n  1 mem\n121 other\n121 experiment\n\nBlock devices:\n121 blk\n");
+        CuseTransport t = CuseTransport.start(session, 1, channelWith(initFrame()).toString(), sysfs, devices);
+        Throwable cause = failureOf(t.started());
+        assertEquals("device number 121:0 for /dev/ashmem is taken or invalid (/proc/devices lists major 121 for"
+                + " other, experiment): the kernel refused to register it (dmesg: 'CUSE: failed to register chrdev"
+                + " region'); pick a free one with --major/--minor, or drop --major for a dynamic one",
+                cause.getMessage());
+        // the reply carried the numbers
+        byte[] written = Files.readAllBytes(dir.resolve("channel"));
+        ByteBuffer reply = ByteBuffer.wrap(written, 56 + OutHeader.SIZE, CuseInitOut.SIZE).slice()
+                .order(ByteOrder.nativeOrder());
+        assertEquals(new CuseInitOut(7, 41, 1, 131072, 131072, 121, 0), CuseInitOut.decode(reply));
+        t.stopped().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        t.close();
+    }
+
+    @Test
+    void initWithAStaticNumberWhoseNameIsTakenBlamesTheName() throws Exception {
+        CuseSession session = new CuseSession(new CuseConfig("ashmem", 121, 0, 4096), NO_DEVICE);
+        Path sysfs = sysfsWithDevice("ashmem", "240:0");
+        CuseTransport t = CuseTransport.start(session, 1, channelWith(initFrame()).toString(), sysfs,
+                dir.resolve("devices"));
+        Throwable cause = failureOf(t.started());
+        assertTrue(cause.getMessage().contains("name is taken"), cause.getMessage());
+        t.close();
+    }
+
+    @Test
     void initWithoutSysfsAtAllSaysSo() throws Exception {
         CuseSession session = new CuseSession(CuseConfig.dynamic("ashmem", 4096), NO_DEVICE);
-        CuseTransport t = CuseTransport.start(session, 1, channelWith(initFrame()).toString(), dir.resolve("nosys"));
+        CuseTransport t = CuseTransport.start(session, 1, channelWith(initFrame()).toString(), dir.resolve("nosys"),
+                dir.resolve("devices"));
         Throwable cause = failureOf(t.started());
         assertTrue(cause.getMessage().contains("is sysfs mounted?"), cause.getMessage());
         t.close();
@@ -174,7 +207,7 @@ class CuseTransportFileTest {
     @Test
     void connectionEndingBeforeInitFailsTheStart() throws Exception {
         CuseSession session = new CuseSession(CuseConfig.dynamic("ashmem", 4096), NO_DEVICE);
-        CuseTransport t = CuseTransport.start(session, 3, channelWith(new byte[0]).toString(), dir);
+        CuseTransport t = CuseTransport.start(session, 3, channelWith(new byte[0]).toString(), dir, dir.resolve("devices"));
         Throwable cause = failureOf(t.started());
         assertTrue(cause.getMessage().contains("before CUSE_INIT was answered"), cause.getMessage());
         t.stopped().get(WAIT_SECONDS, TimeUnit.SECONDS);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.ashmemd.posix.Errno;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,11 +40,24 @@ class TransportErrorsTest {
 
     @Test
     void refusedDeviceNamesTheLikelyCause() {
-        String dynamic = CuseStartException.refused("ashmem", 0, 0).getMessage();
+        String dynamic = CuseStartException.refused("ashmem", 0, 0, false, List.of()).getMessage();
         assertTrue(dynamic.contains("'ashmem'") && dynamic.contains("name is taken"), dynamic);
         assertFalse(dynamic.contains("device number"), dynamic);
-        String fixed = CuseStartException.refused("ashmem", 240, 3).getMessage();
-        assertTrue(fixed.contains("device number 240:3 is not free"), fixed);
+        String fixed = CuseStartException.refused("ashmem", 240, 3, false, List.of()).getMessage();
+        assertTrue(fixed.startsWith("device number 240:3 for /dev/ashmem is taken or invalid:"), fixed);
+        assertFalse(fixed.contains("\n"), fixed);
+        String named = CuseStartException.refused("ashmem", 240, 3, true, List.of()).getMessage();
+        assertTrue(named.contains("name is taken"), named);
+    }
+
+    @Test
+    void procDevicesHoldersAreCharacterDevicesOnly() {
+        String devices = "Character devices:\n  1 mem\n 10 misc\n121 ashmem\n254 gpiochip\n\n"
+                + "Block devices:\n  7 loop\n121 blk\n";
+        assertEquals(List.of("ashmem"), CuseStartException.charDeviceHolders(devices, 121));
+        assertEquals(List.of("misc"), CuseStartException.charDeviceHolders(devices, 10));
+        assertEquals(List.of(), CuseStartException.charDeviceHolders(devices, 7));
+        assertEquals(List.of(), CuseStartException.charDeviceHolders("", 7));
     }
 
     @Test

@@ -1,0 +1,117 @@
+/*
+ * Makes one thread of a running process hang inside a request, as a deadlock or a stuck system
+ * call would: attaches to the thread named NAME of process PID with ptrace (that thread only;
+ * the rest of the process runs on), lets it run until a read(2) returns data (for a CUSE reader:
+ * it has just taken a request from /dev/cuse) and keeps it stopped right there. Prints "hung TID"
+ * then and waits; on SIGTERM or SIGINT it exits, and the kernel resumes the thread, which then
+ * finishes its request as if nothing had happened.
+ *
+ * usage: hang-reader PID NAME
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+static long find_thread(const char *pid, const char *name)
+{
+	char dir[64], path[384], comm[64];
+	snprintf(dir, sizeof dir, "/proc/%s/task", pid);
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	long tid = -1;
+	while ((e = readdir(d)) && tid < 0) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s/comm", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof comm, f)) {
+			comm[strcspn(comm, "\n")] = 0;
+			if (!strcmp(comm, name))
+				tid = atol(e->d_name);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return tid;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s PID THREAD-NAME\n", argv[0]);
+		return 2;
+	}
+	long tid = find_thread(argv[1], argv[2]);
+	if (tid < 0) {
+		fprintf(stderr, "no thread named %s in process %s\n", argv[2], argv[1]);
+		return 2;
+	}
+	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) != 0 || ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0) {
+		perror("ptrace seize");
+		return 2;
+	}
+	int status;
+	if (waitpid(tid, &status, __WALL) != tid) {
+		perror("waitpid");
+		return 2;
+	}
+	long entered = -1;
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0) {
+			perror("ptrace syscall");
+			return 2;
+		}
+		if (waitpid(tid, &status, __WALL) != tid) {
+			perror("waitpid");
+			return 2;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			fprintf(stderr, "thread %ld ended\n", tid);
+			return 2;
+		}
+		if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80))
+			continue; /* a signal or event stop: just go on (signals are not passed on: none expected) */
+		struct __ptrace_syscall_info info;
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0) {
+			perror("ptrace get_syscall_info");
+			return 2;
+		}
+		if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+			entered = (long)info.entry.nr;
+		} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+			if (entered == SYS_read && !info.exit.is_error && info.exit.rval > 0)
+				break;
+			entered = -1;
+		}
+	}
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	printf("hung %ld\n", tid);
+	fflush(stdout);
+	while (!stop)
+		sigsuspend(&old);
+	/* detaching resumes the thread with the read's result intact */
+	ptrace(PTRACE_DETACH, tid, 0, 0);
+	return 0;
+}
