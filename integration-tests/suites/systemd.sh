@@ -55,7 +55,10 @@ check unit_enabled test "$(systemctl is-enabled "$UNIT" 2>&1)" = enabled
 check exec_start_fixed_number sh -c "systemctl show -p ExecStart --value $UNIT | grep -q 'path=/usr/bin/ashmemd .*argv\[\]=/usr/bin/ashmemd .*--major 121 --minor 0'"
 check type_notify test "$(prop Type)" = notify
 
-if wait_for "$ASHMEMD_READY_TIMEOUT" unit_running; then
+# Running, or settled in a state that will not change by itself.
+unit_settled() { unit_running || [[ "$(prop ActiveState)" =~ ^(inactive|failed)$ ]]; }
+wait_for "$ASHMEMD_READY_TIMEOUT" unit_settled
+if unit_running; then
 	pass unit_active_running
 else
 	fail unit_active_running "$(prop ActiveState)/$(prop SubState) after $ASHMEMD_READY_TIMEOUT s; $(systemctl status "$UNIT" --no-pager -n 5 2>&1 | tail -n 5 | tr '\n' ' ')"
@@ -165,21 +168,27 @@ fi
 # ---- the watchdog: a stopped JVM sends no WATCHDOG=1 ----
 old_pid=$(prop MainPID)
 restarts=$(prop NRestarts)
-since=$(date '+%Y-%m-%d %H:%M:%S')
-t0=$EPOCHREALTIME
-kill -STOP "$old_pid"
-restarted() { [ "$(prop NRestarts)" -gt "$restarts" ] && [ "$(prop MainPID)" != "$old_pid" ] && unit_running; }
-if wait_for $((ASHMEMD_READY_TIMEOUT + 120 * IT_TIME_SCALE)) restarted; then
-	pass watchdog_restarts_stopped_daemon
-	info watchdog_time "SIGSTOP to running again: $(elapsed_since "$t0") s (NRestarts $restarts -> $(prop NRestarts))"
-	check watchdog_timeout_logged sh -c "journalctl -u $UNIT --no-pager --since '$since' | grep -q 'Watchdog timeout'"
-	check watchdog_old_jvm_gone sh -c "! kill -0 $old_pid 2>/dev/null"
-	wait_for 10 node_ok /dev/ashmem
-	check watchdog_same_rdev test "$(node_of /dev/ashmem)" = "character special file 666 $RDEV"
-	check watchdog_alias_same_rdev test "$(node_of "$ALIAS")" = "character special file 666 $RDEV"
+if ! watchdog_set; then
+	fail watchdog_restarts_stopped_daemon "the unit sets no WatchdogSec= (WatchdogUSec=$wd_usec): nothing would catch a hung daemon"
+elif ! unit_running; then
+	fail watchdog_restarts_stopped_daemon "$UNIT is not running: $(prop ActiveState)/$(prop SubState)"
 else
-	kill -CONT "$old_pid" 2>/dev/null
-	fail watchdog_restarts_stopped_daemon "NRestarts $restarts -> $(prop NRestarts), MainPID $old_pid -> $(prop MainPID), $(prop ActiveState)/$(prop SubState); $(journalctl -u $UNIT --no-pager --since "$since" | tail -n 4 | tr '\n' ' ')"
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	t0=$EPOCHREALTIME
+	kill -STOP "$old_pid"
+	restarted() { [ "$(prop NRestarts)" -gt "$restarts" ] && [ "$(prop MainPID)" != "$old_pid" ] && unit_running; }
+	if wait_for $((ASHMEMD_READY_TIMEOUT + 120 * IT_TIME_SCALE)) restarted; then
+		pass watchdog_restarts_stopped_daemon
+		info watchdog_time "SIGSTOP to running again: $(elapsed_since "$t0") s (NRestarts $restarts -> $(prop NRestarts))"
+		check watchdog_timeout_logged sh -c "journalctl -u $UNIT --no-pager --since '$since' | grep -q 'Watchdog timeout'"
+		check watchdog_old_jvm_gone sh -c "! kill -0 $old_pid 2>/dev/null"
+		wait_for 10 node_ok /dev/ashmem
+		check watchdog_same_rdev test "$(node_of /dev/ashmem)" = "character special file 666 $RDEV"
+		check watchdog_alias_same_rdev test "$(node_of "$ALIAS")" = "character special file 666 $RDEV"
+	else
+		kill -CONT "$old_pid" 2>/dev/null
+		fail watchdog_restarts_stopped_daemon "NRestarts $restarts -> $(prop NRestarts), MainPID $old_pid -> $(prop MainPID), $(prop ActiveState)/$(prop SubState); $(journalctl -u $UNIT --no-pager --since "$since" | tail -n 4 | tr '\n' ' ')"
+	fi
 fi
 
 # ---- the unit as installed ----

@@ -46,7 +46,9 @@ if ! dpkg-query -W -f '${Status}' ashmemd 2>/dev/null | grep -q 'ok installed'; 
 else
 	pass package_installed
 fi
-if wait_for "$ASHMEMD_READY_TIMEOUT" unit_running; then
+unit_settled() { unit_running || [[ "$(prop ActiveState)" =~ ^(inactive|failed)$ ]]; }
+wait_for "$ASHMEMD_READY_TIMEOUT" unit_settled
+if unit_running; then
 	pass daemon_running
 else
 	fail daemon_running "$UNIT is $(prop ActiveState)/$(prop SubState)"
