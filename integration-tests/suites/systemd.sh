@@ -42,6 +42,7 @@ if [ -z "$DEB" ]; then
 	it_finish
 fi
 info deb "$(basename "$DEB") ($(stat -c %s "$DEB") bytes)"
+unit_start_timeout_scaled ashmemd.service
 t0=$EPOCHREALTIME
 if out=$(dpkg -i "$DEB" 2>&1); then
 	pass dpkg_install

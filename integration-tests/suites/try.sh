@@ -33,6 +33,7 @@ if ! dpkg-query -W -f '${Status}' ashmemd 2>/dev/null | grep -q 'ok installed'; 
 		it_finish
 	fi
 	show "\$ dpkg -i $(basename "$DEB")    # its postinst enables and starts ashmemd.service"
+	unit_start_timeout_scaled ashmemd.service
 	t0=$EPOCHREALTIME
 	if out=$(dpkg -i "$DEB" 2>&1); then
 		pass package_installed
