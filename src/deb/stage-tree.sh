@@ -62,6 +62,11 @@ for f in "$base"/systemd/*; do
             install -D -m 0644 "$f" "$root/lib/udev/rules.d/$name" ;;
         ashmemd-modules.conf)
             install -D -m 0644 "$f" "$root/usr/lib/modules-load.d/ashmemd.conf" ;;
+        modules-load.d)
+            mkdir -p "$root/usr/lib/modules-load.d"
+            for g in "$f"/*; do
+                install -m 0644 "$g" "$root/usr/lib/modules-load.d/"
+            done ;;
         *)
             echo "stage-tree.sh: systemd/$name has no place in the package; add it to $0" >&2
             exit 1 ;;

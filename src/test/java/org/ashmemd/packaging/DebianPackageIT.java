@@ -143,6 +143,8 @@ class DebianPackageIT {
                     dest = "/lib/udev/rules.d/" + rel;
                 } else if (rel.equals("ashmemd-modules.conf")) {
                     dest = "/usr/lib/modules-load.d/ashmemd.conf";
+                } else if (rel.startsWith("modules-load.d/")) {
+                    dest = "/usr/lib/" + rel;
                 } else {
                     dest = "/lib/systemd/system/" + rel;
                 }
