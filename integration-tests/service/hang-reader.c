@@ -2,9 +2,13 @@
  * Makes one thread of a running process hang inside a request, as a deadlock or a stuck system
  * call would: attaches to the thread named NAME of process PID with ptrace (that thread only;
  * the rest of the process runs on), lets it run until a read(2) returns data (for a CUSE reader:
- * it has just taken a request from /dev/cuse) and keeps it stopped right there. Prints "hung TID"
- * then and waits; on SIGTERM or SIGINT it exits, and the kernel resumes the thread, which then
- * finishes its request as if nothing had happened.
+ * it has just taken a request from /dev/cuse) and then until its next system call that is not a
+ * clock read (it is working on that request: the /proc reads of an OPEN, at the latest the
+ * write(2) of the reply), and keeps it stopped there, as a call that does not return would. Clock
+ * reads are let through: where the clock has no vDSO (as under QEMU TCG) they are system calls,
+ * and the first one is the reader noting when it took the request. Prints "hung TID SYSCALL" and waits; on
+ * SIGTERM or SIGINT it detaches, the thread's system call goes ahead and the request finishes as
+ * if nothing had happened.
  *
  * usage: hang-reader PID NAME
  */
@@ -71,6 +75,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	long entered = -1;
+	int got_request = 0;
 	for (;;) {
 		if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0) {
 			perror("ptrace syscall");
@@ -93,9 +98,11 @@ int main(int argc, char **argv)
 		}
 		if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
 			entered = (long)info.entry.nr;
+			if (got_request && entered != SYS_clock_gettime && entered != SYS_gettimeofday && entered != SYS_time)
+				break; /* stopped on entry: the call has not run yet */
 		} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 			if (entered == SYS_read && !info.exit.is_error && info.exit.rval > 0)
-				break;
+				got_request = 1;
 			entered = -1;
 		}
 	}
@@ -107,7 +114,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	printf("hung %ld\n", tid);
+	printf("hung %ld %ld\n", tid, entered);
 	fflush(stdout);
 	while (!stop)
 		sigsuspend(&old);

@@ -86,6 +86,7 @@ client=$!
 if wait_for 20 grep -q '^hung' "$HANG_OUT"; then
 	t_hang=$(uptime_now)
 	pass reader_held_inside_a_request
+	info reader_held "$(head -n 1 "$HANG_OUT") (thread id, the system call it is stopped at)"
 	sleep $((WD * 5 / 2))
 	check client_blocked_meanwhile sh -c "kill -0 $client && ! grep -q opened '$CLIENT_OUT'"
 	check hang_reported grep -q "cuse-reader-1 has been inside one OPEN request for .* longer than the watchdog interval" "$DAEMON_LOG"
@@ -118,7 +119,7 @@ if daemon_start --major "$MAJOR" --minor 0; then
 	check restart_alias_same_rdev test "$(rdev_followed "$ALIAS")" = "$HEX_NUMBERS"
 	daemon_stop
 fi
-check no_watchdog_without_notify_socket test "$(grep -c 'watchdog: WATCHDOG=1 every' "$DAEMON_LOG")" = 1
+check no_watchdog_without_notify_socket test "$(grep -c 'Watchdog: WATCHDOG=1 every' "$DAEMON_LOG")" = 1
 
 kill "$listener" 2>/dev/null
 wait "$listener" 2>/dev/null

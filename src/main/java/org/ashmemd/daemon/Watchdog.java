@@ -79,7 +79,7 @@ final class Watchdog implements AutoCloseable {
         });
         long periodNanos = period().toNanos();
         timer.scheduleAtFixedRate(this::checkLogged, 0, periodNanos, TimeUnit.NANOSECONDS);
-        log.info("watchdog: WATCHDOG=1 every {} s while no CUSE reader is inside one request for more than {} s",
+        log.info("WATCHDOG=1 every {} s while no CUSE reader is inside one request for more than {} s",
                 seconds(periodNanos), seconds(interval.toNanos()));
         return this;
     }

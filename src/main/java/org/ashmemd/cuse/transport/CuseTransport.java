@@ -294,7 +294,8 @@ public final class CuseTransport implements AutoCloseable {
             failStart(new CuseStartException("the CUSE connection ended (" + reason + ") before CUSE_INIT was answered"));
         }
         if (goneLogged.compareAndSet(false, true)) {
-            if (closing) {
+            if (closing || !isUp()) {
+                // a device that never came up: the start failure says why, once
                 log.debug("CUSE connection of /dev/{} aborted", config.deviceName());
             } else {
                 log.error("CUSE connection of /dev/{} ended ({}); the device is no longer served",
@@ -303,10 +304,15 @@ public final class CuseTransport implements AutoCloseable {
         }
     }
 
+    /** Fails {@link #started()}; whoever waits for it reports the reason. */
     private void failStart(CuseStartException e) {
         if (started.completeExceptionally(e)) {
-            log.error("{}", e.getMessage());
+            log.debug("start failed: {}", e.getMessage());
         }
+    }
+
+    private boolean isUp() {
+        return started.isDone() && !started.isCompletedExceptionally();
     }
 
     private void readerStopped() {
@@ -356,10 +362,11 @@ public final class CuseTransport implements AutoCloseable {
     }
 
     private void abortConnection() {
-        DeviceInfo ours = started.isDone() && !started.isCompletedExceptionally() ? started.join() : null;
+        DeviceInfo ours = isUp() ? started.join() : null;
         if (ours == null) {
-            // without a device of ours, the sysfs entry of that name may be another server's
-            log.warn("CUSE device '{}' never came up; cannot abort its connection", config.deviceName());
+            // without a device of ours, the sysfs entry of that name may be another server's; a
+            // refused INIT has aborted the connection already
+            log.debug("CUSE device '{}' never came up; not aborting its connection", config.deviceName());
             return;
         }
         Path dir = sysfsClass.resolve(DeviceInfo.sysfsName(ours.name()));
