@@ -7,8 +7,9 @@ tty=/dev/ttyS0
 [ -n "${IT_TTY_SIZE:-}" ] && stty -F "$tty" rows "${IT_TTY_SIZE% *}" cols "${IT_TTY_SIZE#* }" 2>/dev/null
 stty -F "$tty" sane 2>/dev/null
 rc=$(mktemp)
-cat >"$rc" <<'RC'
+cat >"$rc" <<RC
 PS1='ashmemd-vm:\w# '
+PATH=$(printf %q "$IT_BUILD/m64/demo"):\$PATH
 alias ls='ls --color=auto'
 RC
 cat >"$tty" <<'MSG'
@@ -16,6 +17,7 @@ cat >"$tty" <<'MSG'
 You are root in the VM: systemd is PID 1, ashmemd runs as ashmemd.service from the installed
 package, and /dev/ashmem is served through the real CUSE driver. Try:
   ashmemctl status | ashmemctl regions | systemctl status ashmemd | journalctl -u ashmemd
+  LD_PRELOAD=/usr/lib/ashmemd/lib/native/x86_64/libashmemd-preload.so ashmem-demo
 Leave the shell (exit or ^D) to power the VM off.
 
 MSG
