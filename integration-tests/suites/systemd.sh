@@ -7,8 +7,10 @@
 # client maps a region through the installed preload library; the journal files the daemon's
 # lines under their priorities without timestamps of its own; the watchdog restarts a daemon
 # stopped with SIGSTOP and the node keeps its number; systemd-analyze verify accepts the unit;
-# dpkg -r and -P leave nothing behind.
+# dpkg -r and -P leave nothing behind. The steps integration-tests/try shows run here too
+# (lib/try-demo.sh); their output is saved as systemd.readme-demo.txt.
 . "$IT_REPO/integration-tests/lib/suite.sh"
+. "$IT_REPO/integration-tests/lib/try-demo.sh"
 
 UNIT=ashmemd.service
 APP_HOME=/usr/lib/ashmemd
@@ -36,22 +38,9 @@ if dpkg-query -W -f '${Status}' ashmemd 2>/dev/null | grep -q 'ok installed'; th
 fi
 
 # ---- install ----
-DEB=$(ls -1 "$IT_REPO"/target/ashmemd_*_amd64.deb 2>/dev/null | sort -V | tail -n 1)
-if [ -z "$DEB" ]; then
-	fail deb_built "no $IT_REPO/target/ashmemd_*_amd64.deb (mvn package builds it)"
-	it_finish
-fi
-info deb "$(basename "$DEB") ($(stat -c %s "$DEB") bytes)"
-unit_start_timeout_scaled ashmemd.service
 t0=$EPOCHREALTIME
-if out=$(dpkg -i "$DEB" 2>&1); then
-	pass dpkg_install
-	info dpkg_install_time "dpkg -i took $(elapsed_since "$t0") s (the postinst starts the unit and waits for READY)"
-else
-	fail dpkg_install "dpkg -i $(basename "$DEB") failed: $(tail -n 3 <<<"$out" | tr '\n' ' ')"
-	it_finish
-fi
-note "$out"
+try_install dpkg_install || it_finish
+info dpkg_install_time "dpkg -i took $(elapsed_since "$t0") s (the postinst starts the unit and waits for READY)"
 check unit_enabled test "$(systemctl is-enabled "$UNIT" 2>&1)" = enabled
 check exec_start_fixed_number sh -c "systemctl show -p ExecStart --value $UNIT | grep -q 'path=/usr/bin/ashmemd .*argv\[\]=/usr/bin/ashmemd .*--major 121 --minor 0'"
 check type_notify test "$(prop Type)" = notify
@@ -89,22 +78,20 @@ check alias_0666_121_0 test "$(node_of "$ALIAS")" = "character special file 666 
 check broker_socket_0666 test "$(stat -c '%F %a' /run/ashmemd/broker.sock 2>&1)" = "socket 666"
 check admin_socket_root_only sh -c "[ \"\$(stat -c '%F %U' /run/ashmemd/admin.sock 2>&1)\" = 'socket root' ] && [ \$((0\$(stat -c %a /run/ashmemd/admin.sock) & 7)) -eq 0 ]"
 
-# ---- a client through the installed tree ----
-export ASHMEMCTL=/usr/bin/ashmemctl
-for abi in m64 m32; do
-	case $abi in m64) lib=$APP_HOME/lib/native/x86_64/libashmemd-preload.so ;; m32) lib=$APP_HOME/lib/native/i386/libashmemd-preload.so ;; esac
-	if [ ! -r "$lib" ]; then
-		fail "$abi/preload_installed" "$lib is not in the package"
-		continue
-	fi
-	if out=$(LD_PRELOAD=$lib timeout $((120 * IT_TIME_SCALE)) "$IT_BUILD/$abi/demo/ashmem-demo" 2>&1); then
-		pass "$abi/client_maps_region"
-	else
-		fail "$abi/client_maps_region" "ashmem-demo: $(grep -m1 FAILED <<<"$out" || tail -n 1 <<<"$out")"
-	fi
-	note "$out"
-done
-check ashmemctl_status /usr/bin/ashmemctl status
+# ---- clients through the installed tree ----
+# 64-bit: what integration-tests/try shows (the demo, ashmemctl status and regions); 32-bit: the
+# same demo through the i386 preload library.
+try_demo
+lib=$APP_HOME/lib/native/i386/libashmemd-preload.so
+if [ ! -r "$lib" ]; then
+	fail m32/preload_installed "$lib is not in the package"
+# env sets LD_PRELOAD for the demo only: timeout is a 64-bit program.
+elif out=$(timeout $((120 * IT_TIME_SCALE)) env ASHMEMCTL=/usr/bin/ashmemctl LD_PRELOAD="$lib" "$IT_BUILD/m32/demo/ashmem-demo" 2>&1); then
+	pass m32/demo
+else
+	fail m32/demo "ashmem-demo: $(grep -m1 FAILED <<<"$out" || tail -n 1 <<<"$out")"
+fi
+note "$out"
 
 # ---- the journal ----
 # A malformed broker request is logged as a warning: a line of known priority.
