@@ -8,8 +8,10 @@
 # "build" is what `mvn package` needs (the JDK, Maven, gcc for the preload library, 64- and
 # 32-bit); "test" is build plus what the real-kernel suites need (QEMU, a Debian kernel with
 # cuse.ko, busybox for the VM's initramfs, libfuse3 for the C reference servers, LXC and
-# systemd for the container and init suites, lintian for the Debian package). Each package is probed by what it provides, so
-# a machine that has the tools from elsewhere is not asked to install anything.
+# systemd, D-Bus and udev for the container and init suites, man-db because systemd-analyze
+# verify looks up the man pages a unit names, lintian for the Debian package). Each package is
+# probed by what it provides, so a machine that has the tools from elsewhere is not asked to
+# install anything.
 
 # package|probe: a probe is "cmd:NAME" (on PATH), "file:PATH" (exists) or "fn:FUNCTION".
 _PACKAGES_BUILD=(
@@ -31,6 +33,10 @@ _PACKAGES_TEST=(
 	"procps|cmd:ps"
 	"python3|cmd:python3"
 	"lintian|cmd:lintian"
+	"systemd|file:/lib/systemd/systemd"
+	"dbus|cmd:dbus-daemon"
+	"udev|cmd:udevadm"
+	"man-db|cmd:man"
 )
 
 _pkg_has_jdk() {

@@ -294,3 +294,17 @@ probe_all() {
 
 # The suite's verdict is in its results; the exit status only reports a broken script.
 it_finish() { exit 0; }
+
+# ---- systemd mode ----
+
+# unit_start_timeout_scaled UNIT: a JVM starts in a minute or more under TCG, several when other
+# VMs share the machine, while a unit's TimeoutStartSec= is set for real hardware. A runtime
+# drop-in (under /run, gone with the VM) gives UNIT as long to start as the harness gives a
+# daemon; the unit's other settings stay as installed. On an unshared machine (scale 1) the
+# unit's own limit applies, as it does for users of integration-tests/try.
+unit_start_timeout_scaled() {
+	[ "$IT_TIME_SCALE" -gt 1 ] || return 0
+	mkdir -p "/run/systemd/system/$1.d"
+	printf '[Service]\nTimeoutStartSec=%s\n' "$ASHMEMD_READY_TIMEOUT" >"/run/systemd/system/$1.d/it-timing.conf"
+	systemctl daemon-reload
+}

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Runs inside the test VM, chrooted into the host root (see vm-init). Runs every requested suite
+# Runs inside the test VM, chrooted into the host root or (systemd mode) from it-suites.service
+# under systemd (see vm-init). Runs every requested suite
 # in its own process group under a time budget and writes, in the results share /run/it:
 #   SUITE.results  one line per test (written by the suite through lib/suite.sh)
 #   SUITE.out      the suite script's own output
@@ -10,7 +11,8 @@ set -u
 . /run/it/config.sh
 
 IT_TIME_SCALE=${IT_TIME_SCALE:-1}
-export IT_REPO IT_BUILD IT_RUN_ID IT_VERBOSE IT_TIME_SCALE
+IT_BOOT=${IT_BOOT:-chroot} IT_CONSOLE=${IT_CONSOLE:-0} IT_SHELL=${IT_SHELL:-0}
+export IT_REPO IT_BUILD IT_RUN_ID IT_VERBOSE IT_TIME_SCALE IT_BOOT IT_CONSOLE IT_SHELL
 export CHECK_TIMEOUT_SCALE=$IT_TIME_SCALE # per-test timeouts of the check.h programs
 export IT_RESULTS=/run/it
 export IT_STATE=/run/it-state # per-suite scratch, e.g. the daemon's pid (tmpfs, not shared)
@@ -21,6 +23,7 @@ cd /tmp || exit 1
 
 {
 	echo "kernel=$(uname -r)"
+	echo "boot=$IT_BOOT init=$(cat /proc/1/comm)"
 	echo "time_scale=$IT_TIME_SCALE"
 	echo "cpus=$(nproc)"
 	echo "mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
@@ -48,7 +51,7 @@ for suite in "${IT_SUITES[@]}"; do
 	rm -rf "$IT_STATE"
 	mkdir -p "$IT_STATE"
 	: >"$IT_RESULTS/$suite.results"
-	echo "it: suite $suite (budget $budget s)" >/dev/console
+	[ "$IT_CONSOLE" = 1 ] || echo "it: suite $suite (budget $budget s)" >/dev/console
 	start=$EPOCHREALTIME
 	IT_SUITE=$suite setsid bash "$IT_REPO/integration-tests/suites/$suite.sh" \
 		</dev/null >"$IT_RESULTS/$suite.out" 2>&1 &
@@ -68,9 +71,11 @@ for suite in "${IT_SUITES[@]}"; do
 	kill -KILL -- "-$pid" 2>/dev/null
 	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	echo "$suite $status $secs" >"$IT_RESULTS/$suite.status"
-	echo "it: suite $suite ended with status $status after $secs s" >/dev/console
+	[ "$IT_CONSOLE" = 1 ] || echo "it: suite $suite ended with status $status after $secs s" >/dev/console
 done
 sync
 echo done >"$IT_RESULTS/vm.done"
+# integration-tests/try: a shell on the serial console; the VM powers off when it exits.
+[ "$IT_SHELL" = 1 ] && bash "$IT_REPO/integration-tests/lib/vm-shell.sh"
 exit 0
 }
