@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import org.ashmemd.control.AdminClient;
 import org.ashmemd.procscan.ProcUnavailableException;
+import org.ashmemd.waydroid.WaydroidException;
 import picocli.CommandLine;
 
 /**
@@ -33,6 +34,16 @@ public final class ExitCodes {
         }
         if (e instanceof CommandLine.ParameterException) {
             return USAGE;
+        }
+        if (e instanceof WaydroidException) {
+            switch (((WaydroidException) e).reason()) {
+                case NO_WAYDROID:
+                    return NOT_FOUND;
+                case INCOMPLETE_INSTALLATION:
+                    return SOFTWARE;
+                default:
+                    return UNAVAILABLE;
+            }
         }
         if (e instanceof ProcUnavailableException) {
             return UNAVAILABLE;
@@ -72,14 +83,14 @@ public final class ExitCodes {
     public static CommandLine install(CommandLine cl) {
         cl.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
-            err.println(cmd.getCommandSpec().qualifiedName() + ": " + message(e));
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + Printable.of(message(e)));
             err.flush();
             return of(e);
         });
         cl.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
             PrintWriter err = cmd.getErr();
-            err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + Printable.of(String.valueOf(e.getMessage())));
             err.println("Try '" + helpCommand(cmd) + "' for more information.");
             err.flush();
             return USAGE;
@@ -101,7 +112,8 @@ public final class ExitCodes {
     }
 
     private static String message(Throwable e) {
-        if (e instanceof AdminClient.AdminException || e instanceof ProcUnavailableException) {
+        if (e instanceof AdminClient.AdminException || e instanceof ProcUnavailableException
+                || e instanceof WaydroidException) {
             return e.getMessage();
         }
         if (e instanceof AccessDeniedException) {
