@@ -178,7 +178,7 @@ final class WaydroidCommand implements Callable<Integer> {
             WaydroidSetup.Container c = s.container();
             String container;
             if (!c.known()) {
-                container = "unknown (/proc cannot be read)";
+                container = "unknown (" + c.proc() + " lists no processes)";
             } else if (!c.running()) {
                 container = "not running";
             } else {

@@ -273,9 +273,10 @@ public final class WaydroidSetup {
     /**
      * The running container: whether it runs, how many processes, how many use ashmemd's device
      * (an fd to it or a mapping of its memfds) and how many use plain memfds; known is false when
-     * /proc could not be read.
+     * the procfs ({@code proc}) could not be read or lists no processes.
      */
-    public record Container(boolean known, int processes, int usingAshmemd, int usingMemfd, int usingKernelDriver) {
+    public record Container(String proc, boolean known, int processes, int usingAshmemd, int usingMemfd,
+            int usingKernelDriver) {
         public boolean running() {
             return processes > 0;
         }
@@ -365,7 +366,7 @@ public final class WaydroidSetup {
                 }
             }
         } catch (IOException e) {
-            return new Container(false, 0, 0, 0, 0);
+            return new Container(proc.toString(), false, 0, 0, 0, 0);
         }
         int inContainer = 0;
         for (int pid : pids) {
@@ -374,7 +375,7 @@ public final class WaydroidSetup {
             }
         }
         if (inContainer == 0) {
-            return new Container(!pids.isEmpty(), 0, 0, 0, 0);
+            return new Container(proc.toString(), !pids.isEmpty(), 0, 0, 0, 0);
         }
         int ashmemd = 0;
         int memfd = 0;
@@ -397,9 +398,9 @@ public final class WaydroidSetup {
                 }
             }
         } catch (org.ashmemd.procscan.ProcUnavailableException e) {
-            return new Container(false, inContainer, 0, 0, 0);
+            return new Container(proc.toString(), false, inContainer, 0, 0, 0);
         }
-        return new Container(true, inContainer, ashmemd, memfd, kernel);
+        return new Container(proc.toString(), true, inContainer, ashmemd, memfd, kernel);
     }
 
     // ---- the steps
