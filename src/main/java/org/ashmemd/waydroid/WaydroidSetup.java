@@ -131,6 +131,9 @@ public final class WaydroidSetup {
         SetupState state = SetupState.load(layout.state());
         if (!state.exists()) {
             out.accept("Waydroid is not switched to ashmemd (no " + layout.state() + "): nothing to reapply");
+            if (exposedWithoutLibrary(readText(layout.configNodes()))) {
+                out.accept("warning: " + EXPOSED);
+            }
             return new Outcome(0, false);
         }
         String cfg = readConfig();
@@ -337,10 +340,35 @@ public final class WaydroidSetup {
             if (container.running() && container.usingAshmemd() == 0) {
                 advice.add("The running container does not use ashmemd yet. Restart it: " + RESTART);
             }
-        } else if (container.running() && container.usingAshmemd() > 0) {
-            advice.add("The running container still uses ashmemd. Restart it: " + RESTART);
+        } else {
+            if (exposedWithoutLibrary(nodes)) {
+                advice.add(EXPOSED);
+            }
+            if (container.running() && container.usingAshmemd() > 0) {
+                advice.add("The running container still uses ashmemd. Restart it: " + RESTART);
+            }
         }
         return new Status(state.exists(), state.enabledAt(), up, pieces, container, advice);
+    }
+
+    static final String EXPOSED = "Waydroid binds /dev/ashmem (it regenerated its configuration while ashmemd was up) "
+            + "but Android has no preload library, so mapping ashmem fails there. Either switch it over: sudo ashmemctl "
+            + "waydroid enable; or keep memfd: sudo systemctl stop ashmemd && sudo waydroid upgrade -o && " + RESTART;
+
+    /**
+     * Whether the container gets ashmemd's device without the switch: Waydroid's own entry binds
+     * /dev/ashmem (it found the node while regenerating), memfd is not forced on, and the overlay
+     * has no library. Android then opens the device, and its mmap fails.
+     */
+    private boolean exposedWithoutLibrary(String nodes) {
+        if (nodes == null || !LxcNodes.hasOwnDeviceEntry(nodes)) {
+            return false;
+        }
+        boolean memfdForced = baseProperty().map(v -> v.equalsIgnoreCase("true")).orElse(false);
+        return !memfdForced && !Files.exists(layout.library("system", Abi.X86_64))
+                && !Files.exists(layout.library("system", Abi.ARM64))
+                && !Files.exists(layout.library("system", Abi.I386))
+                && !Files.exists(layout.library("system", Abi.ARMHF));
     }
 
     private Piece filePiece(String name, Path target, Path source) throws IOException {

@@ -359,6 +359,19 @@ class WaydroidCommandTest {
     }
 
     @Test
+    void waydroidRegeneratedWhileAshmemdWasUpWithoutTheSwitch() throws IOException {
+        // a Waydroid update ran 'waydroid upgrade -o' while ashmemd was up, enable was never run
+        fx.write(NODES, WaydroidFixture.resourceText("config_nodes.with-ashmem"));
+        fx.write(BASE_PROPS, fx.read(BASE_PROPS).replace("sys.use_memfd=true\n", ""));
+        Map<String, String> before = fx.snapshot();
+        assertEquals(1, run("status"));
+        assertTrue(out.toString().contains("Android has no preload library"), out.toString());
+        assertEquals(0, run("reapply"));
+        assertTrue(out.toString().contains("warning: Waydroid binds /dev/ashmem"), out.toString());
+        assertEquals(before, fx.snapshot());
+    }
+
+    @Test
     void statusWithAshmemdDown() throws IOException {
         assertEquals(0, run("enable"));
         fx.stopBroker();
