@@ -156,14 +156,15 @@ final class IniText {
         return -1;
     }
 
+    /** A section header as configparser matches it: "[", then the name up to the last "]" (text may follow). */
     private static boolean isHeader(String raw) {
         String t = body(raw).strip();
-        return t.startsWith("[") && t.endsWith("]") && t.length() > 2;
+        return t.startsWith("[") && t.lastIndexOf(']') > 1;
     }
 
     private static String headerName(String raw) {
         String t = body(raw).strip();
-        return t.substring(1, t.length() - 1);
+        return t.substring(1, t.lastIndexOf(']'));
     }
 
     private static boolean isComment(String line) {

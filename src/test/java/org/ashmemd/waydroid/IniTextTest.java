@@ -49,6 +49,12 @@ class IniTextTest {
     }
 
     @Test
+    void headerWithTextAfterItIsStillTheSection() {
+        // configparser takes the name up to the last ']' and ignores what follows
+        assertEquals("[properties] ; overrides\na = 1\nsys.use_memfd = false\n", set("[properties] ; overrides\na = 1\n"));
+    }
+
+    @Test
     void crlfAndOddBytesSurvive() {
         String t = "[properties]\r\nname = caf\u00e9 \u00ff\u0001\r\n";
         String s = set(t);
