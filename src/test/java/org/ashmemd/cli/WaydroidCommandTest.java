@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -496,9 +495,5 @@ class WaydroidCommandTest {
         assertTrue(page.contains(".SS waydroid enable\n"), page);
         assertTrue(page.contains("\\fB\\-\\-dry\\-run\\fR"), page);
         assertTrue(page.contains(".SS waydroid reapply\n"), page);
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }
