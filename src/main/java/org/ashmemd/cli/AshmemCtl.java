@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "ashmemctl", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
         description = "Inspect and control ashmemd, the user-space /dev/ashmem.",
         subcommands = {StatusCommand.class, ListRegionsCommand.class, ShowRegionCommand.class, PurgeCommand.class,
-            TopCommand.class, ScanCommand.class, LeaksCommand.class, CommandLine.HelpCommand.class})
+            TopCommand.class, ScanCommand.class, LeaksCommand.class, WaydroidCommand.class, CommandLine.HelpCommand.class})
 public final class AshmemCtl implements Callable<Integer> {
     @Spec
     CommandSpec spec;

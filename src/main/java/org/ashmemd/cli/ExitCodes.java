@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import org.ashmemd.control.AdminClient;
 import org.ashmemd.procscan.ProcUnavailableException;
 import org.ashmemd.text.Escape;
+import org.ashmemd.waydroid.WaydroidException;
 import picocli.CommandLine;
 
 /**
@@ -34,6 +35,16 @@ public final class ExitCodes {
         }
         if (e instanceof CommandLine.ParameterException) {
             return USAGE;
+        }
+        if (e instanceof WaydroidException) {
+            switch (((WaydroidException) e).reason()) {
+                case NO_WAYDROID:
+                    return NOT_FOUND;
+                case INCOMPLETE_INSTALLATION:
+                    return SOFTWARE;
+                default:
+                    return UNAVAILABLE;
+            }
         }
         if (e instanceof ProcUnavailableException) {
             return UNAVAILABLE;
@@ -102,7 +113,8 @@ public final class ExitCodes {
     }
 
     private static String message(Throwable e) {
-        if (e instanceof AdminClient.AdminException || e instanceof ProcUnavailableException) {
+        if (e instanceof AdminClient.AdminException || e instanceof ProcUnavailableException
+                || e instanceof WaydroidException) {
             return e.getMessage();
         }
         if (e instanceof AccessDeniedException) {

@@ -27,29 +27,37 @@ final class ManPage {
         options(b, spec);
         if (!cl.getSubcommands().isEmpty()) {
             b.append(".SH COMMANDS\n");
-            for (CommandLine sub : cl.getSubcommands().values()) {
-                CommandSpec s = sub.getCommandSpec();
-                if (s.usageMessage().hidden() || "help".equals(s.name())) {
-                    continue;
-                }
-                b.append(".SS ").append(esc(s.name())).append('\n');
-                b.append(".nf\n").append(esc(sub.getHelp().synopsis(0).strip())).append("\n.fi\n");
-                for (String line : s.usageMessage().description()) {
-                    b.append(esc(line)).append("\n.br\n");
-                }
-                for (PositionalParamSpec p : s.positionalParameters()) {
-                    b.append(".TP\n\\fI").append(esc(p.paramLabel())).append("\\fR\n")
-                            .append(esc(String.join(" ", p.description()))).append('\n');
-                }
-                for (OptionSpec o : s.options()) {
-                    option(b, o);
-                }
-            }
+            commands(b, cl, "");
         }
-        b.append(".SH EXIT STATUS\n0 success; 1 findings (leaks); 64 usage error; 66 no such region; "
-                + "69 daemon or kernel facility unavailable; 70 internal error; 77 permission denied.\n");
+        b.append(".SH EXIT STATUS\n0 success; 1 findings (leaks) or something to do (waydroid status); "
+                + "64 usage error; 66 no such region, or no Waydroid; 69 daemon, Waydroid or kernel facility "
+                + "unavailable; 70 internal error or incomplete installation; 74 input/output error; "
+                + "77 permission denied.\n");
         b.append(".SH SEE ALSO\nashmemd(8), ashmemctl(8)\n");
         return b.toString();
+    }
+
+    /** One subsection per command, nested commands ("waydroid enable") after their parent's. */
+    private static void commands(StringBuilder b, CommandLine cl, String prefix) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            CommandSpec s = sub.getCommandSpec();
+            if (s.usageMessage().hidden() || "help".equals(s.name())) {
+                continue;
+            }
+            b.append(".SS ").append(esc(prefix + s.name())).append('\n');
+            b.append(".nf\n").append(esc(sub.getHelp().synopsis(0).strip())).append("\n.fi\n");
+            for (String line : s.usageMessage().description()) {
+                b.append(esc(line)).append("\n.br\n");
+            }
+            for (PositionalParamSpec p : s.positionalParameters()) {
+                b.append(".TP\n\\fI").append(esc(p.paramLabel())).append("\\fR\n")
+                        .append(esc(String.join(" ", p.description()))).append('\n');
+            }
+            for (OptionSpec o : s.options()) {
+                option(b, o);
+            }
+            commands(b, sub, prefix + s.name() + " ");
+        }
     }
 
     private static void options(StringBuilder b, CommandSpec spec) {
