@@ -30,6 +30,7 @@ _PACKAGES_TEST=(
 	"xz-utils|cmd:xz"
 	"procps|cmd:ps"
 	"python3|cmd:python3"
+	"lxc|cmd:lxc-start"
 )
 
 _pkg_has_jdk() {
