@@ -37,6 +37,7 @@ _PACKAGES_TEST=(
 	"dbus|cmd:dbus-daemon"
 	"udev|cmd:udevadm"
 	"man-db|cmd:man"
+	"lxc|cmd:lxc-start"
 )
 
 _pkg_has_jdk() {
