@@ -172,7 +172,7 @@ class CuseTransportFileTest {
     void startFailureDoesNotDependOnWhichReaderWins() throws Exception {
         CuseSession session = new CuseSession(CuseConfig.dynamic("ashmem", 4096), NO_DEVICE);
         Path sysfs = sysfsWithDevice("other", "240:0");
-        CuseTransport t = CuseTransport.start(session, 4, channelWith(initFrame()).toString(), sysfs);
+        CuseTransport t = CuseTransport.start(session, 4, channelWith(initFrame()).toString(), sysfs, dir.resolve("devices"));
         Throwable cause = failureOf(t.started());
         assertTrue(cause.getMessage().contains("refused CUSE device 'ashmem'"), cause.getMessage());
         t.stopped().get(WAIT_SECONDS, TimeUnit.SECONDS);
