@@ -472,7 +472,7 @@ class WaydroidCommandTest {
         String evil = original("waydroid.cfg").replace("[properties]\n", "[properties]\nsys.use_memfd = \u001b]0;owned\u0007true\u009b\n");
         fx.write(CFG, evil);
         assertEquals(0, run("enable"), err.toString());
-        assertTrue(out.toString().contains("  - sys.use_memfd = \\x1b]0;owned\\x07true\\x9b"), out.toString());
+        assertTrue(out.toString().contains("  - sys.use_memfd = \\x1b]0;owned\\x07true\\u009b"), out.toString());
         assertEquals(1, run("status"));
         assertEquals(0, run("disable"));
         assertEquals(evil, fx.read(CFG));
