@@ -85,6 +85,10 @@ sed '1{/^#!/d}' "$dist/share/bash-completion/completions/ashmemctl" \
 
 doc=$root/usr/share/doc/ashmemd
 install -D -m 0644 "$base/src/deb/copyright" "$doc/copyright"
+# the LXC snippets' documentation (the dist tree leaves it out of share/lxc)
+if [ -f "$base/lxc-hooks/README.md" ]; then
+    install -m 0644 "$base/lxc-hooks/README.md" "$doc/README.lxc.md"
+fi
 sed "s/@VERSION@/$version/" "$base/src/deb/changelog" | gzip -9 -n >"$doc/changelog.gz"
 overrides=$root/usr/share/lintian/overrides/ashmemd
 install -D -m 0644 "$base/src/deb/lintian-overrides" "$overrides"
