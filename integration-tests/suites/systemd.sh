@@ -1,7 +1,7 @@
 #!/bin/bash
 # it-order: 80
 # it-boot: systemd
-# it-budget: 300
+# it-budget: 420
 # The Debian package under real systemd as PID 1: dpkg -i enables and starts ashmemd.service,
 # which reports READY itself once /dev/ashmem (121:0, 0666), its alias and both sockets exist; a
 # client maps a region through the installed preload library; the journal files the daemon's
