@@ -55,8 +55,8 @@ status_is() { [ "$(cat "$W/$1.status")" = "$2" ] || { echo "exit status $(cat "$
 says() { grep -qF -- "$2" "$W/$1.out" || { echo "'$2' not in: $(tail -n 3 "$W/$1.out")"; return 1; }; }
 same_tree() { diff -r "$1" "$R/var" >"$W/diff.out" 2>&1 || { head -n 5 "$W/diff.out"; return 1; }; }
 
-read -r hex_major hex_minor < <(stat -L -c '%t %T' "/dev/$ASHMEMD_DEVICE")
-major_minor=$((16#$hex_major)):$((16#$hex_minor))
+hex=$(stat -L -c '%t:%T' "/dev/$ASHMEMD_DEVICE") # no process substitution: the VM has no /dev/fd
+major_minor=$((16#${hex%:*})):$((16#${hex#*:}))
 BOOT=$(boot_id)
 
 # ---- enable ----
