@@ -7,7 +7,7 @@
 #
 # "build" is what `mvn package` needs (the JDK, Maven, gcc for the preload library, 64- and
 # 32-bit); "test" is build plus what the real-kernel suites need (QEMU, a Debian kernel with
-# cuse.ko, busybox for the VM's initramfs, libfuse3 for the C reference servers, LXC and
+# cuse.ko, busybox for the VM's initramfs, libfuse3 for the C reference servers, LXC, Podman,
 # systemd, D-Bus and udev for the container and init suites, man-db because systemd-analyze
 # verify looks up the man pages a unit names, lintian for the Debian package). Each package is
 # probed by what it provides, so a machine that has the tools from elsewhere is not asked to
@@ -38,6 +38,7 @@ _PACKAGES_TEST=(
 	"udev|cmd:udevadm"
 	"man-db|cmd:man"
 	"lxc|cmd:lxc-start"
+	"podman|cmd:podman"
 )
 
 _pkg_has_jdk() {

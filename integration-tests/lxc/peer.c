@@ -7,7 +7,7 @@
  *       listens on SOCKET (mode 0666), takes one region fd over SCM_RIGHTS, checks its name
  *       and size, maps it, checks the sender's pattern and writes its own into the second half
  *   peer container SOCKET DEVICE [UID]
- *       (in the container; as UID when given) opens DEVICE, names and sizes a region, maps it,
+ *       (in the container; as UID when given, switched to before an exec) opens DEVICE, names and sizes a region, maps it,
  *       writes a pattern into the first half, sends the fd to the host side and, once the host
  *       answered, checks the host's pattern through its own mapping
  *
@@ -190,15 +190,21 @@ static int host(const char *path)
 	return 0;
 }
 
-static int container(const char *path, const char *device, const char *uid)
+static int container(char *self, char *path, char *device, const char *uid)
 {
 	role = "container";
 	if (uid) {
+		/* Then exec, so that the process starts as that uid as any program would: a process that
+		 * changed its uid without exec is not dumpable, which hides /proc/self/environ. */
 		uid_t u = (uid_t)strtoul(uid, NULL, 10);
 		if (setgroups(0, NULL) != 0 || setgid(u) != 0 || setuid(u) != 0)
 			die("cannot switch to uid %s: %s", uid, strerror(errno));
-		ok("running as uid %u", (unsigned)getuid());
+		char *args[] = { self, "container", path, device, NULL };
+		execv("/proc/self/exe", args);
+		die("exec /proc/self/exe as uid %s: %s", uid, strerror(errno));
 	}
+	if (getuid() != 0)
+		ok("running as uid %u", (unsigned)getuid());
 	int fd = open(device, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		die("open(%s, O_RDWR): %s", device, strerror(errno));
@@ -237,7 +243,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "host") == 0)
 		return host(argv[2]);
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "container") == 0)
-		return container(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+		return container(argv[0], argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	fprintf(stderr, "usage: %s host SOCKET | %s container SOCKET DEVICE [UID]\n", argv[0], argv[0]);
 	return 2;
 }
