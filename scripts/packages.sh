@@ -7,9 +7,10 @@
 #
 # "build" is what `mvn package` needs (the JDK, Maven, gcc for the preload library, 64- and
 # 32-bit); "test" is build plus what the real-kernel suites need (QEMU, a Debian kernel with
-# cuse.ko, busybox for the VM's initramfs, libfuse3 for the C reference servers, LXC, Podman and
-# systemd for the container and init suites). Each package is probed by what it provides, so
-# a machine that has the tools from elsewhere is not asked to install anything.
+# cuse.ko, busybox for the VM's initramfs, libfuse3 for the C reference servers, LXC and
+# Podman for the container suite, systemd for the init suite, lintian for the Debian package).
+# Each package is probed by what it provides, so a machine that has the tools from elsewhere
+# is not asked to install anything.
 
 # package|probe: a probe is "cmd:NAME" (on PATH), "file:PATH" (exists) or "fn:FUNCTION".
 _PACKAGES_BUILD=(
@@ -32,6 +33,7 @@ _PACKAGES_TEST=(
 	"python3|cmd:python3"
 	"lxc|cmd:lxc-start"
 	"podman|cmd:podman"
+	"lintian|cmd:lintian"
 )
 
 _pkg_has_jdk() {

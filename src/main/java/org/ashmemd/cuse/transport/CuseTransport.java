@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import jnr.ffi.Pointer;
 import org.ashmemd.cuse.session.CuseConfig;
 import org.ashmemd.cuse.session.CuseSession;
@@ -50,6 +51,7 @@ public final class CuseTransport implements AutoCloseable {
     private final List<Thread> readers = new ArrayList<>();
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean goneLogged = new AtomicBoolean();
+    private final AtomicReference<String> goneReason = new AtomicReference<>();
     private final AtomicBoolean channelClosed = new AtomicBoolean();
     private final CompletableFuture<DeviceInfo> started = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -242,12 +244,9 @@ public final class CuseTransport implements AutoCloseable {
     }
 
     private void connectionGone(String reason) {
-        if (!started.isDone()) {
-            failStart(initAnswered
-                    ? CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor())
-                    : new CuseStartException("the CUSE connection ended (" + reason
-                            + ") before CUSE_INIT was answered"));
-        }
+        // the start is decided once every reader has stopped (readerStopped): another reader
+        // may still be answering CUSE_INIT, and only it knows whether the kernel refused it
+        goneReason.compareAndSet(null, reason);
         if (goneLogged.compareAndSet(false, true)) {
             if (closing) {
                 log.debug("CUSE connection of /dev/{} aborted", config.deviceName());
@@ -266,6 +265,13 @@ public final class CuseTransport implements AutoCloseable {
 
     private void readerStopped() {
         if (running.decrementAndGet() == 0) {
+            if (!started.isDone()) {
+                String reason = goneReason.get();
+                failStart(initAnswered
+                        ? CuseStartException.refused(config.deviceName(), config.devMajor(), config.devMinor())
+                        : new CuseStartException("the CUSE connection ended (" + (reason == null ? "readers stopped" : reason)
+                                + ") before CUSE_INIT was answered"));
+            }
             if (closing) {
                 closeChannel();
             }

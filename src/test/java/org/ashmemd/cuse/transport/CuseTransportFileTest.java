@@ -35,6 +35,7 @@ import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -157,6 +158,22 @@ class CuseTransportFileTest {
         CuseTransport t = CuseTransport.start(session, 2, channelWith(initFrame()).toString(), sysfs);
         Throwable cause = failureOf(t.started());
         assertInstanceOf(CuseStartException.class, cause);
+        assertTrue(cause.getMessage().contains("refused CUSE device 'ashmem'"), cause.getMessage());
+        t.stopped().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        t.close();
+    }
+
+    /**
+     * With several readers, one answers CUSE_INIT while the others already see the connection
+     * end: whichever wins, the start fails for the reason the INIT answer found, never with
+     * "ended before CUSE_INIT was answered".
+     */
+    @RepeatedTest(200)
+    void startFailureDoesNotDependOnWhichReaderWins() throws Exception {
+        CuseSession session = new CuseSession(CuseConfig.dynamic("ashmem", 4096), NO_DEVICE);
+        Path sysfs = sysfsWithDevice("other", "240:0");
+        CuseTransport t = CuseTransport.start(session, 4, channelWith(initFrame()).toString(), sysfs);
+        Throwable cause = failureOf(t.started());
         assertTrue(cause.getMessage().contains("refused CUSE device 'ashmem'"), cause.getMessage());
         t.stopped().get(WAIT_SECONDS, TimeUnit.SECONDS);
         t.close();
