@@ -366,7 +366,7 @@ if command -v podman >/dev/null; then
 		rm -f "$XCHG"/podman.*
 		start_hosts m64 m32
 		TMPDIR=$LXCPATH/podman/tmp timeout -k 5 "$PEER_TIMEOUT" "${PODMAN[@]}" run --rm --network none \
-			--device "/dev/$ASHMEMD_DEVICE" --device "$HOST_ALIAS" \
+			--device "/dev/$ASHMEMD_DEVICE" --device "$HOST_ALIAS:$HOST_ALIAS" \
 			-v "$ASHMEMD_RUNTIME_DIR:/dev/ashmemd:ro" -v "$XCHG:/xchg" localhost/ashmemd-it \
 			/bin/sh /test/run.sh podman /dev/ashmemd /dev/ashmemd/broker.sock m64 alias 10061 m32 dev 0 >&2
 		st=$?
