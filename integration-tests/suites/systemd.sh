@@ -168,7 +168,13 @@ else
 	if wait_for $((ASHMEMD_READY_TIMEOUT + 120 * IT_TIME_SCALE)) restarted; then
 		pass watchdog_restarts_stopped_daemon
 		info watchdog_time "SIGSTOP to running again: $(elapsed_since "$t0") s (NRestarts $restarts -> $(prop NRestarts))"
-		check watchdog_timeout_logged sh -c "journalctl -u $UNIT --no-pager --since '$since' | grep -q 'Watchdog timeout'"
+		# systemd says why it killed the daemon; journald may still be catching up under load.
+		watchdog_logged() { journalctl --sync 2>/dev/null; journalctl -u "$UNIT" --no-pager -b | grep -q 'Watchdog timeout'; }
+		if wait_for $((30 * IT_TIME_SCALE)) watchdog_logged; then
+			pass watchdog_timeout_logged
+		else
+			fail watchdog_timeout_logged "no 'Watchdog timeout' in journalctl -u $UNIT; its last lines: $(journalctl -u "$UNIT" --no-pager -b -n 4 2>&1 | tr '\n' ' ' | cut -c1-300)"
+		fi
 		check watchdog_old_jvm_gone sh -c "! kill -0 $old_pid 2>/dev/null"
 		wait_for 10 node_ok /dev/ashmem
 		check watchdog_same_rdev test "$(node_of /dev/ashmem)" = "character special file 666 $RDEV"
@@ -201,7 +207,9 @@ check remove_unit_gone test "$(prop LoadState)" = not-found
 check remove_no_daemon_process sh -c "! pgrep -f '[o]rg[.]ashmemd' >/dev/null"
 nodes_gone() { [ ! -e /dev/ashmem ] && [ ! -e "$ALIAS" ]; }
 check remove_nodes_gone nodes_gone
-check remove_run_dir_gone test ! -e /run/ashmemd
+# The unit keeps /run/ashmemd over restarts (RuntimeDirectoryPreserve=: containers bind-mount
+# it), so after a remove it may stay; the purge must take it.
+[ -e /run/ashmemd ] && info remove_run_dir "/run/ashmemd stays until the purge"
 check remove_binaries_gone sh -c "[ ! -e /usr/bin/ashmemd ] && [ ! -e /usr/bin/ashmemctl ]"
 app_home_empty() { [ -z "$(find "$APP_HOME" ! -type d 2>/dev/null)" ]; }
 check remove_app_home_empty app_home_empty
@@ -211,6 +219,7 @@ not_known() { ! dpkg-query -W -f '${Status}' ashmemd 2>/dev/null | grep -q insta
 check purge_not_known_to_dpkg not_known
 no_links() { [ -z "$(find /etc/systemd/system -name 'ashmemd*' 2>&1)" ]; }
 check purge_no_enable_link no_links
+check purge_run_dir_gone test ! -e /run/ashmemd
 left_over() {
 	local f left=()
 	for f in "${pkg_files[@]}"; do [ -e "$f" ] || [ -L "$f" ] && left+=("$f"); done
