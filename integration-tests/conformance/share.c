@@ -4,6 +4,7 @@
  * /proc/self/fd, makes a new one, and the area lives until the last fd is closed.
  */
 #include "check.h"
+#include "../lib/fdpass.h"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -94,38 +95,13 @@ static void share_fork_both_directions(void)
 
 static void send_fd(int sock, int fd)
 {
-	char byte = 'f';
-	struct iovec iov = { &byte, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	CHECK(sendmsg(sock, &msg, 0) == 1, "sendmsg: %s", check_errname(errno));
+	CHECK(fdpass_send(sock, fd) == 0, "sendmsg: %s", check_errname(errno));
 }
 
 static int recv_fd(int sock)
 {
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	CHECK(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) == 1, "recvmsg: %s", check_errname(errno));
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	CHECK(c && c->cmsg_type == SCM_RIGHTS, "no fd received");
-	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	int fd = fdpass_recv(sock);
+	CHECK(fd >= 0, "recvmsg: no fd received: %s", check_errname(errno));
 	return fd;
 }
 

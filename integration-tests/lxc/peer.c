@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "../../native-headers/ashmem_abi.h"
+#include "../lib/fdpass.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,42 +94,15 @@ static struct sockaddr_un address(const char *path)
 
 static void send_fd(int sock, int fd)
 {
-	char byte = 'F';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	memset(&ctl, 0, sizeof ctl);
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-			      .msg_controllen = sizeof ctl.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	if (sendmsg(sock, &msg, 0) != 1)
+	if (fdpass_send(sock, fd) != 0)
 		die("sendmsg(SCM_RIGHTS): %s", strerror(errno));
 }
 
 static int recv_fd(int sock)
 {
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-			      .msg_controllen = sizeof ctl.buf };
-	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	if (n != 1)
-		die("recvmsg: %s", n < 0 ? strerror(errno) : "connection closed without an fd");
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-		die("recvmsg: no SCM_RIGHTS message");
-	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	int fd = fdpass_recv(sock);
+	if (fd < 0)
+		die("recvmsg: no fd received: %s", strerror(errno));
 	return fd;
 }
 
