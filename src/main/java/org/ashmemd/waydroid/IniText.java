@@ -24,7 +24,8 @@ final class IniText {
         this.eol = eol;
     }
 
-    static IniText parse(String text) {
+    /** The lines of {@code text}, each with its line feed, so that joining them gives the text back. */
+    static List<String> linesWithEnds(String text) {
         List<String> lines = new ArrayList<>();
         int start = 0;
         for (int i = 0; i < text.length(); i++) {
@@ -36,6 +37,11 @@ final class IniText {
         if (start < text.length()) {
             lines.add(text.substring(start));
         }
+        return lines;
+    }
+
+    static IniText parse(String text) {
+        List<String> lines = linesWithEnds(text);
         return new IniText(lines, text.contains("\r\n") ? "\r\n" : "\n");
     }
 

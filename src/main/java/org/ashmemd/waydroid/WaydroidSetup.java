@@ -496,10 +496,10 @@ public final class WaydroidSetup {
             }
             changes++;
             if (dryRun) {
-                describe(w, current, out);
+                describe(w, current, true, out);
                 continue;
             }
-            describeDone(w, current, out);
+            describe(w, current, false, out);
             state.start(Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
             if (!state.exists()) {
                 createDirectories(state, layout.state(), false);
@@ -535,21 +535,15 @@ public final class WaydroidSetup {
         return changes;
     }
 
-    private void describe(Want w, byte[] current, Consumer<String> out) {
+    /** One change, in the future tense for a dry run or in the past tense once made. */
+    private void describe(Want w, byte[] current, boolean dryRun, Consumer<String> out) {
+        String would = dryRun ? "would " : "";
         if (!w.edited()) {
-            out.accept((current == null ? "would create " : "would replace ") + w.path() + " (" + w.what() + ")");
+            String verb = current == null ? (dryRun ? "create " : "created ") : (dryRun ? "replace " : "replaced ");
+            out.accept(would + verb + w.path() + " (" + w.what() + ")");
             return;
         }
-        out.accept("would edit " + w.path() + " (" + w.what() + "):");
-        diff(current, w.bytes(), out);
-    }
-
-    private void describeDone(Want w, byte[] current, Consumer<String> out) {
-        if (!w.edited()) {
-            out.accept((current == null ? "created " : "replaced ") + w.path() + " (" + w.what() + ")");
-            return;
-        }
-        out.accept("edited " + w.path() + " (" + w.what() + "):");
+        out.accept(would + (dryRun ? "edit " : "edited ") + w.path() + " (" + w.what() + "):");
         diff(current, w.bytes(), out);
     }
 
