@@ -140,6 +140,18 @@ daemon_start() {
 	if ! proc_running "$DAEMON_PID"; then
 		wait "$DAEMON_PID"
 		why="ashmemd exited with status $? before it was ready"
+		# HotSpot, under QEMU TCG, rarely dies with SIGSEGV inside freshly JIT-patched code; the
+		# frame is named, and one new start tells such a crash from a daemon that cannot start
+		local frame
+		frame=$(tail -c +"$((_daemon_log_offset + 1))" "$DAEMON_LOG" | grep -A1 '^# Problematic frame:' | tail -n 1 | cut -c1-200)
+		if [ -n "$frame" ] && [ -z "${_daemon_start_retried:-}" ]; then
+			info jvm_crash_at_start "the JVM crashed before ready (${frame#\# }); starting it once more"
+			_daemon_start_retried=1
+			daemon_start "$@"
+			local r=$?
+			_daemon_start_retried=
+			return $r
+		fi
 	else
 		why="ashmemd did not become ready within $ASHMEMD_READY_TIMEOUT s"
 		[ -c "/dev/$ASHMEMD_DEVICE" ] || why="$why (no /dev/$ASHMEMD_DEVICE)"

@@ -44,6 +44,8 @@ public final class BrokerServer implements AutoCloseable {
     static final long PARTIAL_REQUEST_TIMEOUT_NANOS = 5_000_000_000L;
     /** Idle connections are closed after this; clients reconnect transparently. */
     static final long IDLE_TIMEOUT_NANOS = 60_000_000_000L;
+    /** Connections accepted per selector round (see accept()). */
+    private static final int ACCEPT_BATCH = 8;
     /** Connections one uid may hold: one local user must not exhaust the daemon's fds. */
     static final int MAX_CONNECTIONS_PER_UID = 256;
     private static final int REFUSAL_LOG_LINES_PER_SECOND = 10;
@@ -143,7 +145,11 @@ public final class BrokerServer implements AutoCloseable {
     }
 
     private void accept() throws IOException {
-        for (;;) {
+        // A bounded batch per selector round: clients connect for each exchange and close right
+        // after the answer, and their closes are only seen in the next round. Accepting without
+        // bound while they churn would count every closed connection as still held, up to the
+        // per-uid cap; waiting connections stay in the listen backlog meanwhile.
+        for (int accepted = 0; accepted < ACCEPT_BATCH; accepted++) {
             UnixSocketChannel ch;
             try {
                 ch = server.accept();
