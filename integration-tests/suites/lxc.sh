@@ -273,22 +273,18 @@ else
 fi
 
 # ---- with the daemon ----
-major_args=()
-if grep -q -- '--major' "$DIST/share/man/man8/ashmemd.8" 2>/dev/null; then
-	major_args=(--major 121 --minor 0) # as the unit starts it: ashmemd-devices.conf names 121
-fi
-daemon_start "${major_args[@]}" || it_finish
+# as the unit starts it: ashmemd-devices.conf names 121
+daemon_start --major 121 --minor 0 || it_finish
 IFS=: read -r MAJOR MINOR </sys/class/cuse/$ASHMEMD_DEVICE/dev
 HOST_RDEV=$(stat -c %t:%T "/dev/$ASHMEMD_DEVICE")
 HOST_MODE=$(stat -c %a "/dev/$ASHMEMD_DEVICE")
 info host_device "/dev/$ASHMEMD_DEVICE is $MAJOR:$MINOR (hex $HOST_RDEV), mode $HOST_MODE"
 if [ "$MAJOR" = 121 ]; then
-	ALLOW_LINE="lxc.include = $SNIPPETS/ashmemd-devices.conf"
+	pass devices_snippet_major_121
 else
-	# A daemon without --major gets a dynamic major: the line the README gives for that case.
-	ALLOW_LINE="lxc.cgroup2.devices.allow = c $MAJOR:* rwm"
-	skip devices_snippet_major_121 "this ashmemd has no --major option; used '$ALLOW_LINE' instead of ashmemd-devices.conf"
+	fail devices_snippet_major_121 "started with --major 121, the device is $MAJOR:$MINOR"
 fi
+ALLOW_LINE="lxc.include = $SNIPPETS/ashmemd-devices.conf"
 
 # (a) Waydroid's shape, the Android snippet: m64 opens the alias as an app uid, m32 the node as root.
 write_config waydroid waydroid "lxc.include = $SNIPPETS/ashmemd-android.conf"
