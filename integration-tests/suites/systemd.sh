@@ -169,11 +169,12 @@ else
 		pass watchdog_restarts_stopped_daemon
 		info watchdog_time "SIGSTOP to running again: $(elapsed_since "$t0") s (NRestarts $restarts -> $(prop NRestarts))"
 		# systemd says why it killed the daemon; journald may still be catching up under load.
-		watchdog_logged() { journalctl --sync 2>/dev/null; journalctl -u "$UNIT" --no-pager -b | grep -q 'Watchdog timeout'; }
+		# the whole boot's journal (PID 1 logs to it: systemd.log_target=journal-or-kmsg)
+		watchdog_logged() { journalctl --sync 2>/dev/null; journalctl --no-pager -b | grep -q "$UNIT: Watchdog timeout"; }
 		if wait_for $((30 * IT_TIME_SCALE)) watchdog_logged; then
 			pass watchdog_timeout_logged
 		else
-			fail watchdog_timeout_logged "no 'Watchdog timeout' in journalctl -u $UNIT; its last lines: $(journalctl -u "$UNIT" --no-pager -b -n 4 2>&1 | tr '\n' ' ' | cut -c1-300)"
+			fail watchdog_timeout_logged "no '$UNIT: Watchdog timeout' in this boot's journal; the unit's last lines: $(journalctl -u "$UNIT" --no-pager -b -n 4 2>&1 | tr '\n' ' ' | cut -c1-300)"
 		fi
 		check watchdog_old_jvm_gone sh -c "! kill -0 $old_pid 2>/dev/null"
 		wait_for 10 node_ok /dev/ashmem
