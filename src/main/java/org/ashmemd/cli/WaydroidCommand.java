@@ -67,6 +67,26 @@ final class WaydroidCommand implements Callable<Integer> {
         Path root;
     }
 
+    /** What every subcommand has: its spec, the parent command and --root. */
+    abstract static class Subcommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @ParentCommand
+        WaydroidCommand parent;
+
+        @Mixin
+        RootOption root;
+
+        WaydroidSetup setup() {
+            return parent.setup(root);
+        }
+
+        Consumer<String> printer() {
+            return WaydroidCommand.printer(spec.commandLine().getOut());
+        }
+    }
+
     static Consumer<String> printer(PrintWriter out) {
         return line -> {
             out.println(Escape.text(line));
@@ -78,22 +98,13 @@ final class WaydroidCommand implements Callable<Integer> {
             description = {"Switch Waydroid to ashmemd. Needs ashmemd up; changes only what is not switched yet, "
                     + "runs 'waydroid upgrade -o' when waydroid is installed (else says to), and asks for a "
                     + "container restart."})
-    static final class Enable implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @ParentCommand
-        WaydroidCommand parent;
-
-        @Mixin
-        RootOption root;
-
+    static final class Enable extends Subcommand {
         @Option(names = "--dry-run", description = "Print each change it would make; change nothing.")
         boolean dryRun;
 
         @Override
         public Integer call() throws Exception {
-            parent.setup(root).enable(dryRun, printer(spec.commandLine().getOut()));
+            setup().enable(dryRun, printer());
             return ExitCodes.OK;
         }
     }
@@ -101,22 +112,13 @@ final class WaydroidCommand implements Callable<Integer> {
     @Command(name = "disable", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
             description = {"Switch Waydroid back: restore every file enable changed, byte for byte, and remove "
                     + "every file it created. Files Waydroid rewrote since lose only ashmemd's entries."})
-    static final class Disable implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @ParentCommand
-        WaydroidCommand parent;
-
-        @Mixin
-        RootOption root;
-
+    static final class Disable extends Subcommand {
         @Option(names = "--dry-run", description = "Print each change it would make; change nothing.")
         boolean dryRun;
 
         @Override
         public Integer call() throws Exception {
-            parent.setup(root).disable(dryRun, printer(spec.commandLine().getOut()));
+            setup().disable(dryRun, printer());
             return ExitCodes.OK;
         }
     }
@@ -125,19 +127,10 @@ final class WaydroidCommand implements Callable<Integer> {
             description = {"Put back what Waydroid's own upgrades removed (its regeneration rewrites config_nodes) "
                     + "and update the library; does nothing unless enable was run. The waydroid-container "
                     + "drop-in runs it before each container start."})
-    static final class Reapply implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @ParentCommand
-        WaydroidCommand parent;
-
-        @Mixin
-        RootOption root;
-
+    static final class Reapply extends Subcommand {
         @Override
         public Integer call() throws Exception {
-            parent.setup(root).reapply(printer(spec.commandLine().getOut()));
+            setup().reapply(printer());
             return ExitCodes.OK;
         }
     }
@@ -145,22 +138,13 @@ final class WaydroidCommand implements Callable<Integer> {
     @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
             description = {"Show each piece of the switch, whether ashmemd is up and whether the running container "
                     + "uses its device, and what to do next. Exit status 1 when there is something to do."})
-    static final class Status implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @ParentCommand
-        WaydroidCommand parent;
-
-        @Mixin
-        RootOption root;
-
+    static final class Status extends Subcommand {
         @Option(names = "--json", description = "Print JSON instead of text.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            WaydroidSetup.Status s = parent.setup(root).status();
+            WaydroidSetup.Status s = setup().status();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 JsonOutput.print(out, toJson(s));
@@ -172,7 +156,7 @@ final class WaydroidCommand implements Callable<Integer> {
         }
 
         private static void print(PrintWriter out, WaydroidSetup.Status s) {
-            Consumer<String> p = printer(out);
+            Consumer<String> p = WaydroidCommand.printer(out);
             p.accept("ashmemd    " + (s.ashmemdUp() ? "up: " : "down: ") + s.ashmemdDetail());
             p.accept("switch     " + (s.enabled() ? "enabled" + (s.enabledAt() != null ? " since " + s.enabledAt() : "")
                     : "not enabled"));
