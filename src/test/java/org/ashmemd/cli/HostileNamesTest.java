@@ -36,6 +36,7 @@ import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.sys.ProcFs;
 import org.ashmemd.text.Escape;
+import org.ashmemd.text.HostileBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,15 +72,7 @@ class HostileNamesTest {
     private final List<Long> files = new ArrayList<>();
 
     static byte[] bytes(Object... parts) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (Object p : parts) {
-            if (p instanceof Integer) {
-                b.write((Integer) p);
-            } else {
-                b.writeBytes(p.toString().getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        return b.toByteArray();
+        return HostileBytes.of(parts);
     }
 
     @BeforeEach

@@ -2,10 +2,9 @@ package org.ashmemd.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.ashmemd.text.HostileBytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,15 +14,7 @@ class ProcFsTest {
     Path proc;
 
     static byte[] bytes(Object... parts) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (Object p : parts) {
-            if (p instanceof Integer) {
-                b.write((Integer) p);
-            } else {
-                b.writeBytes(p.toString().getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        return b.toByteArray();
+        return HostileBytes.of(parts);
     }
 
     @Test
