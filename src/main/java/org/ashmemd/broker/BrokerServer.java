@@ -135,6 +135,7 @@ public final class BrokerServer implements AutoCloseable {
                 if (now - lastSweep > 1_000_000_000L) {
                     lastSweep = now;
                     expire(now);
+                    refusalLog.flush();
                 }
             } catch (IOException | RuntimeException e) {
                 if (running) {
