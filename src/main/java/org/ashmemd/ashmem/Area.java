@@ -571,6 +571,32 @@ public final class Area {
         }
     }
 
+    /** The area's exact state, for a restarted daemon to resume it. */
+    public AreaState state() {
+        lock.lock();
+        try {
+            return new AreaState(id, name, size, protMask, position, backing != null, rangesLocked());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sets a new area to the state a previous daemon recorded: name, size, mask and position,
+     * its backing memory, and its unpinned ranges, which join the LRU's tail in list order (the
+     * old LRU order between areas is not kept).
+     */
+    void restoreLocked(AreaState s, BackingMemory memory) {
+        name = s.name();
+        size = s.size();
+        protMask = s.protMask();
+        position = s.position();
+        backing = memory;
+        for (UnpinnedRange u : s.unpinned()) {
+            insertLocked(ranges, new Range(this, u.pgstart(), u.pgend(), u.purged()));
+        }
+    }
+
     AreaSnapshot snapshotLocked() {
         return new AreaSnapshot(id, Escape.decode(name), Escape.isUtf8(name) ? null : Escape.hex(name), size, protMask,
                 backing != null, backing != null ? backing.inode() : -1, rangesLocked(), createdNanos);

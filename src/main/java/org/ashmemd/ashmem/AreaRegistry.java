@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * Every live area, the global LRU of unpinned memory, and purging. One lock guards all of it, as
@@ -34,6 +35,7 @@ public final class AreaRegistry {
     private long nextId = 1;
     private int purgesInFlight;
     private long pagesPurgedTotal;
+    private volatile Consumer<Area> purgeListener = a -> { };
 
     /**
      * @param factory creates an area's backing memory at its first mmap
@@ -65,6 +67,40 @@ public final class AreaRegistry {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Re-creates an area a previous daemon served, under its old id, from its recorded state and
+     * (when it had been mapped) its memory, handed over from the previous daemon.
+     *
+     * @throws IllegalArgumentException when an area with that id exists already
+     */
+    public Area restore(AreaState state, BackingMemory memory) {
+        if (state.hasBacking() != (memory != null)) {
+            throw new IllegalArgumentException("area " + state.id() + ": backing memory "
+                    + (memory == null ? "missing" : "given for an area never mapped"));
+        }
+        lock.lock();
+        try {
+            if (state.id() <= 0 || areas.containsKey(state.id())) {
+                throw new IllegalArgumentException("area id " + state.id() + " is taken or invalid");
+            }
+            Area area = new Area(this, state.id());
+            area.restoreLocked(state, memory);
+            areas.put(area.id(), area);
+            nextId = Math.max(nextId, state.id() + 1);
+            return area;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Told after a purge which areas it changed (their ranges' purged marks): the restart state
+     * records them. Runs on the purging thread, without the registry lock.
+     */
+    public void setPurgeListener(Consumer<Area> listener) {
+        this.purgeListener = Objects.requireNonNull(listener);
     }
 
     /**
@@ -213,6 +249,13 @@ public final class AreaRegistry {
             lock.unlock();
         }
         toClose.forEach(BackingMemory::close);
+        Consumer<Area> listener = purgeListener;
+        Set<Area> touched = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Punch p : punches) {
+            if (touched.add(p.range().area)) {
+                listener.accept(p.range().area);
+            }
+        }
         if (error != null) {
             throw error;
         }

@@ -98,6 +98,11 @@ public final class AshmemDaemon implements Callable<Integer> {
     @Option(names = "--no-alias", description = "Do not create /dev/NAME<boot_id>, the path Android's libcutils opens first.")
     boolean noAlias;
 
+    @Option(names = "--fd-store", description = "Keep /dev/NAME and every region over restarts and crashes: park"
+            + " the device's channel, the regions' memory and the daemon's state in the file descriptor store at"
+            + " $NOTIFY_SOCKET (systemd's FileDescriptorStoreMax=, or ashmemd-hold), and resume what it hands back.")
+    boolean fdStore;
+
     @Override
     public Integer call() {
         Logger log = LoggerFactory.getLogger(AshmemDaemon.class);
@@ -111,7 +116,7 @@ public final class AshmemDaemon implements Callable<Integer> {
             config = new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias, adminGroup, caps,
                     metricsAddress == null ? null : MetricsServer.parseAddress(metricsAddress),
                     PressureConfig.fromOptions(pressureTrigger, Sizes.parse(unpinnedSoftLimit)),
-                    major == null ? 0 : major, minor);
+                    major == null ? 0 : major, minor, fdStore);
         } catch (IllegalArgumentException e) {
             System.err.println("ashmemd: " + e.getMessage());
             return 64;

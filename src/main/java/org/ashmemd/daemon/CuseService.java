@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import org.ashmemd.cuse.session.CharDevice;
 import org.ashmemd.cuse.session.CuseConfig;
 import org.ashmemd.cuse.session.CuseSession;
+import org.ashmemd.cuse.session.NegotiatedProtocol;
 import org.ashmemd.cuse.session.RequestObserver;
 import org.ashmemd.cuse.transport.CuseStartException;
 import org.ashmemd.cuse.transport.CuseTransport;
@@ -55,6 +56,56 @@ final class CuseService implements AutoCloseable {
             }
         });
         return s;
+    }
+
+    /**
+     * Serves the device whose channel a previous daemon handed over, with the protocol it
+     * settled in CUSE_INIT; checks that sysfs still shows the device under its numbers.
+     */
+    static CuseService resume(String name, int channelFd, NegotiatedProtocol settled, int devMajor, int devMinor,
+            int workers, int pageSize, CharDevice device, RequestObserver observer, Consumer<String> onLost)
+            throws Daemon.StartException {
+        DeviceInfo info;
+        try {
+            info = DeviceInfo.parse(name, java.nio.file.Files.readString(
+                    CuseTransport.SYSFS_CLASS.resolve(DeviceInfo.sysfsName(name)).resolve("dev")));
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new Daemon.StartException(AshmemDaemon.EXIT_UNAVAILABLE, "a /dev/cuse channel was handed over, but"
+                    + " the device /dev/" + name + " is not in sysfs (" + e.getMessage() + ")");
+        }
+        if (info.major() != devMajor || info.minor() != devMinor) {
+            throw new Daemon.StartException(AshmemDaemon.EXIT_UNAVAILABLE, "the handed-over device /dev/" + name + " is "
+                    + info.numbers() + " in sysfs, but the restart state says " + devMajor + ":" + devMinor);
+        }
+        CuseSession session = new CuseSession(new CuseConfig(name, devMajor, devMinor, pageSize), device, observer);
+        session.resume(settled);
+        CuseTransport transport = CuseTransport.adopt(session, workers, channelFd, info);
+        CuseService s = new CuseService(transport, info);
+        transport.stopped().thenRun(() -> {
+            if (!s.closing) {
+                onLost.accept("every reader of /dev/cuse stopped (the connection was aborted)");
+            }
+        });
+        return s;
+    }
+
+    /** What CUSE_INIT settled. */
+    NegotiatedProtocol negotiated() {
+        return transport.session().negotiated().orElseThrow();
+    }
+
+    /** The /dev/cuse descriptor. */
+    int channelFd() {
+        return transport.fd();
+    }
+
+    /**
+     * Stops serving and leaves the device to the next daemon: in-flight requests are answered,
+     * the channel stays open. False when a reader did not finish in time.
+     */
+    boolean handOver(java.time.Duration timeout) {
+        closing = true;
+        return transport.handOver(timeout);
     }
 
     int major() {

@@ -11,7 +11,22 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.ashmemd.ashmem.Area;
 import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.cuse.session.NegotiatedProtocol;
+import org.ashmemd.device.OpenFile;
+import org.ashmemd.memory.MemfdBacking;
+import org.ashmemd.posix.ErrnoException;
+import org.ashmemd.restart.FdStore;
+import org.ashmemd.restart.HandOver;
+import org.ashmemd.restart.HandedOverFds;
+import org.ashmemd.restart.RegionRecord;
+import org.ashmemd.restart.RestartState;
+import org.ashmemd.restart.StateJournal;
+import org.ashmemd.sys.Descriptors;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
 import org.ashmemd.device.AshmemCharDevice;
@@ -84,6 +99,10 @@ public final class Daemon implements AutoCloseable {
 
     private Path alias;
     private boolean pidFileWritten;
+    private TokenTable tokens;
+    private FdStore fdStore;
+    private RestartState restartState;
+    private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(10);
 
     private Daemon(DaemonConfig config) {
         this.config = config;
@@ -101,10 +120,28 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void doStart() throws StartException {
-        preflight();
+        HandOver handOver = null;
+        if (config.fdStore()) {
+            if (!notify.enabled()) {
+                throw new StartException(64, "--fd-store needs a file descriptor store at"
+                        + " $NOTIFY_SOCKET: run it under systemd (FileDescriptorStoreMax=) or under ashmemd-hold");
+            }
+            fdStore = FdStore.notifySocket(notify);
+            try {
+                handOver = HandOver.read(HandedOverFds.fromEnvironment(System.getenv(), ProcessHandle.current().pid()));
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot resume the previous daemon's device: "
+                        + e.getMessage());
+            }
+        }
+        if (handOver == null) {
+            preflight();
+        } else {
+            preflightUser();
+        }
         ProcFs proc = new ProcFs();
         registry = new AreaRegistry(new MemfdBackingFactory(), SystemInfo.pageSize());
-        TokenTable tokens = new TokenTable(TOKEN_LIFETIME_NANOS, System::nanoTime);
+        tokens = new TokenTable(TOKEN_LIFETIME_NANOS, System::nanoTime);
         OpenerResolver openers = new OpenerResolver(proc, pid -> ContainerNames.ofProcess(PROC, pid), System::nanoTime,
                 OPENER_CACHE_NANOS);
         AdminService.RegionProcesses regionProcesses = new ProcRegionProcesses(ProcScanner.system(config.deviceName()));
@@ -134,8 +171,15 @@ public final class Daemon implements AutoCloseable {
                     "cannot open the broker socket " + config.brokerSocket() + ": " + e.getMessage());
         }
 
-        cuse = CuseService.start(config.deviceName(), config.devMajor(), config.devMinor(), config.workers(),
-                SystemInfo.pageSize(), device, requestStats, START_TIMEOUT_SECONDS, this::onTransportLost);
+        if (handOver != null) {
+            resume(handOver);
+        } else {
+            cuse = CuseService.start(config.deviceName(), config.devMajor(), config.devMinor(), config.workers(),
+                    SystemInfo.pageSize(), device, requestStats, START_TIMEOUT_SECONDS, this::onTransportLost);
+            if (fdStore != null) {
+                parkNewDevice();
+            }
+        }
 
         Path node = config.devicePath();
         try {
@@ -187,6 +231,91 @@ public final class Daemon implements AutoCloseable {
         notify.notify("READY=1\nSTATUS=serving " + node + " (char " + cuse.major() + ":" + cuse.minor() + ")\nMAINPID="
                 + ProcessHandle.current().pid());
         startWatchdog();
+    }
+
+    /**
+     * Takes over what the previous daemon handed over: its regions (with their memory and open
+     * files) and the device's channel. The state is current before the first reader starts.
+     */
+    private void resume(HandOver h) throws StartException {
+        StateJournal.Device d = h.device();
+        Map<Long, RegionRecord> resumed = new LinkedHashMap<>();
+        Set<Long> parked = new HashSet<>();
+        int lost = 0;
+        for (RegionRecord r : h.regions().values()) {
+            MemfdBacking memory = null;
+            if (r.area().hasBacking()) {
+                Integer fd = h.areaFds().remove(r.id());
+                if (fd == null) {
+                    log.error("region {} ({} bytes) was mapped, but its memory was not handed over: it is lost", r.id(),
+                            r.area().size());
+                    lost++;
+                    continue;
+                }
+                try {
+                    memory = MemfdBacking.adopt(fd);
+                } catch (ErrnoException e) {
+                    log.error("region {}: its handed-over memory is unusable ({}): it is lost", r.id(), e.getMessage());
+                    Descriptors.close(fd);
+                    lost++;
+                    continue;
+                }
+                parked.add(r.id());
+            }
+            Area area = registry.restore(r.area(), memory);
+            device.restore(area, r.flags(), r.caller(), r.opener(), r.openedAtMillis());
+            resumed.put(r.id(), r);
+        }
+        try {
+            restartState = RestartState.start(fdStore, d, h.generation(), resumed, parked);
+        } catch (ErrnoException e) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot write the restart state: " + e.getMessage());
+        }
+        for (Map.Entry<Integer, Integer> old : h.stateFds().entrySet()) {
+            dropFromStore(RestartState.STATE_PREFIX + old.getKey(), old.getValue());
+        }
+        for (Map.Entry<Long, Integer> orphan : h.areaFds().entrySet()) {
+            // released after its memory was parked, before the store heard of it
+            dropFromStore(RestartState.AREA_PREFIX + orphan.getKey(), orphan.getValue());
+        }
+        device.setStateSink(restartState);
+        NegotiatedProtocol settled = new NegotiatedProtocol(d.kernelMinor(), d.kernelFlags(), d.minorAnswered(),
+                d.flagsAnswered(), d.maxRead(), d.maxWrite());
+        cuse = CuseService.resume(config.deviceName(), h.cuseFd(), settled, d.major(), d.minor(), config.workers(),
+                SystemInfo.pageSize(), device, requestStats, this::onTransportLost);
+        log.info("resumed /dev/{} (char {}:{}) with {} regions from the previous daemon ({}){}", config.deviceName(),
+                d.major(), d.minor(), resumed.size(), h.cleanHandOver() ? "planned restart" : "it did not stop cleanly",
+                lost > 0 ? "; " + lost + " regions lost" : "");
+    }
+
+    private void dropFromStore(String name, int fd) {
+        try {
+            fdStore.remove(name);
+        } catch (ErrnoException e) {
+            log.warn("cannot drop {} from the fd store: {}", name, e.getMessage());
+        }
+        Descriptors.close(fd);
+    }
+
+    /**
+     * Parks a new device's channel and starts its restart state. Requests served before the
+     * state sink was set are caught up: each open file's whole state is recorded again.
+     */
+    private void parkNewDevice() throws StartException {
+        NegotiatedProtocol p = cuse.negotiated();
+        StateJournal.Device d = new StateJournal.Device(cuse.major(), cuse.minor(), p.kernelMinor(), p.kernelFlags(),
+                p.minor(), p.flags(), p.maxRead(), p.maxWrite(), SystemInfo.pageSize());
+        try {
+            fdStore.store(RestartState.CUSE_NAME, cuse.channelFd());
+            restartState = RestartState.start(fdStore, d, 0, Map.of(), Set.of());
+        } catch (ErrnoException e) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot park the device in the fd store at "
+                    + System.getenv("NOTIFY_SOCKET") + ": " + e.getMessage());
+        }
+        device.setStateSink(restartState);
+        for (OpenFile f : device.openFiles()) {
+            restartState.changed(f);
+        }
     }
 
     /**
@@ -269,10 +398,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void preflight() throws StartException {
-        if (!SystemInfo.isRoot()) {
-            throw new StartException(AshmemDaemon.EXIT_NOPERM,
-                    "ashmemd must run as root: it registers a device through /dev/cuse and creates nodes in /dev");
-        }
+        preflightUser();
         if (!Files.exists(Path.of("/dev/cuse"))) {
             throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
                     "no /dev/cuse: the kernel's CUSE module is not loaded (run 'modprobe cuse')");
@@ -284,6 +410,13 @@ public final class Daemon implements AutoCloseable {
         if (Files.exists(config.devicePath(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "the device name '" + config.deviceName()
                     + "' is taken: " + config.devicePath() + " exists (the kernel's ashmem driver?); pick another with --device");
+        }
+    }
+
+    private static void preflightUser() throws StartException {
+        if (!SystemInfo.isRoot()) {
+            throw new StartException(AshmemDaemon.EXIT_NOPERM,
+                    "ashmemd must run as root: it registers a device through /dev/cuse and creates nodes in /dev");
         }
     }
 
@@ -346,6 +479,10 @@ public final class Daemon implements AutoCloseable {
         if (watchdog != null) {
             watchdog.close();
         }
+        if (restartState != null && cuse != null && lostReason == null) {
+            handOver();
+            return;
+        }
         if (metrics != null) {
             metrics.close();
         }
@@ -378,6 +515,55 @@ public final class Daemon implements AutoCloseable {
                 log.warn("could not remove {}: {}", config.pidFile(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * A stop with the device parked in the fd store: the next daemon (a restart) takes it over,
+     * or the store lets it go (a full stop: systemd closes the stored descriptors once the unit
+     * is inactive, and the device disappears with its channel). Either way nothing is torn down
+     * here: the readers answer what they hold and stop reading, the broker stays until the tokens
+     * handed out meanwhile are redeemed or expired, and the state is marked clean.
+     */
+    private void handOver() {
+        boolean drained = cuse.handOver(HAND_OVER_TIMEOUT);
+        long deadline = System.nanoTime() + TOKEN_LIFETIME_NANOS;
+        while (broker != null && tokens.outstanding() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (drained) {
+            restartState.markCleanHandOver();
+        } else {
+            log.warn("a CUSE reader did not finish its request within {} s; the next daemon answers it",
+                    HAND_OVER_TIMEOUT.toSeconds());
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (adminServer != null) {
+            adminServer.close();
+        }
+        if (pressure != null) {
+            pressure.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+        // The regions live on in the store; the device and its alias too.
+        device.detachAll();
+        if (pidFileWritten) {
+            try {
+                Files.deleteIfExists(config.pidFile());
+            } catch (IOException e) {
+                log.warn("could not remove {}: {}", config.pidFile(), e.getMessage());
+            }
+        }
+        log.info("handed over /dev/{} and {} regions to the fd store{}", config.deviceName(),
+                device.registry().stats().areas(), drained ? "" : " (a request was still in flight)");
     }
 
     private static Set<PosixFilePermission> permissions(int mode) {

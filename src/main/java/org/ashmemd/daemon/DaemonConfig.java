@@ -20,10 +20,12 @@ import org.ashmemd.device.RegionLimits;
  * @param pressure    memory pressure trigger and unpinned soft limit
  * @param devMajor    the device's major number, 0 for a dynamic one
  * @param devMinor    the device's minor number (with a dynamic major, the first one tried)
+ * @param fdStore     park the device's channel, the regions' memory and the restart state in the
+ *                    file descriptor store at $NOTIFY_SOCKET, and resume what it hands back
  */
 public record DaemonConfig(String deviceName, Path runtimeDir, int mode, int workers, String brokerMode, boolean alias,
         String adminGroup, RegionLimits.Caps limits, InetSocketAddress metricsAddress, PressureConfig pressure,
-        int devMajor, int devMinor) {
+        int devMajor, int devMinor, boolean fdStore) {
     /** register_chrdev_region refuses a static major from CHRDEV_MAJOR_MAX (512) on. */
     public static final int MAX_MAJOR = 511;
     /** Minors are 20 bits wide (MINORBITS). */

@@ -40,6 +40,7 @@ public final class AshmemCharDevice implements CharDevice {
     private final int pageSize;
     private volatile Runnable afterUnpin = () -> { };
     private final ConcurrentHashMap<Long, OpenFile> files = new ConcurrentHashMap<>();
+    private volatile StateSink state = StateSink.NONE;
 
     public AshmemCharDevice(AreaRegistry registry, CallerFacts callers, MapGrants grants, OpenerResolver openers,
             RegionLimits limits) {
@@ -58,6 +59,42 @@ public final class AshmemCharDevice implements CharDevice {
     /** Called after every successful UNPIN (the unpinned-memory soft limit checks there). */
     public void setAfterUnpin(Runnable afterUnpin) {
         this.afterUnpin = afterUnpin;
+    }
+
+    /**
+     * Reports every region change to {@code sink} from now on, purges included (the restart
+     * state keeps itself current this way).
+     */
+    public void setStateSink(StateSink sink) {
+        this.state = sink;
+        registry.setPurgeListener(area -> {
+            OpenFile f = files.get(area.id());
+            if (f != null) {
+                state.changed(f);
+            }
+        });
+    }
+
+    /**
+     * Re-creates the open file of a region a previous daemon served (its area restored already
+     * in the registry), counting it against the caps without refusing it.
+     */
+    public OpenFile restore(Area area, int flags, Caller caller, Opener opener, long openedAtMillis) {
+        OpenFile file = new OpenFile(area, flags, caller, opener, openedAtMillis);
+        file.accountedSize = area.size();
+        limits.readmit(opener.uid(), opener.container(), file.accountedSize);
+        if (files.putIfAbsent(area.id(), file) != null) {
+            throw new IllegalArgumentException("fh " + area.id() + " is open already");
+        }
+        return file;
+    }
+
+    /**
+     * Forgets every open file without closing its region's memory in the fd store: for a
+     * planned restart, where the next daemon takes them over.
+     */
+    public void detachAll() {
+        files.clear();
     }
 
     /** The open files, for the admin plane. */
@@ -85,7 +122,9 @@ public final class AshmemCharDevice implements CharDevice {
             throw e;
         }
         Area area = registry.open();
-        files.put(area.id(), new OpenFile(area, flags, caller, opener, System.currentTimeMillis()));
+        OpenFile file = new OpenFile(area, flags, caller, opener, System.currentTimeMillis());
+        files.put(area.id(), file);
+        state.changed(file);
         return area.id();
     }
 
@@ -102,6 +141,7 @@ public final class AshmemCharDevice implements CharDevice {
         synchronized (file) {
             limits.released(file.opener().uid(), file.opener().container(), file.accountedSize);
         }
+        state.released(file);
     }
 
     /** Releases every open file, as if each had been closed: used when the daemon stops. */
@@ -113,7 +153,12 @@ public final class AshmemCharDevice implements CharDevice {
 
     @Override
     public int read(Caller caller, long fh, long offsetInCall, ByteBuffer dst, int fileFlags) throws ErrnoException {
-        return file(fh).area().read(dst);
+        OpenFile file = file(fh);
+        int n = file.area().read(dst);
+        if (n > 0) {
+            state.changed(file); // the file position moved
+        }
+        return n;
     }
 
     @Override
@@ -124,6 +169,17 @@ public final class AshmemCharDevice implements CharDevice {
 
     @Override
     public IoctlReply ioctl(Caller caller, IoctlRequest req) throws ErrnoException {
+        IoctlReply reply = ashmemIoctl(caller, req);
+        if (reply instanceof IoctlReply.Done && AshmemIoctl.changesState(req.cmd())) {
+            OpenFile file = files.get(req.fh());
+            if (file != null) {
+                state.changed(file);
+            }
+        }
+        return reply;
+    }
+
+    private IoctlReply ashmemIoctl(Caller caller, IoctlRequest req) throws ErrnoException {
         OpenFile file = file(req.fh());
         Area area = file.area();
         int cmd = req.cmd();

@@ -43,6 +43,27 @@ public final class AshmemIoctl {
     }
 
     /** A readable name for logs. */
+    /**
+     * Whether a successful {@code cmd} changes what a restarted daemon must know of the region
+     * (PURGE_ALL_CACHES is reported per region by the purge itself).
+     */
+    public static boolean changesState(int cmd) {
+        switch (cmd) {
+            case SET_NAME:
+            case SET_SIZE:
+            case COMPAT_SET_SIZE:
+            case SET_PROT_MASK:
+            case COMPAT_SET_PROT_MASK:
+            case PIN:
+            case UNPIN:
+            case ASHMEMD_GET_TOKEN:
+            case ASHMEMD_SEEK:
+                return true;
+            default:
+                return false;
+        }
+    }
+
     public static String name(int cmd) {
         if (cmd == SET_NAME) {
             return "SET_NAME";

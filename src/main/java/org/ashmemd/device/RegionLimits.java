@@ -68,6 +68,19 @@ public final class RegionLimits {
         byContainer.computeIfAbsent(container, k -> new Usage()).regions++;
     }
 
+    /**
+     * Counts a region a previous daemon admitted (resumed after a restart), without checking
+     * the caps: it exists already, whatever the caps say now.
+     */
+    public synchronized void readmit(int uid, String container, long bytes) {
+        Usage u = byUid.computeIfAbsent(uid, k -> new Usage());
+        u.regions++;
+        u.bytes += bytes;
+        Usage c = byContainer.computeIfAbsent(container, k -> new Usage());
+        c.regions++;
+        c.bytes += bytes;
+    }
+
     /** Uids and containers with an entry: for tests of the bound. */
     synchronized int tracked() {
         return byUid.size() + byContainer.size();

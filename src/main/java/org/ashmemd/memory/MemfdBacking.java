@@ -45,6 +45,15 @@ public final class MemfdBacking implements BackingMemory {
         }
     }
 
+    /**
+     * Takes over the memfd of an area a previous daemon served (handed over through the fd
+     * store): its size and write seal are read from the file itself.
+     */
+    public static MemfdBacking adopt(int fd) throws ErrnoException {
+        return new MemfdBacking(fd, Memfd.inode(fd), Memfd.size(fd),
+                (Memfd.seals(fd) & LibC.F_SEAL_FUTURE_WRITE) != 0);
+    }
+
     @Override
     public long inode() {
         return inode;

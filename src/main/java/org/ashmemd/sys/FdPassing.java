@@ -23,6 +23,15 @@ public final class FdPassing {
      * blocking and without SIGPIPE. Returns the bytes sent.
      */
     public static int send(int socket, ByteBuffer data, int fd) throws ErrnoException {
+        return send(socket, data, fd, MSG_DONTWAIT);
+    }
+
+    /** As {@link #send(int, ByteBuffer, int)}, but waits while the peer's queue is full. */
+    public static int sendWaiting(int socket, ByteBuffer data, int fd) throws ErrnoException {
+        return send(socket, data, fd, 0);
+    }
+
+    private static int send(int socket, ByteBuffer data, int fd, int extraFlags) throws ErrnoException {
         MsgHdr msg = Native.POSIX.allocateMsgHdr();
         msg.setIov(new ByteBuffer[] {data});
         if (fd >= 0) {
@@ -33,7 +42,7 @@ public final class FdPassing {
             fdBytes.putInt(0, fd);
             cmsg.setData(fdBytes);
         }
-        int n = Native.POSIX.sendmsg(socket, msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        int n = Native.POSIX.sendmsg(socket, msg, MSG_NOSIGNAL | extraFlags);
         if (n < 0) {
             throw Native.lastError("sendmsg");
         }

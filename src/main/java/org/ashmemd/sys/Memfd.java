@@ -115,6 +115,28 @@ public final class Memfd {
         return ro;
     }
 
+    /** The file's size in bytes. */
+    public static long size(int fd) throws ErrnoException {
+        try {
+            return Native.POSIX.fstat(fd).st_size();
+        } catch (RuntimeException e) {
+            throw new ErrnoException(Errno.EBADF, "fstat of fd " + fd + " failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Maps {@code length} bytes of the memfd shared and writable: stores into the buffer are
+     * stores into the file's pages, which outlive this process while another holds the fd.
+     */
+    public static java.nio.MappedByteBuffer mapShared(int fd, long length) throws ErrnoException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(java.nio.file.Path.of("/proc/self/fd/" + fd),
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            return ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, length);
+        } catch (java.io.IOException e) {
+            throw new ErrnoException(Errno.EIO, "mapping memfd " + fd + ": " + e.getMessage());
+        }
+    }
+
     public static void close(int fd) {
         Native.LIBC.close(fd);
     }

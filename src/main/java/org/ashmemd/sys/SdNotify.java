@@ -24,6 +24,8 @@ public final class SdNotify {
         int socket(int domain, int type, int protocol);
 
         long sendto(int fd, @In Pointer buf, long len, int flags, @In byte[] addr, int addrlen);
+
+        int connect(int fd, @In byte[] addr, int addrlen);
     }
 
     private static final SocketCalls CALLS = LibraryLoader.create(SocketCalls.class).load("c");
@@ -71,21 +73,58 @@ public final class SdNotify {
         return socketName != null;
     }
 
-    /** Sends the state lines; returns false (and changes nothing) when it could not. */
-    public boolean notify(String state) {
+    /**
+     * Sends the state lines with {@code fd} attached (SCM_RIGHTS), as {@code sd_pid_notify_with_fds}
+     * does for {@code FDSTORE=1}; waits while the manager's queue is full.
+     *
+     * @throws ErrnoException when there is no notify socket or the message was not sent
+     */
+    public void notifyWithFd(String state, int fd) throws org.ashmemd.posix.ErrnoException {
+        byte[] addr = address();
+        if (addr == null) {
+            throw new org.ashmemd.posix.ErrnoException(org.ashmemd.posix.Errno.ENOENT, "no usable $NOTIFY_SOCKET");
+        }
+        int s = CALLS.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s < 0) {
+            throw Native.lastError("socket");
+        }
+        try {
+            if (CALLS.connect(s, addr, addr.length) != 0) {
+                throw Native.lastError("connect to " + socketName);
+            }
+            byte[] msg = state.getBytes(StandardCharsets.UTF_8);
+            ByteBuffer buf = ByteBuffer.allocateDirect(msg.length);
+            buf.put(msg).flip();
+            FdPassing.sendWaiting(s, buf, fd);
+        } finally {
+            Native.LIBC.close(s);
+        }
+    }
+
+    /** The socket address of $NOTIFY_SOCKET as struct sockaddr_un bytes, or null. */
+    private byte[] address() {
         if (socketName == null) {
-            return false;
+            return null;
         }
         byte[] path = socketName.getBytes(StandardCharsets.UTF_8);
         if (path[0] == '@') {
             path[0] = 0; // abstract namespace
         }
         if (path.length > 107) {
-            return false;
+            return null;
         }
         byte[] addr = new byte[2 + path.length + (path[0] == 0 ? 0 : 1)];
         addr[0] = (byte) AF_UNIX; // sa_family_t, little-endian on every host this runs on
         System.arraycopy(path, 0, addr, 2, path.length);
+        return addr;
+    }
+
+    /** Sends the state lines; returns false (and changes nothing) when it could not. */
+    public boolean notify(String state) {
+        byte[] addr = address();
+        if (addr == null) {
+            return false;
+        }
         int fd = CALLS.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             return false;

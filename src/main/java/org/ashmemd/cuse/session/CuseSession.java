@@ -79,6 +79,19 @@ public final class CuseSession {
         return Optional.ofNullable(negotiated);
     }
 
+    /**
+     * Takes over a connection whose CUSE_INIT a previous server answered (a restart with the
+     * channel handed over): requests are served with what was settled then.
+     *
+     * @throws IllegalStateException when this session has answered a CUSE_INIT itself
+     */
+    public void resume(NegotiatedProtocol settled) {
+        if (negotiated != null) {
+            throw new IllegalStateException("CUSE_INIT was already answered on this session");
+        }
+        negotiated = settled;
+    }
+
     /** The protocol minor answered in CUSE_INIT, or 0 before it. */
     public int negotiatedMinor() {
         NegotiatedProtocol p = negotiated;

@@ -20,7 +20,9 @@ import org.ashmemd.cuse.session.CuseSession;
 import org.ashmemd.cuse.wire.InHeader;
 import org.ashmemd.cuse.wire.Opcode;
 import org.ashmemd.posix.Errno;
+import org.ashmemd.sys.Descriptors;
 import org.ashmemd.sys.LibC;
+import org.ashmemd.sys.PressureFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,8 @@ public final class CuseTransport implements AutoCloseable {
     private final Path sysfsClass;
     private final Path procDevices;
     private final int fd;
+    /** Made readable to send the readers away without aborting the connection (a hand-over). */
+    private final int stopFd;
     private final List<Thread> readers = new ArrayList<>();
     private final ReaderActivity activity;
     private final AtomicInteger running = new AtomicInteger();
@@ -60,6 +64,7 @@ public final class CuseTransport implements AutoCloseable {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean initRead;
     private volatile boolean closing;
+    private volatile boolean handingOver;
     private boolean closed;
 
     private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, int fd,
@@ -70,6 +75,14 @@ public final class CuseTransport implements AutoCloseable {
         this.sysfsClass = sysfsClass;
         this.procDevices = procDevices;
         this.fd = fd;
+        try {
+            this.stopFd = PressureFiles.newEventFd();
+        } catch (org.ashmemd.posix.ErrnoException e) {
+            throw new IllegalStateException("no eventfd for the CUSE readers: " + e.getMessage(), e);
+        }
+        if (!Descriptors.setNonBlocking(fd)) {
+            throw new IllegalStateException("cannot make " + channelPath + " non-blocking: " + Errno.nameOf(LibC.errno()));
+        }
         String[] names = new String[readerThreads];
         for (int i = 0; i < readerThreads; i++) {
             names[i] = "cuse-reader-" + (i + 1);
@@ -110,6 +123,52 @@ public final class CuseTransport implements AutoCloseable {
         CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, procDevices, fd, readerThreads);
         t.startReaders();
         return t;
+    }
+
+    /**
+     * Serves a device whose channel a previous server handed over ({@code fd}, open on
+     * {@code /dev/cuse}, CUSE_INIT answered long ago; {@code session} resumed with what it
+     * settled): {@link #started()} is complete at once with {@code device}.
+     */
+    public static CuseTransport adopt(CuseSession session, int readerThreads, int fd, DeviceInfo device) {
+        if (readerThreads < 1 || readerThreads > MAX_READERS) {
+            throw new IllegalArgumentException("reader threads must be 1.." + MAX_READERS + ": " + readerThreads);
+        }
+        if (!session.initialized()) {
+            throw new IllegalArgumentException("the session must be resumed before it serves a handed-over channel");
+        }
+        CuseTransport t = new CuseTransport(session, DEFAULT_CHANNEL, SYSFS_CLASS, PROC_DEVICES, fd, readerThreads);
+        t.initRead = true;
+        t.started.complete(device);
+        t.startReaders();
+        return t;
+    }
+
+    /** The channel's descriptor, to park it where it outlives this process. */
+    public int fd() {
+        return fd;
+    }
+
+    /**
+     * Stops serving without ending the device: the readers finish the request each is in,
+     * answer it, and stop before reading another; the connection and the channel stay open
+     * (for the next server, to whom the channel is handed over). Requests arriving meanwhile
+     * wait in the kernel. Returns false when a reader did not stop within the timeout.
+     */
+    public boolean handOver(Duration timeout) {
+        synchronized (this) {
+            if (closed) {
+                return running.get() == 0;
+            }
+            closed = true;
+            closing = true;
+            handingOver = true;
+        }
+        PressureFiles.signal(stopFd);
+        if (readers.contains(Thread.currentThread())) {
+            return false;
+        }
+        return awaitReaders(timeout);
     }
 
     /** The kernel's page size, for {@link CuseConfig#pageSize()}. */
@@ -159,8 +218,24 @@ public final class CuseTransport implements AutoCloseable {
         Pointer requestPointer = Pointer.wrap(runtime, request);
         Pointer replyPointer = Pointer.wrap(runtime, reply);
         int failures = 0;
+        PressureFiles.PollSet poll = new PressureFiles.PollSet(2);
         try {
             while (true) {
+                // Waits in poll, not in read: a reader blocked in read(2) can only be woken by
+                // aborting the connection, and a hand-over must keep it.
+                poll.set(0, fd, LibC.POLLIN);
+                poll.set(1, stopFd, LibC.POLLIN);
+                int ready = poll.poll(2, -1);
+                if (ready < 0 && -ready != Errno.EINTR.number()) {
+                    log.error("poll on {} failed: {}; reader stops", channelPath, Errno.nameOf(-ready));
+                    return;
+                }
+                if (poll.revents(1) != 0) {
+                    return; // handOver(): the request in hand was answered
+                }
+                if (ready <= 0) {
+                    continue;
+                }
                 long n = LibC.INSTANCE.read(fd, requestPointer, request.capacity());
                 if (n == 0) {
                     // /dev/cuse never ends a read this way; anything else has nothing more to say
@@ -324,7 +399,7 @@ public final class CuseTransport implements AutoCloseable {
                         : new CuseStartException("the CUSE connection ended (" + (reason == null ? "readers stopped" : reason)
                                 + ") before CUSE_INIT was answered"));
             }
-            if (closing) {
+            if (closing && !handingOver) {
                 closeChannel();
             }
             stopped.complete(null);
