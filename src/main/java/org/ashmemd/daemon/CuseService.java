@@ -12,6 +12,7 @@ import org.ashmemd.cuse.session.RequestObserver;
 import org.ashmemd.cuse.transport.CuseStartException;
 import org.ashmemd.cuse.transport.CuseTransport;
 import org.ashmemd.cuse.transport.DeviceInfo;
+import org.ashmemd.cuse.transport.InFlightLog;
 import org.ashmemd.cuse.transport.ReaderActivity;
 
 /** The device's CUSE connection: session plus transport, started and stopped as one. */
@@ -63,8 +64,8 @@ final class CuseService implements AutoCloseable {
      * settled in CUSE_INIT; checks that sysfs still shows the device under its numbers.
      */
     static CuseService resume(String name, int channelFd, NegotiatedProtocol settled, int devMajor, int devMinor,
-            int workers, int pageSize, CharDevice device, RequestObserver observer, Consumer<String> onLost)
-            throws Daemon.StartException {
+            int workers, int pageSize, CharDevice device, RequestObserver observer, InFlightLog inFlight,
+            Consumer<String> onLost) throws Daemon.StartException {
         DeviceInfo info;
         try {
             info = DeviceInfo.parse(name, java.nio.file.Files.readString(
@@ -79,7 +80,7 @@ final class CuseService implements AutoCloseable {
         }
         CuseSession session = new CuseSession(new CuseConfig(name, devMajor, devMinor, pageSize), device, observer);
         session.resume(settled);
-        CuseTransport transport = CuseTransport.adopt(session, workers, channelFd, info);
+        CuseTransport transport = CuseTransport.adopt(session, workers, channelFd, info, inFlight);
         CuseService s = new CuseService(transport, info);
         transport.stopped().thenRun(() -> {
             if (!s.closing) {
@@ -92,6 +93,10 @@ final class CuseService implements AutoCloseable {
     /** What CUSE_INIT settled. */
     NegotiatedProtocol negotiated() {
         return transport.session().negotiated().orElseThrow();
+    }
+
+    void setInFlightLog(InFlightLog log) {
+        transport.setInFlightLog(log);
     }
 
     /** The /dev/cuse descriptor. */

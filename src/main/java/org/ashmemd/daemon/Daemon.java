@@ -20,7 +20,14 @@ import org.ashmemd.cuse.session.NegotiatedProtocol;
 import org.ashmemd.device.OpenFile;
 import org.ashmemd.memory.MemfdBacking;
 import org.ashmemd.posix.ErrnoException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.ashmemd.cuse.transport.CuseTransport;
+import org.ashmemd.cuse.wire.FuseProtocol;
+import org.ashmemd.posix.Errno;
 import org.ashmemd.restart.FdStore;
+import org.ashmemd.restart.InFlightTable;
+import org.ashmemd.sys.Memfd;
 import org.ashmemd.restart.HandOver;
 import org.ashmemd.restart.HandedOverFds;
 import org.ashmemd.restart.RegionRecord;
@@ -279,13 +286,77 @@ public final class Daemon implements AutoCloseable {
             dropFromStore(RestartState.AREA_PREFIX + orphan.getKey(), orphan.getValue());
         }
         device.setStateSink(restartState);
+        InFlightTable inFlight = releaseWaitingCallers(h);
         NegotiatedProtocol settled = new NegotiatedProtocol(d.kernelMinor(), d.kernelFlags(), d.minorAnswered(),
                 d.flagsAnswered(), d.maxRead(), d.maxWrite());
         cuse = CuseService.resume(config.deviceName(), h.cuseFd(), settled, d.major(), d.minor(), config.workers(),
-                SystemInfo.pageSize(), device, requestStats, this::onTransportLost);
+                SystemInfo.pageSize(), device, requestStats, inFlight, this::onTransportLost);
         log.info("resumed /dev/{} (char {}:{}) with {} regions from the previous daemon ({}){}", config.deviceName(),
                 d.major(), d.minor(), resumed.size(), h.cleanHandOver() ? "planned restart" : "it did not stop cleanly",
                 lost > 0 ? "; " + lost + " regions lost" : "");
+    }
+
+    /**
+     * The callers of requests the dead daemon had read and not answered wait in the kernel until
+     * someone answers. Kernels with FUSE_NOTIFY_RESEND (6.9+) queue those requests again (their ids
+     * with bit 63): the readers serve them, and one whose first run completed gets the reply it
+     * built then (nothing runs twice). Older kernels (6.1) accept a reply to such a request from
+     * the new reader: the recorded reply when there is one, else EINTR, which libcutils retries.
+     * The table is cleared and goes on serving this daemon's readers.
+     */
+    private InFlightTable releaseWaitingCallers(HandOver h) throws StartException {
+        List<InFlightTable.Entry> waiting = List.of();
+        ByteBuffer tableMemory;
+        int tableFd = h.inFlightFd();
+        try {
+            if (tableFd < 0) {
+                tableFd = Memfd.create("ashmemd-inflight".getBytes(StandardCharsets.US_ASCII),
+                        InFlightTable.bytesFor(CuseTransport.MAX_READERS));
+                tableMemory = Memfd.mapShared(tableFd, InFlightTable.bytesFor(CuseTransport.MAX_READERS));
+                fdStore.store(InFlightTable.NAME, tableFd);
+            } else {
+                tableMemory = Memfd.mapShared(tableFd, Memfd.size(tableFd));
+                waiting = InFlightTable.read(tableMemory);
+            }
+        } catch (ErrnoException e) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot keep the in-flight table: " + e.getMessage());
+        }
+        InFlightTable table = InFlightTable.create(tableMemory, CuseTransport.MAX_READERS);
+        if (waiting.isEmpty()) {
+            return table;
+        }
+        boolean resent = false;
+        if (h.device().kernelMinor() >= FuseProtocol.MIN_MINOR_RESEND) {
+            table.expectResent(waiting);
+            int err = CuseTransport.writeFrame(h.cuseFd(), InFlightTable.resendNotification());
+            resent = err == 0;
+            if (!resent) {
+                log.warn("FUSE_NOTIFY_RESEND refused ({}); answering the waiting requests directly", Errno.nameOf(err));
+            }
+        }
+        if (resent) {
+            log.info("{} requests the previous daemon held are re-sent by the kernel (FUSE_NOTIFY_RESEND)",
+                    waiting.size());
+            return table;
+        }
+        int replayed = 0;
+        int interrupted = 0;
+        for (InFlightTable.Entry e : waiting) {
+            int err = CuseTransport.writeFrame(h.cuseFd(), InFlightTable.releaseFrame(e, Errno.EINTR.number()));
+            if (err == 0) {
+                if (e.reply() != null) {
+                    replayed++;
+                } else {
+                    interrupted++;
+                }
+            } else {
+                log.debug("request {} of the previous daemon: answer refused ({})", Long.toUnsignedString(e.unique()),
+                        Errno.nameOf(err));
+            }
+        }
+        log.info("released the callers of {} requests the previous daemon held: {} with the reply it had built,"
+                + " {} with EINTR", waiting.size(), replayed, interrupted);
+        return table;
     }
 
     private void dropFromStore(String name, int fd) {
@@ -313,6 +384,14 @@ public final class Daemon implements AutoCloseable {
                     + System.getenv("NOTIFY_SOCKET") + ": " + e.getMessage());
         }
         device.setStateSink(restartState);
+        try {
+            int size = InFlightTable.bytesFor(CuseTransport.MAX_READERS);
+            int tableFd = Memfd.create("ashmemd-inflight".getBytes(StandardCharsets.US_ASCII), size);
+            cuse.setInFlightLog(InFlightTable.create(Memfd.mapShared(tableFd, size), CuseTransport.MAX_READERS));
+            fdStore.store(InFlightTable.NAME, tableFd);
+        } catch (ErrnoException e) {
+            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot park the in-flight table: " + e.getMessage());
+        }
         for (OpenFile f : device.openFiles()) {
             restartState.changed(f);
         }

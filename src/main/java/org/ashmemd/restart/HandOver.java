@@ -22,9 +22,11 @@ import org.slf4j.LoggerFactory;
  * @param areaFds the regions' memfds by id (some may belong to no live region)
  * @param stateFds the state memfds by generation, the one read included
  * @param tornTail whether the log ended in a record cut short (the previous daemon died writing it)
+ * @param inFlightFd the table of requests the previous daemon's readers held, or -1
  */
 public record HandOver(int cuseFd, StateJournal.Device device, int generation, boolean cleanHandOver,
-        Map<Long, RegionRecord> regions, Map<Long, Integer> areaFds, Map<Integer, Integer> stateFds, boolean tornTail) {
+        Map<Long, RegionRecord> regions, Map<Long, Integer> areaFds, Map<Integer, Integer> stateFds, boolean tornTail,
+        int inFlightFd) {
     private static final Logger log = LoggerFactory.getLogger(HandOver.class);
 
     /**
@@ -94,8 +96,9 @@ public record HandOver(int cuseFd, StateJournal.Device device, int generation, b
         if (bad > 0) {
             log.warn("{} restart state records were not understood and are skipped", bad);
         }
+        List<Integer> inFlight = fds.get(InFlightTable.NAME);
         return new HandOver(cuse.get(0), best.device(), best.generation(), best.cleanHandOver(), regions, areaFds,
-                stateFds, best.torn());
+                stateFds, best.torn(), inFlight.isEmpty() ? -1 : inFlight.get(0));
     }
 
     private static Integer parse(String s) {

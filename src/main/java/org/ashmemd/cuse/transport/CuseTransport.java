@@ -65,6 +65,7 @@ public final class CuseTransport implements AutoCloseable {
     private volatile boolean initRead;
     private volatile boolean closing;
     private volatile boolean handingOver;
+    private volatile InFlightLog inFlight = InFlightLog.NONE;
     private boolean closed;
 
     private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, int fd,
@@ -130,7 +131,8 @@ public final class CuseTransport implements AutoCloseable {
      * {@code /dev/cuse}, CUSE_INIT answered long ago; {@code session} resumed with what it
      * settled): {@link #started()} is complete at once with {@code device}.
      */
-    public static CuseTransport adopt(CuseSession session, int readerThreads, int fd, DeviceInfo device) {
+    public static CuseTransport adopt(CuseSession session, int readerThreads, int fd, DeviceInfo device,
+            InFlightLog inFlight) {
         if (readerThreads < 1 || readerThreads > MAX_READERS) {
             throw new IllegalArgumentException("reader threads must be 1.." + MAX_READERS + ": " + readerThreads);
         }
@@ -139,9 +141,30 @@ public final class CuseTransport implements AutoCloseable {
         }
         CuseTransport t = new CuseTransport(session, DEFAULT_CHANNEL, SYSFS_CLASS, PROC_DEVICES, fd, readerThreads);
         t.initRead = true;
+        t.inFlight = inFlight;
         t.started.complete(device);
         t.startReaders();
         return t;
+    }
+
+    /**
+     * Notes each request's id and reply in {@code log} from now on; set it before the readers
+     * start serving requests that matter (right after start, or through adopt).
+     */
+    public void setInFlightLog(InFlightLog log) {
+        this.inFlight = log;
+    }
+
+    /**
+     * Writes one frame (a reply or a notification) on a channel no reader serves yet; returns 0
+     * or the errno the kernel answered (ENOENT: no such request waits any more; EINVAL: e.g. a
+     * notification this kernel does not know).
+     */
+    public static int writeFrame(int fd, ByteBuffer frame) {
+        ByteBuffer direct = ByteBuffer.allocateDirect(frame.remaining());
+        direct.put(frame.duplicate()).flip();
+        long w = LibC.INSTANCE.write(fd, Pointer.wrap(LibC.runtime(), direct), direct.remaining());
+        return w == direct.remaining() ? 0 : w < 0 ? LibC.errno() : Errno.EIO.number();
     }
 
     /** The channel's descriptor, to park it where it outlives this process. */
@@ -275,10 +298,20 @@ public final class CuseTransport implements AutoCloseable {
                 }
                 activity.begin(slot, opcode);
                 boolean written = false;
+                InFlightLog log = inFlight;
+                long unique = InHeader.hasUnique(request) ? InHeader.peekUnique(request) : 0;
                 try {
-                    int len = session.handle(request, reply);
+                    log.begin(slot, unique);
+                    int len = unique < 0 ? log.replay(unique, reply) : 0; // bit 63: FUSE_UNIQUE_RESEND
+                    if (len == 0) {
+                        len = session.handle(request, reply);
+                    }
+                    if (len > 0) {
+                        log.answered(slot, reply.duplicate().position(0).limit(len));
+                    }
                     written = len > 0 && writeReply(replyPointer, len);
                 } finally {
+                    log.end(slot);
                     activity.end(slot);
                     if (init) {
                         initAnswered(written);
