@@ -11,6 +11,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -103,9 +105,20 @@ public final class AshmemDaemon implements Callable<Integer> {
             + " $NOTIFY_SOCKET (systemd's FileDescriptorStoreMax=, or ashmemd-hold), and resume what it hands back.")
     boolean fdStore;
 
+    @Option(names = "--hold", description = "Without systemd: run the daemon as a child and keep what it parks"
+            + " (--fd-store) in this process, at RUNTIME-DIR/hold.sock; start it again whenever it exits. SIGHUP"
+            + " restarts the daemon, SIGTERM stops it and removes the device.")
+    boolean hold;
+
     @Override
     public Integer call() {
         Logger log = LoggerFactory.getLogger(AshmemDaemon.class);
+        if (hold) {
+            setLogLevel(logLevel);
+            List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+            args.removeIf("--hold"::equals);
+            return new org.ashmemd.restart.Holder(runtimeDir.resolve("hold.sock"), args).run();
+        }
         checkDeviceNumber();
         DaemonConfig config;
         try {
