@@ -137,6 +137,18 @@ public final class TokenTable implements MapGrants {
         return pending.size();
     }
 
+    /** Tokens that could still be redeemed: issued and neither redeemed nor expired. */
+    public int redeemable() {
+        long now = clock.getAsLong();
+        int n = 0;
+        for (Pending p : pending.values()) {
+            if (now - p.expiresAtNanos() <= 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     private void sweep(long now) {
         for (Iterator<Map.Entry<Integer, Pending>> it = pending.entrySet().iterator(); it.hasNext();) {
             if (now - it.next().getValue().expiresAtNanos() > 0) {

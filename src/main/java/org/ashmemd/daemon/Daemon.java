@@ -606,7 +606,7 @@ public final class Daemon implements AutoCloseable {
     private void handOver() {
         boolean drained = cuse.handOver(HAND_OVER_TIMEOUT);
         long deadline = System.nanoTime() + TOKEN_LIFETIME_NANOS;
-        while (broker != null && tokens.outstanding() > 0 && System.nanoTime() - deadline < 0) {
+        while (broker != null && tokens.redeemable() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
