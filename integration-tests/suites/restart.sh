@@ -33,6 +33,7 @@ try_install dpkg_install || it_finish
 # A planned stop drains the readers and waits for tokens just handed out (up to 5 s), and the JVM
 # exits slowly under TCG on a shared machine: the stop gets the same scaling as the start.
 if [ "$IT_TIME_SCALE" -gt 1 ]; then
+	mkdir -p "/run/systemd/system/$UNIT.d"
 	printf '[Service]\nTimeoutStopSec=%s\n' $((20 * IT_TIME_SCALE)) >"/run/systemd/system/$UNIT.d/it-stop-timing.conf"
 	systemctl daemon-reload
 fi
