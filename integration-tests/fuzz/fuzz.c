@@ -114,11 +114,27 @@ static unsigned char buf[2 * PG];
 
 static sigjmp_buf fault_jmp;
 static volatile sig_atomic_t in_touch;
-static void on_fault(int sig)
+static void say(const char *s)
 {
-	(void)sig;
+	size_t n = 0;
+	while (s[n] && n < PG)
+		n++;
+	if (write(2, s, n) < 0)
+		_exit(3);
+}
+/* A fault while touching a mapping is expected (SIGBUS beyond the end); any other is this
+   process's or the preload library's, and ends the process with the call in progress named. */
+static void on_fault(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
 	if (in_touch)
 		siglongjmp(fault_jmp, 1);
+	char line[128];
+	snprintf(line, sizeof line, "fuzz: signal %d (code %d, address %p) outside a touch, during: ", sig,
+		 si->si_code, si->si_addr);
+	say(line);
+	say(state);
+	say("\n");
 	_exit(3);
 }
 
@@ -389,7 +405,7 @@ int main(int argc, char **argv)
 		perror("fuzz: set up the guard pages");
 		return 2;
 	}
-	struct sigaction sa = { .sa_handler = on_fault };
+	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);

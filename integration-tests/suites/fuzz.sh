@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 47
 # it-budget: 480
+# it-build: fuzz m64 m32
 # Random calls from unprivileged 64- and 32-bit processes (fuzz/fuzz.c), half of them through the
 # preload library and half straight at the device, for FUZZ_SECONDS: random ioctl numbers, sizes,
 # values and pointers (NULL, unmapped, kernel addresses, page edges), random open/close/mmap/

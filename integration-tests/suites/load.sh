@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 48
 # it-budget: 900
+# it-build: load m64 m32
 # Many clients at once (load/load.c): LOAD_PROCS processes, half 64-bit and half 32-bit, each
 # doing LOAD_CYCLES full cycles (open, SET_NAME, SET_SIZE, GET_SIZE, mmap through the preload
 # library, touch, random UNPIN/PIN with GET_PIN_STATUS, data check, munmap, close), all at the

@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 92
 # it-budget: 4500
+# it-build: scale m64
 # it-default: no
 # Scale (scale/scale.c): SCALE_PROCS processes hold up to 100,000 live mapped regions (fd open,
 # mapping in place). Per level: the create cost per 1,000 regions and the cost per 1,000 full
