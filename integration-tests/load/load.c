@@ -59,7 +59,8 @@ static void stop(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	uint64_t us = (uint64_t)(t.tv_sec - t0.tv_sec) * 1000000 + (uint64_t)(t.tv_nsec - t0.tv_nsec) / 1000;
+	int64_t signed_us = ((int64_t)t.tv_sec - t0.tv_sec) * 1000000 + ((int64_t)t.tv_nsec - t0.tv_nsec) / 1000;
+	uint64_t us = signed_us > 0 ? (uint64_t)signed_us : 0;
 	st->calls++;
 	st->bins[us / BIN_US < BINS ? us / BIN_US : BINS]++;
 	if (us > st->max_us)
