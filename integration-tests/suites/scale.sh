@@ -59,14 +59,11 @@ exec 7>"$W/ctl"
 	echo "| live regions | create, ms per 1,000 | create/map/close cycle, ms per 1,000 | daemon RSS (MiB) |"
 	echo "|---:|---:|---:|---:|"
 } >"$REPORT"
+# The chroot has no /dev/fd, so no process substitution: new level lines are read from a file.
 seen=0
 first_create=""
-until grep -q '^holding' "$W/out" 2>/dev/null; do
-	if ! proc_running "$scale_pid"; then
-		fail "levels" "scale ended early: $(tail -n 3 "$W/err" | tr '\n' ' ')"
-		exec 7>&-
-		it_finish
-	fi
+new_levels() {
+	grep '^level' "$W/out" | tail -n +"$((seen + 1))" >"$W/levels.new"
 	while read -r _ level _ create _ cycle; do
 		rss=$(probe_rss_kb "$JVM")
 		echo "| $level | $create | $cycle | $((rss / 1024)) |" >>"$REPORT"
@@ -74,16 +71,18 @@ until grep -q '^holding' "$W/out" 2>/dev/null; do
 		[ -n "$first_create" ] || first_create=$create
 		last_create=$create
 		seen=$((seen + 1))
-	done < <(grep '^level' "$W/out" | tail -n +"$((seen + 1))")
+	done <"$W/levels.new"
+}
+until grep -q '^holding' "$W/out" 2>/dev/null; do
+	if ! proc_running "$scale_pid"; then
+		fail "levels" "scale ended early: $(tail -n 3 "$W/err" | tr '\n' ' ')"
+		exec 7>&-
+		it_finish
+	fi
+	new_levels
 	sleep 1
 done
-while read -r _ level _ create _ cycle; do # levels printed together with "holding"
-	rss=$(probe_rss_kb "$JVM")
-	echo "| $level | $create | $cycle | $((rss / 1024)) |" >>"$REPORT"
-	info "level_$level" "create ${create} ms/1000, cycle ${cycle} ms/1000, daemon rss_kb=$rss"
-	[ -n "$first_create" ] || first_create=$create
-	last_create=$create
-done < <(grep '^level' "$W/out" | tail -n +"$((seen + 1))")
+new_levels
 pass "holds_$TOP"
 check create_cost_flat awk -v a="$first_create" -v b="$last_create" 'BEGIN { exit !(b <= 3 * a) }'
 
