@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 10
 # it-budget: 120
+# it-kernels: 6.1 6.12
 # Proves the VM machinery without the daemon: the modules and mounts are there, CUSE works
 # end to end with the project's minimal libfuse3 server (cuse-floor), for 64-bit and 32-bit
 # clients, and the JVM resource probes work on a plain JVM.

@@ -1,6 +1,8 @@
 #!/bin/bash
 # it-order: 55
 # it-budget: 900
+# it-kernels: 6.1 6.12
+# it-build: restart m64 m32
 # Restart without loss without systemd: `ashmemd --hold` keeps what the daemon parks
 # (--fd-store) and starts it again. While 8 clients (4 64-bit, 4 32-bit, restart/client.c, mmap
 # through the preload library) loop over create/name/size/map/write/unpin/pin/verify/close: a

@@ -2,6 +2,8 @@
 # it-order: 85
 # it-boot: systemd
 # it-budget: 900
+# it-kernels: 6.1 6.12
+# it-build: restart m64 m32
 # Restart without loss under real systemd: the installed unit parks /dev/cuse, every region's
 # memfd and the state in systemd's fd store (--fd-store, FileDescriptorStoreMax=). While 8
 # clients (4 64-bit, 4 32-bit, restart/client.c, mmap through the preload library) loop over
