@@ -90,6 +90,14 @@ final class CuseService implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Starts reading requests of a resumed device: the daemon does it last, once everything
+     * else is up (the requests callers made meanwhile waited in the kernel).
+     */
+    void serve() {
+        transport.serve();
+    }
+
     /** What CUSE_INIT settled. */
     NegotiatedProtocol negotiated() {
         return transport.session().negotiated().orElseThrow();

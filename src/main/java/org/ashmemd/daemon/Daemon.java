@@ -231,6 +231,11 @@ public final class Daemon implements AutoCloseable {
                     "cannot open the admin socket " + config.adminSocket() + ": " + e.getMessage());
         }
         installSignalHandlers();
+        if (handOver != null) {
+            // Last, so that a busy device cannot starve the rest of the start: its callers'
+            // requests have waited in the kernel since the previous daemon stopped reading.
+            cuse.serve();
+        }
         checkServing(node);
         log.info("ashmemd {} ready: {} (char {}:{}, mode {}){}, broker {}, {} workers", Version.get(), node,
                 cuse.major(), cuse.minor(), String.format("%04o", config.mode()),

@@ -127,9 +127,10 @@ public final class CuseTransport implements AutoCloseable {
     }
 
     /**
-     * Serves a device whose channel a previous server handed over ({@code fd}, open on
+     * Takes over a device whose channel a previous server handed over ({@code fd}, open on
      * {@code /dev/cuse}, CUSE_INIT answered long ago; {@code session} resumed with what it
-     * settled): {@link #started()} is complete at once with {@code device}.
+     * settled): {@link #started()} is complete at once with {@code device}; {@link #serve()}
+     * starts the readers.
      */
     public static CuseTransport adopt(CuseSession session, int readerThreads, int fd, DeviceInfo device,
             InFlightLog inFlight) {
@@ -143,8 +144,18 @@ public final class CuseTransport implements AutoCloseable {
         t.initRead = true;
         t.inFlight = inFlight;
         t.started.complete(device);
-        t.startReaders();
         return t;
+    }
+
+    /**
+     * Starts the readers of an adopted channel ({@link #adopt}); until then requests wait in the
+     * kernel. Once only.
+     */
+    public synchronized void serve() {
+        if (!readers.isEmpty()) {
+            throw new IllegalStateException("the readers run already");
+        }
+        startReaders();
     }
 
     /**
