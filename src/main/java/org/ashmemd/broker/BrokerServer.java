@@ -19,8 +19,7 @@ import jnr.unixsocket.UnixSocketChannel;
 import jnr.unixsocket.UnixSocketOptions;
 import org.ashmemd.ashmem.Area;
 import org.ashmemd.logging.RateLimitedLogger;
-import org.ashmemd.ashmem.BackingMemory;
-import org.ashmemd.memory.MemfdBacking;
+import org.ashmemd.ashmem.BackingLease;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.sys.FdPassing;
@@ -237,16 +236,17 @@ public final class BrokerServer implements AutoCloseable {
             return;
         }
         Area area = grant.file().area();
-        BackingMemory backing = area.backing();
-        if (!(backing instanceof MemfdBacking) || !((MemfdBacking) backing).retain()) {
-            refused.incrementAndGet();
+        BackingLease lease;
+        try {
+            lease = area.lease();
+        } catch (ErrnoException e) {
+            refused.incrementAndGet(); // released since the token was issued
             answer(c, Errno.EACCES.number(), 0, 0, -1);
             return;
         }
-        MemfdBacking memory = (MemfdBacking) backing;
         int readOnlyFd = -1;
-        try {
-            int fd = memory.fd();
+        try (lease) {
+            int fd = lease.memory().fd();
             // a read-only fd cannot map writable nor add seals: for read-only opens, and once the
             // mask lost PROT_WRITE (in case a client's seal kept the daemon from sealing)
             if (grant.file().readOnly() || (area.protMask() & Prot.WRITE) == 0) {
@@ -259,7 +259,6 @@ public final class BrokerServer implements AutoCloseable {
             if (readOnlyFd >= 0) {
                 Memfd.close(readOnlyFd);
             }
-            memory.unretain();
         }
     }
 

@@ -21,8 +21,6 @@ import org.ashmemd.control.RegionInfo;
 import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.OpenFile;
 import org.ashmemd.device.RegionLimits;
-import org.ashmemd.ashmem.BackingMemory;
-import org.ashmemd.memory.MemfdBacking;
 import org.ashmemd.sys.ProcFs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -169,8 +167,7 @@ public final class AdminService {
                 purged += bytes;
             }
         }
-        BackingMemory b = f.area().backing();
-        long resident = b instanceof MemfdBacking ? ((MemfdBacking) b).residentBytes() : 0;
+        long resident = f.area().residentBytes();
         return new RegionInfo(s.id(), s.name(), s.nameHex(), s.size(), s.protMask(), s.hasBacking(), s.inode(), resident,
                 unpinned, purged, ranges, f.opener(), alive.computeIfAbsent(f.opener().pid(), proc::alive), f.openedAtMillis());
     }
@@ -182,10 +179,7 @@ public final class AdminService {
         // without building the listing: status costs no allocation per region
         long resident = 0;
         for (OpenFile f : device.openFiles()) {
-            BackingMemory b = f.area().backing();
-            if (b instanceof MemfdBacking) {
-                resident += ((MemfdBacking) b).residentBytes();
-            }
+            resident += f.area().residentBytes();
         }
         long unpinned = st.unpinnedPages() * page;
         long purged = st.purgedPages() * page;

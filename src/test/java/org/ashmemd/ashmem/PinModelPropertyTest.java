@@ -124,7 +124,7 @@ class PinModelPropertyTest {
         }
 
         void map(ModelArea m) throws ErrnoException {
-            FakeBacking b = (FakeBacking) m.area.map((long) m.n * PAGE, Prot.READ | Prot.WRITE);
+            FakeBacking b = (FakeBacking) FakeFactory.map(m.area, (long) m.n * PAGE, Prot.READ | Prot.WRITE);
             m.mapped = true;
             m.sealed = rnd.nextInt(6) == 0;
             b.sealed = m.sealed;
