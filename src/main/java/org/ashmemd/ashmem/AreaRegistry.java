@@ -92,16 +92,6 @@ public final class AreaRegistry {
         }
     }
 
-    /** The live area with this id, or null. */
-    public Area find(long id) {
-        lock.lock();
-        try {
-            return areas.get(id);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
      * PURGE_ALL_CACHES (the caller's CAP_SYS_ADMIN is the device layer's check): returns the
      * number of unpinned, not purged pages system wide before purging (clamped to
@@ -226,7 +216,6 @@ public final class AreaRegistry {
         }
     }
 
-    /** Pages freed by purges since the registry was created. */
     /** Pages unpinned and not yet purged, across all areas: what purging could free now. */
     public long lruPages() {
         lock.lock();
@@ -237,6 +226,7 @@ public final class AreaRegistry {
         }
     }
 
+    /** Pages freed by purges since the registry was created. */
     public long pagesPurgedTotal() {
         lock.lock();
         try {

@@ -39,10 +39,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running daemon: the wiring of core, device, broker and CUSE transport. Start order: runtime
- * directory → broker socket → CUSE device (the kernel creates the node inside the INIT reply) →
- * node mode → {@code /dev/NAME<boot_id>} alias → pid file → pressure monitor → metrics → admin
- * socket → check that node, alias and both sockets are there → {@code READY=1} → watchdog. Every
- * step that fails stops the start with a one-line reason; stop undoes them in reverse.
+ * directory → broker socket (before the device, so that a client's first mmap finds it) → CUSE
+ * device (the kernel creates the node inside the INIT reply) → node mode → {@code
+ * /dev/NAME<boot_id>} alias → pid file → pressure monitor → metrics → admin socket → signal
+ * handlers → check that node, alias and both sockets are there → {@code READY=1} → watchdog.
+ * Every step that fails stops the start with a one-line reason. Stop order: watchdog → metrics →
+ * admin socket → pressure monitor → broker → CUSE device (the node goes) → every region → alias →
+ * pid file.
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
