@@ -11,6 +11,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.ashmemd.admin.AdminServer;
+import org.ashmemd.admin.AdminService;
+import org.ashmemd.admin.ProcRegionProcesses;
 import org.ashmemd.ashmem.AreaRegistry;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
@@ -20,6 +23,7 @@ import org.ashmemd.cuse.transport.ReaderActivity;
 import org.ashmemd.device.CallerFacts;
 import org.ashmemd.device.OpenerResolver;
 import org.ashmemd.device.RegionLimits;
+import org.ashmemd.device.RequestStats;
 import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.metrics.MetricsServer;
 import org.ashmemd.metrics.MetricsSource;
@@ -166,7 +170,7 @@ public final class Daemon implements AutoCloseable {
                     purges.record(PurgeCause.ADMIN, pages);
                     log.info("purged {} pages on request of the admin socket", pages);
                     return pages;
-                }, node.toString(), cuse.major() + ":" + cuse.minor());
+                }, Version.get(), node.toString(), cuse.major() + ":" + cuse.minor());
         if (config.metricsAddress() != null) {
             try {
                 metrics = MetricsServer.start(config.metricsAddress(), metricsSource(admin));

@@ -18,9 +18,10 @@ import org.ashmemd.control.RegionDetail;
 import org.ashmemd.cuse.session.Caller;
 import org.ashmemd.cuse.session.IoctlReply;
 import org.ashmemd.cuse.session.IoctlRequest;
-import org.ashmemd.daemon.AdminServer;
-import org.ashmemd.daemon.AdminService;
-import org.ashmemd.daemon.RequestStats;
+import org.ashmemd.admin.AdminServer;
+import org.ashmemd.admin.AdminService;
+import org.ashmemd.daemon.Version;
+import org.ashmemd.device.RequestStats;
 import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.AshmemIoctl;
 import org.ashmemd.device.CallerFacts;
@@ -71,7 +72,7 @@ class AdminCommandsTest {
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         AdminService service = new AdminService(device, stats, broker, proc, AdminService.RegionProcesses.NONE,
                 () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), () -> registry.purgeOldest(Long.MAX_VALUE),
-                "/dev/ashmem", "250:0");
+                Version.get(), "/dev/ashmem", "250:0");
         server = new AdminServer(dir.resolve("admin.sock"), null, service, proc);
 
         region("frames", 3 * PAGE, true);

@@ -21,7 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.ashmemd.daemon.RequestStats;
+import org.ashmemd.device.RequestStats;
 import org.junit.jupiter.api.Test;
 
 /** The per-request sink: correct under concurrency, bounded in series, free of allocation. */

@@ -1,4 +1,4 @@
-package org.ashmemd.daemon;
+package org.ashmemd.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.ashmemd.cuse.wire.Opcode;
-import org.ashmemd.device.AshmemIoctl;
-import org.ashmemd.device.DeviceOperation;
 import org.ashmemd.posix.Errno;
 import org.junit.jupiter.api.Test;
 

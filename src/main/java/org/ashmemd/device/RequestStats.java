@@ -1,11 +1,10 @@
-package org.ashmemd.daemon;
+package org.ashmemd.device;
 
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.ashmemd.cuse.session.RequestObserver;
-import org.ashmemd.device.DeviceOperation;
 import org.ashmemd.posix.Errno;
 
 /**

@@ -1,4 +1,4 @@
-package org.ashmemd.daemon;
+package org.ashmemd.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
@@ -21,6 +21,7 @@ import org.ashmemd.control.RegionInfo;
 import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.OpenFile;
 import org.ashmemd.device.RegionLimits;
+import org.ashmemd.device.RequestStats;
 import org.ashmemd.sys.ProcFs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,7 @@ public final class AdminService {
     private final ProcFs proc;
     private final RegionProcesses processes;
     private final PressureReport pressure;
+    private final String version;
     private final String deviceNode;
     private final String deviceNumbers;
     private final long startedAtMillis = System.currentTimeMillis();
@@ -72,7 +74,7 @@ public final class AdminService {
     }
 
     public AdminService(AshmemCharDevice device, RequestStats requests, BrokerServer broker, ProcFs proc,
-            RegionProcesses processes, PressureReport pressure, AdminPurger purger, String deviceNode,
+            RegionProcesses processes, PressureReport pressure, AdminPurger purger, String version, String deviceNode,
             String deviceNumbers) {
         this.device = device;
         this.requests = requests;
@@ -81,6 +83,7 @@ public final class AdminService {
         this.processes = processes;
         this.pressure = pressure;
         this.purger = purger;
+        this.version = version;
         this.deviceNode = deviceNode;
         this.deviceNumbers = deviceNumbers;
     }
@@ -186,7 +189,7 @@ public final class AdminService {
         BrokerServer.Stats b = broker.stats();
         RegionLimits.Caps caps = device.limits().caps();
         long now = System.currentTimeMillis();
-        return new DaemonStatus(Version.get(), ProcessHandle.current().pid(), startedAtMillis,
+        return new DaemonStatus(version, ProcessHandle.current().pid(), startedAtMillis,
                 (now - startedAtMillis) / 1000, proc.kernelRelease(), deviceNode, deviceNumbers, (int) st.areas(),
                 (int) st.mappedAreas(), st.totalSize(), resident, unpinned, purged,
                 device.registry().pagesPurgedTotal() * page, requests.requests(), requests.errors(),
