@@ -159,20 +159,13 @@ public final class AdminService {
             return null; // released meanwhile
         }
         int page = device.registry().pageSize();
-        long unpinned = 0;
-        long purged = 0;
         List<PinRange> ranges = new ArrayList<>();
         for (UnpinnedRange u : s.unpinned()) {
-            long bytes = Math.max(0, u.pages()) * page;
-            ranges.add(new PinRange(u.pgstart() * page, bytes, u.purged()));
-            unpinned += bytes;
-            if (u.purged()) {
-                purged += bytes;
-            }
+            ranges.add(new PinRange(u.pgstart() * page, Math.max(0, u.pages()) * page, u.purged()));
         }
         long resident = f.area().residentBytes();
         return new RegionInfo(s.id(), s.name(), s.nameHex(), s.size(), s.protMask(), s.hasBacking(), s.inode(), resident,
-                unpinned, purged, ranges, f.opener(), alive.computeIfAbsent(f.opener().pid(), proc::alive), f.openedAtMillis());
+                s.unpinnedPages() * page, s.purgedPages() * page, ranges, f.opener(), alive.computeIfAbsent(f.opener().pid(), proc::alive), f.openedAtMillis());
     }
 
     public DaemonStatus status() {

@@ -588,8 +588,11 @@ public final class Area {
     }
 
     AreaSnapshot snapshotLocked() {
+        long[] pages = new long[2];
+        countPagesLocked(pages);
         return new AreaSnapshot(id, Escape.decode(name), Escape.isUtf8(name) ? null : Escape.hex(name), size, protMask,
-                backing != null, backing != null ? backing.inode() : -1, rangesLocked(), createdNanos);
+                backing != null, backing != null ? backing.inode() : -1, rangesLocked(), pages[0], pages[1],
+                createdNanos);
     }
 
     List<UnpinnedRange> rangesLocked() {
@@ -600,7 +603,10 @@ public final class Area {
         return out;
     }
 
-    /** Adds this area's unpinned and purged page counts to {@code totals[0]} and {@code totals[1]}. */
+    /**
+     * Adds this area's unpinned and purged page counts to {@code totals[0]} and {@code totals[1]}:
+     * the one place they are counted, for the registry's totals and each area's snapshot.
+     */
     void countPagesLocked(long[] totals) {
         for (Range r = ranges.next; r != ranges; r = r.next) {
             totals[0] += r.pages();

@@ -15,6 +15,8 @@ import org.ashmemd.admin.AdminServer;
 import org.ashmemd.admin.AdminService;
 import org.ashmemd.admin.ProcRegionProcesses;
 import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
 import org.ashmemd.device.AshmemCharDevice;
@@ -27,14 +29,11 @@ import org.ashmemd.device.RequestStats;
 import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.metrics.MetricsServer;
 import org.ashmemd.metrics.MetricsSource;
-import org.ashmemd.metrics.PurgeCause;
-import org.ashmemd.metrics.PurgeCount;
-import org.ashmemd.metrics.PurgeCounters;
 import org.ashmemd.pressure.PressureMonitor;
 import org.ashmemd.procscan.ContainerNames;
 import org.ashmemd.procscan.DeviceNumber;
 import org.ashmemd.procscan.ProcScanner;
-import org.ashmemd.pressure.PurgePolicy;
+import org.ashmemd.pressure.PurgeTarget;
 import org.ashmemd.sys.ProcFs;
 import org.ashmemd.sys.SdNotify;
 import org.ashmemd.sys.SystemInfo;
@@ -83,7 +82,6 @@ public final class Daemon implements AutoCloseable {
     private AdminServer adminServer;
     private PressureMonitor pressure;
     private MetricsServer metrics;
-    private final PurgeCounters purges = new PurgeCounters();
     private final RequestStats requestStats = new RequestStats();
 
     private Watchdog watchdog;
@@ -159,15 +157,28 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot write " + config.pidFile() + ": " + e.getMessage());
         }
-        pressure = new PressureMonitor(config.pressure(), registry::purgeOldest, registry::lruPages,
-                registry.pageSize()).start();
+        pressure = new PressureMonitor(config.pressure(), new PurgeTarget() {
+            @Override
+            public long purgeOldest(long pages, PurgeCause cause) {
+                return registry.purgeOldest(pages, cause);
+            }
+
+            @Override
+            public long unpinnedPages() {
+                return registry.lruPages();
+            }
+
+            @Override
+            public PurgeCount purged(PurgeCause cause) {
+                return registry.purged(cause);
+            }
+        }, registry.pageSize()).start();
         if (config.pressure().hasSoftLimit()) {
             device.setAfterUnpin(pressure::checkSoftLimit);
         }
         AdminService admin = new AdminService(device, requestStats, broker, proc, regionProcesses, pressure::pressure,
                 () -> {
-                    long pages = registry.purgeOldest(Long.MAX_VALUE);
-                    purges.record(PurgeCause.ADMIN, pages);
+                    long pages = registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN);
                     log.info("purged {} pages on request of the admin socket", pages);
                     return pages;
                 }, Version.get(), node.toString(), cuse.major() + ":" + cuse.minor());
@@ -257,20 +268,7 @@ public final class Daemon implements AutoCloseable {
 
             @Override
             public PurgeCount purges(PurgeCause cause) {
-                PurgePolicy.Stats p = pressure.stats();
-                switch (cause) {
-                    case PRESSURE:
-                        return new PurgeCount(p.pressurePages(), p.pressureBursts());
-                    case SOFT_LIMIT:
-                        return new PurgeCount(p.softLimitPages(), p.softLimitBursts());
-                    case PURGE_ALL_CACHES: {
-                        // the ioctl reports pages before purging; what it freed is the remainder
-                        long others = p.pressurePages() + p.softLimitPages() + purges.get(PurgeCause.ADMIN).pages();
-                        return new PurgeCount(Math.max(0, registry.pagesPurgedTotal() - others), 0);
-                    }
-                    default:
-                        return purges.get(cause);
-                }
+                return registry.purged(cause);
             }
         };
     }

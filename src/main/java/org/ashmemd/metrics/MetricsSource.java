@@ -1,6 +1,8 @@
 package org.ashmemd.metrics;
 
 import java.util.List;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.control.RegionInfo;
 

@@ -629,13 +629,13 @@ class AreaTest {
             area.setSize(4 * PAGE);
             area.setProtMask(Prot.READ | Prot.WRITE, false);
             AreaSnapshot before = area.snapshot();
-            assertEquals(new AreaSnapshot(area.id(), "snap", null, 4 * PAGE, 3, false, -1, List.of(),
+            assertEquals(new AreaSnapshot(area.id(), "snap", null, 4 * PAGE, 3, false, -1, List.of(), 0, 0,
                     before.createdNanos()), before);
 
             FakeBacking b = mapWhole();
             area.unpin(PAGE, PAGE);
             area.unpin(3 * PAGE, 0);
-            registry.purgeOldest(1);
+            registry.purgeOldest(1, PurgeCause.ADMIN);
             AreaSnapshot after = area.snapshot();
             assertTrue(after.hasBacking());
             assertEquals(b.inode, after.inode());
@@ -672,7 +672,7 @@ class AreaTest {
             area.unpin(5 * PAGE, 3 * PAGE);
             small.unpin(0, 0);
             assertEquals(new RegistryStats(3, 2, 15 * PAGE + 100, 6, 0, 6), registry.stats());
-            registry.purgeOldest(1); // area's [0,1]
+            registry.purgeOldest(1, PurgeCause.ADMIN); // area's [0,1]
             assertEquals(new RegistryStats(3, 2, 15 * PAGE + 100, 6, 2, 4), registry.stats());
             assertEquals(2, registry.pagesPurgedTotal());
             registry.release(area);

@@ -185,7 +185,7 @@ class PinModelPropertyTest {
             } else if (op < 90) {
                 long target = 1 + rnd.nextInt(8);
                 long[] expected = modelPurge(target);
-                assertEquals(expected[1], registry.purgeOldest(target), "purgeOldest");
+                assertEquals(expected[1], registry.purgeOldest(target, PurgeCause.ADMIN), "purgeOldest");
             } else if (op < 94) {
                 long[] expected = modelPurge(Long.MAX_VALUE);
                 assertEquals(expected[0], registry.purgeAllCaches(), "PURGE_ALL_CACHES");

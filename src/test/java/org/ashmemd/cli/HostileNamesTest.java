@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.ashmem.PurgeCause;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
 import org.ashmemd.control.AdminProtocol;
@@ -106,7 +107,7 @@ class HostileNamesTest {
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         AdminService service = new AdminService(device, new RequestStats(), broker, procFs,
                 AdminService.RegionProcesses.NONE, () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0),
-                () -> registry.purgeOldest(Long.MAX_VALUE), Version.get(), "/dev/ashmem", "250:0");
+                () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN), Version.get(), "/dev/ashmem", "250:0");
         server = new AdminServer(dir.resolve("admin.sock"), null, service, new ProcFs());
         for (byte[] name : NAMES) {
             long fh = device.open(EVIL, 2);

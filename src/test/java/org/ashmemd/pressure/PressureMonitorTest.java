@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +21,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongUnaryOperator;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.cuse.LogCapture;
 import org.junit.jupiter.api.AfterEach;
@@ -61,8 +65,48 @@ class PressureMonitorTest {
         return freed;
     }
 
+    /** Pages and bursts purged by cause, counted as the registry counts them. */
+    final Map<PurgeCause, long[]> purgedBy = new ConcurrentHashMap<>();
+
+    /** A target over {@link #unpinned} whose purges run {@code purge}. */
+    PurgeTarget target(LongUnaryOperator purge) {
+        return new PurgeTarget() {
+            @Override
+            public long purgeOldest(long pages, PurgeCause cause) {
+                long freed = purge.applyAsLong(pages);
+                if (freed > 0) {
+                    synchronized (purgedBy) {
+                        long[] c = purgedBy.computeIfAbsent(cause, k -> new long[2]);
+                        c[0] += freed;
+                        c[1]++;
+                    }
+                }
+                return freed;
+            }
+
+            @Override
+            public long unpinnedPages() {
+                return unpinned.get();
+            }
+
+            @Override
+            public PurgeCount purged(PurgeCause cause) {
+                synchronized (purgedBy) {
+                    long[] c = purgedBy.getOrDefault(cause, new long[2]);
+                    return new PurgeCount(c[0], c[1]);
+                }
+            }
+        };
+    }
+
+    long softLimitPages() {
+        synchronized (purgedBy) {
+            return purgedBy.getOrDefault(PurgeCause.SOFT_LIMIT, new long[2])[0];
+        }
+    }
+
     PressureMonitor monitor(PressureConfig config, Path psi) {
-        return new PressureMonitor(config, this::purge, unpinned::get, PAGE, psi, PressureMonitor.DEFAULT_SETTLE_NANOS);
+        return new PressureMonitor(config, target(this::purge), PAGE, psi, PressureMonitor.DEFAULT_SETTLE_NANOS);
     }
 
     static boolean monitorThreadAlive() {
@@ -113,7 +157,7 @@ class PressureMonitorTest {
                 unpinned.set(350);
                 m.checkSoftLimit();
                 purged.await();
-                while (m.stats().softLimitPages() < 250) {
+                while (softLimitPages() < 250) {
                     Thread.sleep(1);
                 }
                 assertEquals(100, unpinned.get());
@@ -154,7 +198,7 @@ class PressureMonitorTest {
                     m.checkSoftLimit();
                 }
                 assertEquals(Set.of("ashmemd-pressure"), purgeThreads);
-                assertEquals(8 * 2_000 * 3 - 10, m.stats().softLimitPages());
+                assertEquals(8 * 2_000 * 3 - 10, softLimitPages());
             } finally {
                 pool.shutdownNow();
             }
@@ -167,14 +211,14 @@ class PressureMonitorTest {
             AtomicInteger calls = new AtomicInteger();
             CountDownLatch second = new CountDownLatch(1);
             PressureConfig c = new PressureConfig(null, 10L * PAGE, 256);
-            try (PressureMonitor m = new PressureMonitor(c, pages -> {
+            try (PressureMonitor m = new PressureMonitor(c, target(pages -> {
                 if (calls.incrementAndGet() == 1) {
                     throw new IllegalStateException("punch hole failed");
                 }
                 second.countDown();
                 unpinned.set(0);
                 return pages;
-            }, unpinned::get, PAGE, tmp.resolve("missing"), 0).start()) {
+            }), PAGE, tmp.resolve("missing"), 0).start()) {
                 unpinned.set(20);
                 m.checkSoftLimit();
                 while (calls.get() < 1) {

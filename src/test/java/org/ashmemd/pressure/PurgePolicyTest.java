@@ -9,7 +9,11 @@ import ch.qos.logback.classic.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.cuse.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,7 +28,9 @@ class PurgePolicyTest {
      * Unpinned ranges, oldest first, purged whole as the registry does: a request may free more
      * than asked. Ranges marked sealed cannot be freed and go to the tail.
      */
-    static final class FakeLru {
+    static final class FakeLru implements PurgeTarget {
+        /** {pages, bursts} by cause, counted as the registry counts them. */
+        final Map<PurgeCause, long[]> purged = new EnumMap<>(PurgeCause.class);
         final Deque<long[]> ranges = new ArrayDeque<>(); // {pages, sealed 0/1}
         final List<Long> requests = new ArrayList<>();
         final List<Long> freedPerCall = new ArrayList<>();
@@ -62,6 +68,28 @@ class PurgePolicyTest {
 
         synchronized long pages() {
             return ranges.stream().mapToLong(r -> r[0]).sum();
+        }
+
+        @Override
+        public synchronized long purgeOldest(long pages, PurgeCause cause) {
+            long freed = purgeOldest(pages);
+            if (freed > 0) {
+                long[] c = purged.computeIfAbsent(cause, k -> new long[2]);
+                c[0] += freed;
+                c[1]++;
+            }
+            return freed;
+        }
+
+        @Override
+        public long unpinnedPages() {
+            return pages();
+        }
+
+        @Override
+        public synchronized PurgeCount purged(PurgeCause cause) {
+            long[] c = purged.getOrDefault(cause, new long[2]);
+            return new PurgeCount(c[0], c[1]);
         }
     }
 
@@ -105,6 +133,16 @@ class PurgePolicyTest {
         }
     }
 
+    /** What the policy did: events it saw, and purges by cause as the target counted them. */
+    record Stats(long events, long pressureBursts, long pressurePages, long softLimitBursts, long softLimitPages) {
+    }
+
+    Stats stats(PurgePolicy p) {
+        PurgeCount pressure = lru.purged(PurgeCause.PRESSURE);
+        PurgeCount softLimit = lru.purged(PurgeCause.SOFT_LIMIT);
+        return new Stats(p.events(), pressure.bursts(), pressure.pages(), softLimit.bursts(), softLimit.pages());
+    }
+
     FakeLru lru;
     ScriptedPsi psi;
     LogCapture logs;
@@ -124,7 +162,7 @@ class PurgePolicyTest {
     PurgePolicy policy(String trigger, long softLimitBytes, long burstPages) {
         PressureConfig c = new PressureConfig(trigger == null ? null : PressureTrigger.parse(trigger), softLimitBytes,
                 burstPages);
-        return new PurgePolicy(lru::purgeOldest, lru::pages, PAGE, c, SETTLE);
+        return new PurgePolicy(lru, PAGE, c, SETTLE);
     }
 
     PurgePolicy policy() {
@@ -148,7 +186,7 @@ class PurgePolicyTest {
 
         assertEquals(List.of(256L), lru.requests);
         assertEquals(1600 - 256, lru.pages());
-        assertEquals(new PurgePolicy.Stats(1, 1, 256, 0, 0), p.stats());
+        assertEquals(new Stats(1, 1, 256, 0, 0), stats(p));
         assertEquals(List.of("purged 256 pages (1.0 MiB) under memory pressure (some avg10=12.34)"),
                 logs.messages(Level.INFO));
         assertEquals(1, psi.pauses);
@@ -164,7 +202,7 @@ class PurgePolicyTest {
 
         assertEquals(List.of(256L, 512L, 1024L, 2048L), lru.requests);
         assertEquals(256 + 512 + 1024 + 2048, freed);
-        assertEquals(new PurgePolicy.Stats(1, 4, freed, 0, 0), p.stats());
+        assertEquals(new Stats(1, 4, freed, 0, 0), stats(p));
         assertEquals(4, logs.messages(Level.INFO).size(), "one line per burst");
         assertEquals("purged 2048 pages (8.0 MiB) under memory pressure (some avg10=12.34)",
                 logs.messages(Level.INFO).get(3));
@@ -196,7 +234,7 @@ class PurgePolicyTest {
         assertEquals(List.of(256L, 512L, 1024L), lru.requests);
         assertEquals(List.of(300L, 50L, 0L), lru.freedPerCall);
         assertEquals(0, lru.pages());
-        assertEquals(new PurgePolicy.Stats(1, 2, 350, 0, 0), p.stats());
+        assertEquals(new Stats(1, 2, 350, 0, 0), stats(p));
         assertEquals(2, logs.messages(Level.INFO).size());
     }
 
@@ -206,7 +244,7 @@ class PurgePolicyTest {
 
         assertEquals(0, p.onPressureEvent(psi, psi));
 
-        assertEquals(new PurgePolicy.Stats(1, 0, 0, 0, 0), p.stats());
+        assertEquals(new Stats(1, 0, 0, 0, 0), stats(p));
         assertTrue(logs.messages(Level.INFO).isEmpty());
         assertEquals(List.of("memory pressure (some avg10=12.34), but nothing unpinned to purge"),
                 logs.messages(Level.DEBUG));
@@ -237,7 +275,7 @@ class PurgePolicyTest {
                 logs.messages(Level.INFO));
 
         assertEquals(256, p.onPressureEvent(psi, psi));
-        assertEquals(new PurgePolicy.Stats(2, 2, 512, 0, 0), p.stats());
+        assertEquals(new Stats(2, 2, 512, 0, 0), stats(p));
     }
 
     @Test
@@ -287,7 +325,7 @@ class PurgePolicyTest {
         psi.now += 500_000_000L;
         psi.total += 10_000;
         assertEquals(0, p.onPressureEvent(psi, psi));
-        assertEquals(new PurgePolicy.Stats(2, 1, 256, 0, 0), p.stats());
+        assertEquals(new Stats(2, 1, 256, 0, 0), stats(p));
         assertEquals(List.of("memory pressure event (some avg10=12.34) for stall already answered: not purging"),
                 logs.messages(Level.DEBUG));
 
@@ -296,7 +334,7 @@ class PurgePolicyTest {
         psi.total += 400_000;
         psi.shares(0.0);
         assertEquals(256, p.onPressureEvent(psi, psi));
-        assertEquals(new PurgePolicy.Stats(3, 2, 512, 0, 0), p.stats());
+        assertEquals(new Stats(3, 2, 512, 0, 0), stats(p));
     }
 
     @Test
@@ -335,7 +373,7 @@ class PurgePolicyTest {
         assertEquals(List.of(300L), lru.requests);
         assertEquals(700, lru.pages());
         assertFalse(p.overSoftLimit());
-        assertEquals(new PurgePolicy.Stats(0, 0, 0, 1, 300), p.stats());
+        assertEquals(new Stats(0, 0, 0, 1, 300), stats(p));
         assertEquals(List.of("purged 300 pages (1.2 MiB) over the unpinned soft limit of 2.7 MiB"),
                 logs.messages(Level.INFO));
         assertEquals(0, p.enforceSoftLimit());
@@ -371,7 +409,7 @@ class PurgePolicyTest {
         assertEquals(0, p.enforceSoftLimit());
         assertEquals(1, lru.requests.size());
         assertFalse(p.overSoftLimit(), "no new attempt for the same sealed memory");
-        assertEquals(new PurgePolicy.Stats(0, 0, 0, 0, 0), p.stats());
+        assertEquals(new Stats(0, 0, 0, 0, 0), stats(p));
 
         lru.add(30);
         assertTrue(p.overSoftLimit(), "newly unpinned memory is worth an attempt");
