@@ -180,12 +180,13 @@ public final class AdminService {
         long unpinned = st.unpinnedPages() * page;
         long purged = st.purgedPages() * page;
         BrokerServer.Stats b = broker.stats();
+        List<RequestStats.Operation> ops = requests.snapshot();
         RegionLimits.Caps caps = device.limits().caps();
         long now = System.currentTimeMillis();
         return new DaemonStatus(version, ProcessHandle.current().pid(), startedAtMillis,
                 (now - startedAtMillis) / 1000, proc.kernelRelease(), deviceNode, deviceNumbers, (int) st.areas(),
                 (int) st.mappedAreas(), st.totalSize(), resident, unpinned, purged,
-                device.registry().pagesPurgedTotal() * page, requests.requests(), requests.errors(),
+                device.registry().pagesPurgedTotal() * page, RequestStats.requests(ops), RequestStats.errors(ops),
                 new DaemonStatus.Broker(broker.path().toString(), b.granted(), b.refused(), b.malformed(), b.timedOut(),
                         b.connections(), b.outstandingTokens()),
                 pressure.pressure(),

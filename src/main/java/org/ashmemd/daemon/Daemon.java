@@ -189,7 +189,6 @@ public final class Daemon implements AutoCloseable {
                 throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
                         "cannot serve metrics at " + config.metricsAddress() + ": " + e.getMessage());
             }
-            requestStats.setLatencySink(metrics.requests()::record);
         }
         try {
             adminServer = new AdminServer(config.adminSocket(), config.adminGroup(), admin, proc);
@@ -264,6 +263,11 @@ public final class Daemon implements AutoCloseable {
             @Override
             public java.util.List<org.ashmemd.control.RegionInfo> regions() {
                 return admin.regions();
+            }
+
+            @Override
+            public java.util.List<RequestStats.Operation> requests() {
+                return requestStats.snapshot();
             }
 
             @Override
