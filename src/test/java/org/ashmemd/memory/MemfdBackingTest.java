@@ -37,6 +37,14 @@ class MemfdBackingTest {
         }
     }
 
+    /** An area of one page, mapped read-write: its memfd exists. */
+    private static Area mappedPage(AreaRegistry registry) throws ErrnoException {
+        Area area = registry.open();
+        area.setSize(PAGE);
+        area.map(PAGE, Prot.READ | Prot.WRITE);
+        return area;
+    }
+
     @Test
     void namedLikeTheDriversFileAndSized() throws Exception {
         MemfdBacking b = MemfdBacking.create("dev/ashmem/cache".getBytes(StandardCharsets.US_ASCII), 12345, false);
@@ -149,9 +157,7 @@ class MemfdBackingTest {
     @Test
     void setProtMaskOnAMappedAreaSealsItsMemfd() throws Exception {
         AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
-        Area area = registry.open();
-        area.setSize(PAGE);
-        area.map(PAGE, Prot.READ | Prot.WRITE);
+        Area area = mappedPage(registry);
         try (BackingLease lease = area.lease()) {
             assertEquals(0, Memfd.seals(lease.memory().fd()) & LibC.F_SEAL_FUTURE_WRITE);
             area.setProtMask(Prot.READ, false);
@@ -195,9 +201,7 @@ class MemfdBackingTest {
     @Test
     void theFdClosesWhenTheLastLeaseEnds() throws Exception {
         AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
-        Area area = registry.open();
-        area.setSize(PAGE);
-        area.map(PAGE, Prot.READ | Prot.WRITE);
+        Area area = mappedPage(registry);
         BackingLease lease = area.lease();
         int fd = lease.memory().fd();
         registry.release(area); // the area is gone, the broker still sends

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -23,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongUnaryOperator;
 import org.ashmemd.ashmem.PurgeCause;
-import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.cuse.LogCapture;
 import org.junit.jupiter.api.AfterEach;
@@ -65,44 +63,16 @@ class PressureMonitorTest {
         return freed;
     }
 
-    /** Pages and bursts purged by cause, counted as the registry counts them. */
-    final Map<PurgeCause, long[]> purgedBy = new ConcurrentHashMap<>();
+    /** The target the monitor purges, over {@link #unpinned}; set by {@link #target}. */
+    volatile CountingTarget target;
 
-    /** A target over {@link #unpinned} whose purges run {@code purge}. */
     PurgeTarget target(LongUnaryOperator purge) {
-        return new PurgeTarget() {
-            @Override
-            public long purgeOldest(long pages, PurgeCause cause) {
-                long freed = purge.applyAsLong(pages);
-                if (freed > 0) {
-                    synchronized (purgedBy) {
-                        long[] c = purgedBy.computeIfAbsent(cause, k -> new long[2]);
-                        c[0] += freed;
-                        c[1]++;
-                    }
-                }
-                return freed;
-            }
-
-            @Override
-            public long unpinnedPages() {
-                return unpinned.get();
-            }
-
-            @Override
-            public PurgeCount purged(PurgeCause cause) {
-                synchronized (purgedBy) {
-                    long[] c = purgedBy.getOrDefault(cause, new long[2]);
-                    return new PurgeCount(c[0], c[1]);
-                }
-            }
-        };
+        target = new CountingTarget(purge, unpinned::get);
+        return target;
     }
 
     long softLimitPages() {
-        synchronized (purgedBy) {
-            return purgedBy.getOrDefault(PurgeCause.SOFT_LIMIT, new long[2])[0];
-        }
+        return target.purged(PurgeCause.SOFT_LIMIT).pages();
     }
 
     PressureMonitor monitor(PressureConfig config, Path psi) {

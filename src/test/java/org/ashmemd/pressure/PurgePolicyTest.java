@@ -9,9 +9,7 @@ import ch.qos.logback.classic.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import org.ashmemd.ashmem.PurgeCause;
 import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.cuse.LogCapture;
@@ -28,9 +26,7 @@ class PurgePolicyTest {
      * Unpinned ranges, oldest first, purged whole as the registry does: a request may free more
      * than asked. Ranges marked sealed cannot be freed and go to the tail.
      */
-    static final class FakeLru implements PurgeTarget {
-        /** {pages, bursts} by cause, counted as the registry counts them. */
-        final Map<PurgeCause, long[]> purged = new EnumMap<>(PurgeCause.class);
+    static final class FakeLru {
         final Deque<long[]> ranges = new ArrayDeque<>(); // {pages, sealed 0/1}
         final List<Long> requests = new ArrayList<>();
         final List<Long> freedPerCall = new ArrayList<>();
@@ -70,27 +66,6 @@ class PurgePolicyTest {
             return ranges.stream().mapToLong(r -> r[0]).sum();
         }
 
-        @Override
-        public synchronized long purgeOldest(long pages, PurgeCause cause) {
-            long freed = purgeOldest(pages);
-            if (freed > 0) {
-                long[] c = purged.computeIfAbsent(cause, k -> new long[2]);
-                c[0] += freed;
-                c[1]++;
-            }
-            return freed;
-        }
-
-        @Override
-        public long unpinnedPages() {
-            return pages();
-        }
-
-        @Override
-        public synchronized PurgeCount purged(PurgeCause cause) {
-            long[] c = purged.getOrDefault(cause, new long[2]);
-            return new PurgeCount(c[0], c[1]);
-        }
     }
 
     /**
@@ -138,18 +113,20 @@ class PurgePolicyTest {
     }
 
     Stats stats(PurgePolicy p) {
-        PurgeCount pressure = lru.purged(PurgeCause.PRESSURE);
-        PurgeCount softLimit = lru.purged(PurgeCause.SOFT_LIMIT);
+        PurgeCount pressure = target.purged(PurgeCause.PRESSURE);
+        PurgeCount softLimit = target.purged(PurgeCause.SOFT_LIMIT);
         return new Stats(p.events(), pressure.bursts(), pressure.pages(), softLimit.bursts(), softLimit.pages());
     }
 
     FakeLru lru;
+    CountingTarget target;
     ScriptedPsi psi;
     LogCapture logs;
 
     @BeforeEach
     void setUp() {
         lru = new FakeLru();
+        target = new CountingTarget(lru::purgeOldest, lru::pages);
         psi = new ScriptedPsi();
         logs = LogCapture.of(PurgePolicy.class, Level.DEBUG);
     }
@@ -162,7 +139,7 @@ class PurgePolicyTest {
     PurgePolicy policy(String trigger, long softLimitBytes, long burstPages) {
         PressureConfig c = new PressureConfig(trigger == null ? null : PressureTrigger.parse(trigger), softLimitBytes,
                 burstPages);
-        return new PurgePolicy(lru, PAGE, c, SETTLE);
+        return new PurgePolicy(target, PAGE, c, SETTLE);
     }
 
     PurgePolicy policy() {
