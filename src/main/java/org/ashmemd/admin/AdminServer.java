@@ -44,10 +44,10 @@ public final class AdminServer implements AutoCloseable, UnixListener.Handler {
     public AdminServer(Path path, String adminGroup, AdminService service, ProcFs proc) throws IOException {
         this.service = service;
         this.proc = proc;
-        UnixListener bound = UnixListener.bind("admin", path, adminGroup != null ? "rw-rw----" : "rw-------",
+        this.listener = UnixListener.bind("admin", path, adminGroup != null ? "rw-rw----" : "rw-------",
                 adminGroup, BACKLOG, System::nanoTime);
-        this.adminGid = adminGroup != null ? bound.gid() : -1;
-        this.listener = bound.start(this);
+        this.adminGid = adminGroup != null ? listener.gid() : -1;
+        listener.start(this); // after every field is set: the listener's thread calls back at once
     }
 
     public Path path() {

@@ -80,7 +80,8 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
         this.refusalLog = new RateLimitedLogger(log, REFUSAL_LOG_LINES_PER_SECOND, clock);
         // a quarter of the fd budget for connections: the rest is for memfds and the device
         this.maxConnections = (int) Math.max(16, Math.min(65_536, SystemInfo.openFileLimit() / 4));
-        this.listener = UnixListener.bind("broker", path, mode, null, BACKLOG, clock).start(this);
+        this.listener = UnixListener.bind("broker", path, mode, null, BACKLOG, clock);
+        listener.start(this); // after the field is set: the listener's thread calls back at once
     }
 
     public Path path() {
