@@ -11,7 +11,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.ashmemd.admin.AdminServer;
+import org.ashmemd.admin.AdminService;
+import org.ashmemd.admin.ProcRegionProcesses;
 import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
 import org.ashmemd.device.AshmemCharDevice;
@@ -20,17 +25,15 @@ import org.ashmemd.cuse.transport.ReaderActivity;
 import org.ashmemd.device.CallerFacts;
 import org.ashmemd.device.OpenerResolver;
 import org.ashmemd.device.RegionLimits;
+import org.ashmemd.device.RequestStats;
 import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.metrics.MetricsServer;
 import org.ashmemd.metrics.MetricsSource;
-import org.ashmemd.metrics.PurgeCause;
-import org.ashmemd.metrics.PurgeCount;
-import org.ashmemd.metrics.PurgeCounters;
 import org.ashmemd.pressure.PressureMonitor;
 import org.ashmemd.procscan.ContainerNames;
 import org.ashmemd.procscan.DeviceNumber;
 import org.ashmemd.procscan.ProcScanner;
-import org.ashmemd.pressure.PurgePolicy;
+import org.ashmemd.pressure.PurgeTarget;
 import org.ashmemd.sys.ProcFs;
 import org.ashmemd.sys.SdNotify;
 import org.ashmemd.sys.SystemInfo;
@@ -39,10 +42,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running daemon: the wiring of core, device, broker and CUSE transport. Start order: runtime
- * directory → broker socket → CUSE device (the kernel creates the node inside the INIT reply) →
- * node mode → {@code /dev/NAME<boot_id>} alias → pid file → pressure monitor → metrics → admin
- * socket → check that node, alias and both sockets are there → {@code READY=1} → watchdog. Every
- * step that fails stops the start with a one-line reason; stop undoes them in reverse.
+ * directory → broker socket (before the device, so that a client's first mmap finds it) → CUSE
+ * device (the kernel creates the node inside the INIT reply) → node mode → {@code
+ * /dev/NAME<boot_id>} alias → pid file → pressure monitor → metrics → admin socket → signal
+ * handlers → check that node, alias and both sockets are there → {@code READY=1} → watchdog.
+ * Every step that fails stops the start with a one-line reason. Stop order: watchdog → metrics →
+ * admin socket → pressure monitor → broker → CUSE device (the node goes) → every region → alias →
+ * pid file.
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
@@ -76,7 +82,6 @@ public final class Daemon implements AutoCloseable {
     private AdminServer adminServer;
     private PressureMonitor pressure;
     private MetricsServer metrics;
-    private final PurgeCounters purges = new PurgeCounters();
     private final RequestStats requestStats = new RequestStats();
 
     private Watchdog watchdog;
@@ -152,18 +157,31 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot write " + config.pidFile() + ": " + e.getMessage());
         }
-        pressure = new PressureMonitor(config.pressure(), registry::purgeOldest, registry::lruPages,
-                registry.pageSize()).start();
+        pressure = new PressureMonitor(config.pressure(), new PurgeTarget() {
+            @Override
+            public long purgeOldest(long pages, PurgeCause cause) {
+                return registry.purgeOldest(pages, cause);
+            }
+
+            @Override
+            public long unpinnedPages() {
+                return registry.lruPages();
+            }
+
+            @Override
+            public PurgeCount purged(PurgeCause cause) {
+                return registry.purged(cause);
+            }
+        }, registry.pageSize()).start();
         if (config.pressure().hasSoftLimit()) {
             device.setAfterUnpin(pressure::checkSoftLimit);
         }
         AdminService admin = new AdminService(device, requestStats, broker, proc, regionProcesses, pressure::pressure,
                 () -> {
-                    long pages = registry.purgeOldest(Long.MAX_VALUE);
-                    purges.record(PurgeCause.ADMIN, pages);
+                    long pages = registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN);
                     log.info("purged {} pages on request of the admin socket", pages);
                     return pages;
-                }, node.toString(), cuse.major() + ":" + cuse.minor());
+                }, Version.get(), node.toString(), cuse.major() + ":" + cuse.minor());
         if (config.metricsAddress() != null) {
             try {
                 metrics = MetricsServer.start(config.metricsAddress(), metricsSource(admin));
@@ -171,7 +189,6 @@ public final class Daemon implements AutoCloseable {
                 throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
                         "cannot serve metrics at " + config.metricsAddress() + ": " + e.getMessage());
             }
-            requestStats.setLatencySink(metrics.requests()::record);
         }
         try {
             adminServer = new AdminServer(config.adminSocket(), config.adminGroup(), admin, proc);
@@ -249,21 +266,13 @@ public final class Daemon implements AutoCloseable {
             }
 
             @Override
+            public java.util.List<RequestStats.Operation> requests() {
+                return requestStats.snapshot();
+            }
+
+            @Override
             public PurgeCount purges(PurgeCause cause) {
-                PurgePolicy.Stats p = pressure.stats();
-                switch (cause) {
-                    case PRESSURE:
-                        return new PurgeCount(p.pressurePages(), p.pressureBursts());
-                    case SOFT_LIMIT:
-                        return new PurgeCount(p.softLimitPages(), p.softLimitBursts());
-                    case PURGE_ALL_CACHES: {
-                        // the ioctl reports pages before purging; what it freed is the remainder
-                        long others = p.pressurePages() + p.softLimitPages() + purges.get(PurgeCause.ADMIN).pages();
-                        return new PurgeCount(Math.max(0, registry.pagesPurgedTotal() - others), 0);
-                    }
-                    default:
-                        return purges.get(cause);
-                }
+                return registry.purged(cause);
             }
         };
     }

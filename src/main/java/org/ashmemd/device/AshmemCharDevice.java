@@ -7,14 +7,12 @@ import java.util.Collections;
 import java.util.concurrent.ConcurrentHashMap;
 import org.ashmemd.ashmem.Area;
 import org.ashmemd.ashmem.AreaRegistry;
-import org.ashmemd.ashmem.BackingMemory;
 import org.ashmemd.control.Opener;
 import org.ashmemd.cuse.session.Caller;
 import org.ashmemd.cuse.session.CharDevice;
 import org.ashmemd.cuse.session.IoctlReply;
 import org.ashmemd.cuse.session.IoctlRequest;
 import org.ashmemd.logging.RateLimitedLogger;
-import org.ashmemd.memory.MemfdBacking;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.posix.Prot;
@@ -160,8 +158,7 @@ public final class AshmemCharDevice implements CharDevice {
                 return IoctlReply.result((int) area.size());
             case AshmemIoctl.SET_PROT_MASK: {
                 boolean impliesExec = (arg & Prot.READ) != 0 && callers.readImpliesExec(caller.tid());
-                area.setProtMask(arg, impliesExec);
-                denyWritesIfMasked(area);
+                area.setProtMask(arg, impliesExec); // seals writes of a mapped region when PROT_WRITE goes
                 return IoctlReply.result(0);
             }
             case AshmemIoctl.GET_PROT_MASK:
@@ -271,17 +268,6 @@ public final class AshmemCharDevice implements CharDevice {
         ByteBuffer out = ByteBuffer.allocate(AshmemIoctl.SEEK_STRUCT_SIZE).order(ByteOrder.nativeOrder());
         out.putLong(0, pos).putInt(8, whence);
         return IoctlReply.result(0, out.array());
-    }
-
-    private static void denyWritesIfMasked(Area area) {
-        BackingMemory b = area.backing();
-        if (b instanceof MemfdBacking && (area.protMask() & Prot.WRITE) == 0) {
-            try {
-                ((MemfdBacking) b).denyFutureWrites();
-            } catch (ErrnoException e) {
-                log.warn("region {}: could not seal writes after PROT_WRITE left its mask: {}", area.id(), e.getMessage());
-            }
-        }
     }
 
     private OpenFile file(long fh) throws ErrnoException {

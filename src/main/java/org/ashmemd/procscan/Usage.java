@@ -26,8 +26,4 @@ public record Usage(long sizeBytes, long rssBytes, long pssBytes, long swapBytes
     static Usage fd() {
         return new Usage(0, 0, 0, 0, 0, 0, 1);
     }
-
-    public boolean isZero() {
-        return mappings == 0 && fds == 0;
-    }
 }

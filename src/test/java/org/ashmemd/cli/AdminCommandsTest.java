@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.ashmem.PurgeCause;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
 import org.ashmemd.control.AdminProtocol;
@@ -18,9 +19,10 @@ import org.ashmemd.control.RegionDetail;
 import org.ashmemd.cuse.session.Caller;
 import org.ashmemd.cuse.session.IoctlReply;
 import org.ashmemd.cuse.session.IoctlRequest;
-import org.ashmemd.daemon.AdminServer;
-import org.ashmemd.daemon.AdminService;
-import org.ashmemd.daemon.RequestStats;
+import org.ashmemd.admin.AdminServer;
+import org.ashmemd.admin.AdminService;
+import org.ashmemd.daemon.Version;
+import org.ashmemd.device.RequestStats;
 import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.AshmemIoctl;
 import org.ashmemd.device.CallerFacts;
@@ -70,8 +72,8 @@ class AdminCommandsTest {
                 new RegionLimits(RegionLimits.Caps.DEFAULT));
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         AdminService service = new AdminService(device, stats, broker, proc, AdminService.RegionProcesses.NONE,
-                () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), () -> registry.purgeOldest(Long.MAX_VALUE),
-                "/dev/ashmem", "250:0");
+                () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN),
+                Version.get(), "/dev/ashmem", "250:0");
         server = new AdminServer(dir.resolve("admin.sock"), null, service, proc);
 
         region("frames", 3 * PAGE, true);

@@ -19,14 +19,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.ashmem.PurgeCause;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.cuse.session.Caller;
-import org.ashmemd.daemon.AdminServer;
-import org.ashmemd.daemon.AdminService;
-import org.ashmemd.daemon.RequestStats;
+import org.ashmemd.admin.AdminServer;
+import org.ashmemd.admin.AdminService;
+import org.ashmemd.daemon.Version;
+import org.ashmemd.device.RequestStats;
 import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.AshmemIoctl;
 import org.ashmemd.device.CallerFacts;
@@ -105,7 +107,7 @@ class HostileNamesTest {
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         AdminService service = new AdminService(device, new RequestStats(), broker, procFs,
                 AdminService.RegionProcesses.NONE, () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0),
-                () -> registry.purgeOldest(Long.MAX_VALUE), "/dev/ashmem", "250:0");
+                () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN), Version.get(), "/dev/ashmem", "250:0");
         server = new AdminServer(dir.resolve("admin.sock"), null, service, new ProcFs());
         for (byte[] name : NAMES) {
             long fh = device.open(EVIL, 2);

@@ -1,114 +1,81 @@
-package org.ashmemd.daemon;
+package org.ashmemd.admin;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import jnr.unixsocket.Credentials;
-import jnr.unixsocket.UnixServerSocketChannel;
-import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
 import jnr.unixsocket.UnixSocketOptions;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.AdminRequest;
 import org.ashmemd.control.AdminResponse;
+import org.ashmemd.socket.UnixListener;
 import org.ashmemd.sys.ProcFs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin socket: root only by default, or root and one group. Each connection carries one
- * JSON request line and gets one JSON response line; peers are checked with SO_PEERCRED.
+ * JSON request line and gets one JSON response line; peers are checked with SO_PEERCRED when
+ * they connect, and served on a small pool so that a slow one holds up no other socket.
  */
-public final class AdminServer implements AutoCloseable {
+public final class AdminServer implements AutoCloseable, UnixListener.Handler {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
     /** Generous: only root (or the admin group) connects, and a loaded or emulated machine can take seconds between connect and write. */
     private static final int READ_TIMEOUT_MILLIS = 30_000;
+    private static final int BACKLOG = 16;
 
-    private final Path path;
     private final AdminService service;
     private final ProcFs proc;
+    /** The group allowed besides root, or -1 for root only. */
     private final int adminGid;
-    private final UnixServerSocketChannel server;
-    private final Thread acceptor;
+    private final UnixListener listener;
     private final ExecutorService workers = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "admin");
         t.setDaemon(true);
         return t;
     });
-    private volatile boolean running = true;
 
     /** @param adminGroup a group whose members may use the socket too, or null for root only */
     public AdminServer(Path path, String adminGroup, AdminService service, ProcFs proc) throws IOException {
-        this.path = path;
         this.service = service;
         this.proc = proc;
-        Files.deleteIfExists(path);
-        server = UnixServerSocketChannel.open();
-        server.socket().bind(new UnixSocketAddress(path.toFile()), 16);
-        if (adminGroup != null) {
-            GroupPrincipal g = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(adminGroup);
-            Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(g);
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
-            adminGid = (Integer) Files.getAttribute(path, "unix:gid");
-        } else {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-            adminGid = -1;
-        }
-        acceptor = new Thread(this::acceptLoop, "admin-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.listener = UnixListener.bind("admin", path, adminGroup != null ? "rw-rw----" : "rw-------",
+                adminGroup, BACKLOG, System::nanoTime);
+        this.adminGid = adminGroup != null ? listener.gid() : -1;
+        listener.start(this); // after every field is set: the listener's thread calls back at once
     }
 
     public Path path() {
-        return path;
+        return listener.path();
     }
 
-    private void acceptLoop() {
-        while (running) {
-            UnixSocketChannel ch;
-            try {
-                ch = server.accept();
-            } catch (IOException e) {
-                if (running) {
-                    log.warn("admin socket accept failed: {}", e.getMessage());
-                }
-                continue;
-            }
-            if (ch == null) {
-                continue;
-            }
-            if (!running) {
-                try {
-                    ch.close();
-                } catch (IOException e) {
-                    // stopping anyway
-                }
-                return;
-            }
-            workers.execute(() -> serve(ch));
+    @Override
+    public void accepted(UnixSocketChannel ch, UnixListener.Peer peer) throws IOException {
+        if (!allowed(peer)) {
+            log.warn("admin: refused pid {} (uid {}): not root{}", peer.pid(), peer.uid(),
+                    adminGid >= 0 ? " nor in the admin group" : "");
+            ch.close();
+            return;
         }
+        workers.execute(() -> serve(ch));
     }
 
-    private boolean allowed(Credentials c) {
-        if (c.getUid() == 0) {
+    private boolean allowed(UnixListener.Peer c) {
+        if (c.uid() == 0) {
             return true;
         }
         if (adminGid < 0) {
             return false;
         }
-        if (c.getGid() == adminGid) {
+        if (c.gid() == adminGid) {
             return true;
         }
-        for (int g : proc.groups(c.getPid())) {
+        for (int g : proc.groups(c.pid())) {
             if (g == adminGid) {
                 return true;
             }
@@ -118,12 +85,6 @@ public final class AdminServer implements AutoCloseable {
 
     private void serve(UnixSocketChannel ch) {
         try (ch) {
-            Credentials c = ch.getOption(UnixSocketOptions.SO_PEERCRED);
-            if (!allowed(c)) {
-                log.warn("admin: refused pid {} (uid {}): not root{}", c.getPid(), c.getUid(),
-                        adminGid >= 0 ? " nor in the admin group" : "");
-                return;
-            }
             ch.setOption(UnixSocketOptions.SO_RCVTIMEO, READ_TIMEOUT_MILLIS);
             String line = readLine(ch);
             AdminResponse resp;
@@ -170,30 +131,12 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        // a thread blocked in accept() is not woken by close(): connect once to let it see the flag
-        try (UnixSocketChannel wake = UnixSocketChannel.open(new UnixSocketAddress(path.toFile()))) {
-            acceptor.join(2000);
-        } catch (IOException e) {
-            // the acceptor is a daemon thread; it cannot keep the process alive
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            server.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
+        listener.close();
         workers.shutdownNow();
         try {
             workers.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            log.warn("could not remove {}: {}", path, e.getMessage());
         }
     }
 }

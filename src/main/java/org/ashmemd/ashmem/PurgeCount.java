@@ -1,4 +1,4 @@
-package org.ashmemd.metrics;
+package org.ashmemd.ashmem;
 
 /**
  * Purges of one cause since the daemon started.

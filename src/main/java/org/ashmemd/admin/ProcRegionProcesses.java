@@ -1,4 +1,4 @@
-package org.ashmemd.daemon;
+package org.ashmemd.admin;
 
 import java.util.List;
 import org.ashmemd.control.RegionDetail;
@@ -8,11 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Who maps and who holds a region's memfd, from the host's /proc. */
-final class ProcRegionProcesses implements AdminService.RegionProcesses {
+public final class ProcRegionProcesses implements AdminService.RegionProcesses {
     private static final Logger log = LoggerFactory.getLogger(ProcRegionProcesses.class);
     private final ProcScanner scanner;
 
-    ProcRegionProcesses(ProcScanner scanner) {
+    public ProcRegionProcesses(ProcScanner scanner) {
         this.scanner = scanner;
     }
 

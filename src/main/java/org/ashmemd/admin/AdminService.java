@@ -1,4 +1,4 @@
-package org.ashmemd.daemon;
+package org.ashmemd.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
@@ -21,8 +21,7 @@ import org.ashmemd.control.RegionInfo;
 import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.OpenFile;
 import org.ashmemd.device.RegionLimits;
-import org.ashmemd.ashmem.BackingMemory;
-import org.ashmemd.memory.MemfdBacking;
+import org.ashmemd.device.RequestStats;
 import org.ashmemd.sys.ProcFs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +60,7 @@ public final class AdminService {
     private final ProcFs proc;
     private final RegionProcesses processes;
     private final PressureReport pressure;
+    private final String version;
     private final String deviceNode;
     private final String deviceNumbers;
     private final long startedAtMillis = System.currentTimeMillis();
@@ -74,7 +74,7 @@ public final class AdminService {
     }
 
     public AdminService(AshmemCharDevice device, RequestStats requests, BrokerServer broker, ProcFs proc,
-            RegionProcesses processes, PressureReport pressure, AdminPurger purger, String deviceNode,
+            RegionProcesses processes, PressureReport pressure, AdminPurger purger, String version, String deviceNode,
             String deviceNumbers) {
         this.device = device;
         this.requests = requests;
@@ -83,6 +83,7 @@ public final class AdminService {
         this.processes = processes;
         this.pressure = pressure;
         this.purger = purger;
+        this.version = version;
         this.deviceNode = deviceNode;
         this.deviceNumbers = deviceNumbers;
     }
@@ -158,21 +159,13 @@ public final class AdminService {
             return null; // released meanwhile
         }
         int page = device.registry().pageSize();
-        long unpinned = 0;
-        long purged = 0;
         List<PinRange> ranges = new ArrayList<>();
         for (UnpinnedRange u : s.unpinned()) {
-            long bytes = Math.max(0, u.pages()) * page;
-            ranges.add(new PinRange(u.pgstart() * page, bytes, u.purged()));
-            unpinned += bytes;
-            if (u.purged()) {
-                purged += bytes;
-            }
+            ranges.add(new PinRange(u.pgstart() * page, Math.max(0, u.pages()) * page, u.purged()));
         }
-        BackingMemory b = f.area().backing();
-        long resident = b instanceof MemfdBacking ? ((MemfdBacking) b).residentBytes() : 0;
+        long resident = f.area().residentBytes();
         return new RegionInfo(s.id(), s.name(), s.nameHex(), s.size(), s.protMask(), s.hasBacking(), s.inode(), resident,
-                unpinned, purged, ranges, f.opener(), alive.computeIfAbsent(f.opener().pid(), proc::alive), f.openedAtMillis());
+                s.unpinnedPages() * page, s.purgedPages() * page, ranges, f.opener(), alive.computeIfAbsent(f.opener().pid(), proc::alive), f.openedAtMillis());
     }
 
     public DaemonStatus status() {
@@ -182,20 +175,18 @@ public final class AdminService {
         // without building the listing: status costs no allocation per region
         long resident = 0;
         for (OpenFile f : device.openFiles()) {
-            BackingMemory b = f.area().backing();
-            if (b instanceof MemfdBacking) {
-                resident += ((MemfdBacking) b).residentBytes();
-            }
+            resident += f.area().residentBytes();
         }
         long unpinned = st.unpinnedPages() * page;
         long purged = st.purgedPages() * page;
         BrokerServer.Stats b = broker.stats();
+        List<RequestStats.Operation> ops = requests.snapshot();
         RegionLimits.Caps caps = device.limits().caps();
         long now = System.currentTimeMillis();
-        return new DaemonStatus(Version.get(), ProcessHandle.current().pid(), startedAtMillis,
+        return new DaemonStatus(version, ProcessHandle.current().pid(), startedAtMillis,
                 (now - startedAtMillis) / 1000, proc.kernelRelease(), deviceNode, deviceNumbers, (int) st.areas(),
                 (int) st.mappedAreas(), st.totalSize(), resident, unpinned, purged,
-                device.registry().pagesPurgedTotal() * page, requests.requests(), requests.errors(),
+                device.registry().pagesPurgedTotal() * page, RequestStats.requests(ops), RequestStats.errors(ops),
                 new DaemonStatus.Broker(broker.path().toString(), b.granted(), b.refused(), b.malformed(), b.timedOut(),
                         b.connections(), b.outstandingTokens()),
                 pressure.pressure(),

@@ -1,6 +1,6 @@
-package org.ashmemd.metrics;
+package org.ashmemd.ashmem;
 
-/** Why memory was purged: the {@code cause} label of the purge counters. */
+/** Why memory was purged; the registry counts purges by it, and metrics label them with {@link #label()}. */
 public enum PurgeCause {
     /** The PURGE_ALL_CACHES ioctl. */
     PURGE_ALL_CACHES("purge_all_caches"),

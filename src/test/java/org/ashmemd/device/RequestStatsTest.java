@@ -1,14 +1,11 @@
-package org.ashmemd.daemon;
+package org.ashmemd.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.ashmemd.cuse.wire.Opcode;
-import org.ashmemd.device.AshmemIoctl;
-import org.ashmemd.device.DeviceOperation;
 import org.ashmemd.posix.Errno;
 import org.junit.jupiter.api.Test;
 
@@ -19,19 +16,29 @@ class RequestStatsTest {
     @Test
     void distinctUnknownIoctlsShareOneBucket() {
         RequestStats stats = new RequestStats();
-        List<String> sunk = new ArrayList<>();
-        stats.setLatencySink((op, errno, nanos) -> {
-            if (sunk.size() < 10 || !sunk.contains(op)) {
-                sunk.add(op);
-            }
-        });
         for (int i = 0; i < 200_000; i++) {
             stats.requestDone(IOCTL, 0x0000a000 + i * 7, ENOTTY, 1_000);
         }
         stats.requestDone(Opcode.OPEN.number(), 0, 0, 1_000);
         assertEquals(Map.of("UNKNOWN_IOCTL", 200_000L, "OPEN", 1L), stats.requests());
         assertEquals(Map.of("UNKNOWN_IOCTL ENOTTY", 200_000L), stats.errors());
-        assertTrue(sunk.stream().allMatch(s -> s.equals("UNKNOWN_IOCTL") || s.equals("OPEN")), sunk.toString());
+        assertEquals(List.of(DeviceOperation.OPEN, DeviceOperation.UNKNOWN_IOCTL),
+                stats.snapshot().stream().map(RequestStats.Operation::operation).toList(), "what metrics see");
+    }
+
+    @Test
+    void latenciesFallIntoTheHistogramsBuckets() {
+        RequestStats stats = new RequestStats();
+        stats.requestDone(Opcode.OPEN.number(), 0, 0, 3_000); // first bucket
+        stats.requestDone(Opcode.OPEN.number(), 0, 0, 5_000); // bounds are inclusive
+        stats.requestDone(Opcode.OPEN.number(), 0, 0, 40_000);
+        stats.requestDone(Opcode.OPEN.number(), 0, 0, 200_000_000); // over the last bound
+        RequestStats.Operation open = stats.snapshot().get(0);
+        assertEquals(4, open.requests());
+        assertEquals(2, open.buckets()[0]);
+        assertEquals(1, open.buckets()[3]);
+        assertEquals(1, open.buckets()[RequestStats.BOUNDS_NANOS.length]);
+        assertEquals(200_048_000L, open.sumNanos());
     }
 
     @Test
@@ -62,6 +69,6 @@ class RequestStatsTest {
         assertEquals(Map.of("SET_SIZE", 2L, "ASHMEMD_GET_TOKEN", 1L, "RELEASE", 1L, "UNKNOWN_OPCODE", 1L),
                 stats.requests());
         assertEquals(Map.of("SET_SIZE EINVAL", 1L, "UNKNOWN_OPCODE EIO", 1L), stats.errors());
-        assertEquals("GET_FILE_ID", RequestStats.operationName(IOCTL, AshmemIoctl.COMPAT_GET_FILE_ID));
+        assertEquals(DeviceOperation.GET_FILE_ID, DeviceOperation.of(IOCTL, AshmemIoctl.COMPAT_GET_FILE_ID));
     }
 }
