@@ -3,8 +3,7 @@
  * show through the others, in both directions), every open(), including a re-open through
  * /proc/self/fd, makes a new one, and the area lives until the last fd is closed.
  */
-#include "check.h"
-#include "../lib/fdpass.h"
+#include "../lib/check.h"
 
 #include <sys/socket.h>
 #include <sys/uio.h>

@@ -1,6 +1,6 @@
 /*
  * mapping.h: helpers shared by the programs that test regions after their first mmap (mapping/)
- * and the broker's security (security/). Built on conformance/check.h.
+ * and the broker's security (security/). Built on lib/check.h.
  *
  * Environment (set by the suites): ASHMEM_DEV (the device), ASHMEMD_PID (the daemon's JVM, for
  * its /proc/PID/fd), ASHMEMD_LOG (the daemon's log file).
@@ -8,9 +8,8 @@
 #ifndef ASHMEMD_IT_MAPPING_H
 #define ASHMEMD_IT_MAPPING_H
 
-#include "../conformance/check.h"
+#include "../lib/check.h"
 #include "../../native-headers/ashmemd.h"
-#include "../lib/fdpass.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
