@@ -3,7 +3,7 @@
 # it-budget: 240
 # it-build: mapping m64 m32
 # Regions after their first mmap (mapping/), through the preload library of the caller's ABI:
-# the mmap, mprotect, read, lseek, pin and purge rules of ashmem-semantics.md, GET_FILE_ID and
+# the mmap, mprotect, read, lseek, pin and purge rules of docs/ashmem-semantics.md, GET_FILE_ID and
 # /proc/PID/maps, sharing between processes, and map/unmap cycles without fd leaks in the daemon
 # or the client; that the library holds no fd of its own after any call returns (fds); and that
 # it finds the broker without ASHMEMD_BROKER where Android containers see it. 64-bit programs,
