@@ -225,6 +225,31 @@ static inline int fdpass_recv(int sock)
 	return fd;
 }
 
+/* The fd passing above, for tests: a failure ends the test. */
+CHECK_HELPER void check_send_fd(int sock, int fd)
+{
+	CHECK(fdpass_send(sock, fd) == 0, "sendmsg: %s", check_errname(errno));
+}
+
+CHECK_HELPER int check_recv_fd(int sock)
+{
+	int fd = fdpass_recv(sock);
+	CHECK(fd >= 0, "recvmsg: no fd received: %s", check_errname(errno));
+	return fd;
+}
+
+/* Two processes in step: a one-byte message over a pipe. */
+CHECK_HELPER void check_step_signal(int fd)
+{
+	CHECK(write(fd, "s", 1) == 1, "pipe write: %s", check_errname(errno));
+}
+
+CHECK_HELPER void check_step_wait(int fd)
+{
+	char c;
+	CHECK(read(fd, &c, 1) == 1, "pipe read: the other process is gone");
+}
+
 CHECK_HELPER const char *ashmem_dev(void)
 {
 	const char *d = getenv("ASHMEM_DEV");

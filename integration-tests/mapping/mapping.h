@@ -271,29 +271,6 @@ CHECK_HELPER get_memfd_fn client_get_memfd(void)
 
 /* ---- two processes in step ---- */
 
-CHECK_HELPER void step_signal(int fd)
-{
-	CHECK(write(fd, "s", 1) == 1, "pipe write: %s", check_errname(errno));
-}
-
-CHECK_HELPER void step_wait(int fd)
-{
-	char c;
-	CHECK(read(fd, &c, 1) == 1, "pipe read: the other process is gone");
-}
-
-CHECK_HELPER void send_fd(int sock, int fd)
-{
-	CHECK(fdpass_send(sock, fd) == 0, "sendmsg: %s", check_errname(errno));
-}
-
-CHECK_HELPER int recv_fd(int sock)
-{
-	int fd = fdpass_recv(sock);
-	CHECK(fd >= 0, "recvmsg: no fd received: %s", check_errname(errno));
-	return fd;
-}
-
 CHECK_HELPER pid_t fork_or_fail(void)
 {
 	pid_t pid = fork();
