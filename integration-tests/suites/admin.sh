@@ -239,9 +239,10 @@ else
 	fail status_exit_0 "exit $?: $(head -c 300 "$W/status.txt.err")"
 fi
 status_table() {
-	local dev
+	local dev kernel
 	dev=$(cat "/sys/class/cuse/$ASHMEMD_DEVICE/dev")
-	grep -Eqx "ashmemd [^ ]+, pid $(daemon_jvm_pid), up [0-9ms]+, kernel $(uname -r)" "$W/status.txt" &&
+	kernel=$(uname -r | sed 's/[][\\.*^$+?(){}|]/\\&/g') # a regex of the text: 6.12.118+deb12-amd64 has a "+"
+	grep -Eqx "ashmemd [^ ]+, pid $(daemon_jvm_pid), up [0-9ms]+, kernel $kernel" "$W/status.txt" &&
 		grep -qx "device   /dev/$ASHMEMD_DEVICE (char $dev)" "$W/status.txt" &&
 		grep -qx "regions  5 (5 mapped)" "$W/status.txt" &&
 		grep -Eqx "memory   size 5.5M, resident 5.[23]M, unpinned 256.0K, purged 256.0K \(purged since start 256.0K\)" "$W/status.txt" &&
