@@ -1,9 +1,9 @@
 # A minimal root file system for containers in the VM, built from this machine's busybox and
 # test programs: sourced by suites/lxc.sh and suites/waydroid-install.sh.
 
-# busybox_root ROOT: a fresh ROOT with busybox, its applets as relative links (an absolute link
-# would point outside the container's root once it is the root), /etc/passwd and the usual
-# mount points.
+# busybox_root ROOT: a fresh ROOT with busybox, its applets as relative links ("busybox --install
+# -s" on a merged-/usr host writes absolute ones, to paths this small root does not have; and the
+# list names busybox itself), /etc/passwd and the usual mount points.
 busybox_root() {
 	local root=$1 a
 	rm -rf "$root"

@@ -127,7 +127,7 @@ static void stolen_token_eacces(void)
 		int s = broker_connect();
 		struct answer a = redeem(s, t);
 		CHECK_REFUSED(a, EACCES, "thief presenting the owner's token");
-		step_signal(done[1]);
+		check_step_signal(done[1]);
 		_exit(0);
 	}
 	close(tp[0]);
@@ -137,7 +137,7 @@ static void stolen_token_eacces(void)
 	fresh_second();
 	long mark = log_mark();
 	CHECK(write(tp[1], &t, sizeof(t)) == sizeof(t), "pipe: %s", check_errname(errno));
-	step_wait(done[0]);
+	check_step_wait(done[0]);
 	check_child_ok(thief, "thief");
 	CHECK_LOG_LINES(mark, "token belongs to another process", 1);
 	/* presented once, the token is spent, even for its owner */
@@ -204,7 +204,7 @@ static void token_of_another_thread_ok(void)
 	CHECK(tt.token > 0, "GET_TOKEN in a thread: %ld errno %s", tt.token, check_errname(tt.err));
 	int s = broker_connect();
 	struct answer a = redeem(s, (__u32)tt.token);
-	step_signal(tt.go[1]);
+	check_step_signal(tt.go[1]);
 	pthread_join(th, NULL);
 	close(CHECK_GRANTED(a, "a token another thread of this process got (thread still running)"));
 	CHECK_OK(close(s));
@@ -253,7 +253,7 @@ static void guessing_without_device_fd_gets_nothing(void)
 	CHECK_OK(pipe2(res, O_CLOEXEC));
 	pid_t guesser = fork_or_fail(); /* before any device fd exists in this test */
 	if (guesser == 0) {
-		step_wait(ready[0]);
+		check_step_wait(ready[0]);
 		int s = broker_connect();
 		long refused = 0;
 		for (long i = 0; i < guesses; i++) {
@@ -278,7 +278,7 @@ static void guessing_without_device_fd_gets_nothing(void)
 	pid_t good = start_good_client_loop(&stop);
 	long mark = log_mark();
 	double t0 = mono_now();
-	step_signal(ready[1]);
+	check_step_signal(ready[1]);
 	long refused = 0;
 	if (read(res[0], &refused, sizeof(refused)) != sizeof(refused)) {
 		kill(good, SIGKILL);

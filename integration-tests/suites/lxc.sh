@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 60
 # it-budget: 600
+# it-build: lxc m64 m32
 # Real LXC containers (Debian's lxc, a busybox root) with the shipped snippets of
 # target/dist/share/lxc included: a Waydroid-shaped one (lxc.autodev = 0, tmpfs on dev, own
 # network namespace, no device filter, ashmemd-android.conf) and one with lxc.autodev = 1 and a

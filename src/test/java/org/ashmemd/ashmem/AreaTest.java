@@ -23,7 +23,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The per-area rows of ashmem-semantics.md: names, sizes, masks, file ids, read, lseek, mmap. */
+/** The per-area rows of docs/ashmem-semantics.md: names, sizes, masks, file ids, read, lseek, mmap. */
 class AreaTest {
     static final int PAGE = 4096;
 

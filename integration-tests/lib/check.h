@@ -1,5 +1,9 @@
 /*
- * check.h: the harness's small C test framework.
+ * check.h: what the harness's C programs share, in one header:
+ *  - the small test framework (a tests[] table, CHECK_* macros, one child process per test);
+ *  - helpers every program needs: the device path, opening it, die_errno();
+ *  - passing one file descriptor over a Unix socket (SCM_RIGHTS).
+ * Programs that are not test tables (helpers a suite drives) use only the helpers.
  *
  * Each test runs in its own child process, so a crash, a leaked fd or a changed personality in
  * one test cannot disturb the next. The program prints exactly one line per test on stdout:
@@ -31,8 +35,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,7 +67,7 @@ __attribute__((unused)) static const char *check_where(const char *file)
 	return slash ? slash + 1 : file;
 }
 
-static const char *check_errname(int e)
+__attribute__((unused)) static const char *check_errname(int e)
 {
 	static char other[32];
 	const char *n = e ? strerrorname_np(e) : "0";
@@ -72,7 +78,7 @@ static const char *check_errname(int e)
 }
 
 /* Ends the current test: status 1 = fail, 77 = skip; the reason goes to the runner. */
-__attribute__((noreturn, format(printf, 2, 3))) static void check_end(int status, const char *fmt, ...)
+__attribute__((unused, noreturn, format(printf, 2, 3))) static void check_end(int status, const char *fmt, ...)
 {
 	char msg[CHECK_REASON_MAX];
 	va_list ap;
@@ -150,6 +156,100 @@ __attribute__((noreturn, format(printf, 2, 3))) static void check_end(int status
 
 /* ---- helpers shared by the programs ---- */
 
+/*
+ * For the programs a suite drives (not test tables): "PROGRAM: MESSAGE: strerror(errno)" on
+ * stderr, exit status 2.
+ */
+__attribute__((unused, noreturn, format(printf, 1, 2))) static void die_errno(const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, ": %s\n", strerror(e));
+	va_end(ap);
+	exit(2);
+}
+
+/* ---- passing a file descriptor (SCM_RIGHTS); each caller decides what a failure means ---- */
+
+/* Sends fd with one data byte; 0, or -1 with errno. */
+static inline int fdpass_send(int sock, int fd)
+{
+	char byte = 'f';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof ctl);
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof ctl.buf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+/*
+ * Receives one fd (close-on-exec); the fd, or -1 with errno: ENODATA when the peer closed
+ * without sending, EPROTO when a byte came without an fd.
+ */
+static inline int fdpass_recv(int sock)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof ctl.buf };
+	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		errno = ENODATA;
+		return -1;
+	}
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+		errno = EPROTO;
+		return -1;
+	}
+	int fd;
+	memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	return fd;
+}
+
+/* The fd passing above, for tests: a failure ends the test. */
+CHECK_HELPER void check_send_fd(int sock, int fd)
+{
+	CHECK(fdpass_send(sock, fd) == 0, "sendmsg: %s", check_errname(errno));
+}
+
+CHECK_HELPER int check_recv_fd(int sock)
+{
+	int fd = fdpass_recv(sock);
+	CHECK(fd >= 0, "recvmsg: no fd received: %s", check_errname(errno));
+	return fd;
+}
+
+/* Two processes in step: a one-byte message over a pipe. */
+CHECK_HELPER void check_step_signal(int fd)
+{
+	CHECK(write(fd, "s", 1) == 1, "pipe write: %s", check_errname(errno));
+}
+
+CHECK_HELPER void check_step_wait(int fd)
+{
+	char c;
+	CHECK(read(fd, &c, 1) == 1, "pipe read: the other process is gone");
+}
+
 CHECK_HELPER const char *ashmem_dev(void)
 {
 	const char *d = getenv("ASHMEM_DEV");
@@ -226,14 +326,14 @@ CHECK_HELPER void check_child_ok(pid_t pid, const char *what)
 
 /* ---- the runner ---- */
 
-static double check_now(void)
+__attribute__((unused)) static double check_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void check_print(const char *verdict, const char *name, const char *reason)
+__attribute__((unused)) static void check_print(const char *verdict, const char *name, const char *reason)
 {
 	if (reason && *reason)
 		printf("%s %s %s\n", verdict, name, reason);
@@ -243,7 +343,7 @@ static void check_print(const char *verdict, const char *name, const char *reaso
 }
 
 /* Returns 0 for pass or skip, 1 for fail, -1 when the test's process could not be reaped. */
-static int check_run_one(const struct check_test *t, int default_timeout)
+__attribute__((unused)) static int check_run_one(const struct check_test *t, int default_timeout)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
@@ -342,7 +442,7 @@ static int check_run_one(const struct check_test *t, int default_timeout)
 
 /* Runs the selected tests; exit status 0 when all passed or skipped, 1 when any failed, 2 when
  * the runner itself could not go on. */
-static int check_main(int argc, char **argv, const struct check_test *tests, size_t count)
+__attribute__((unused)) static int check_main(int argc, char **argv, const struct check_test *tests, size_t count)
 {
 	int failed = 0, selected_any = argc <= 1;
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
