@@ -2,6 +2,8 @@
 # it-order: 85
 # it-boot: systemd
 # it-budget: 720
+# it-build: lxc m64 m32
+# it-build: admin m64
 # README's install section, the commands a Waydroid user types, in order, with systemd as PID 1,
 # up to a process in the Waydroid container mapping a region:
 #   apt install ./target/ashmemd_*_amd64.deb, systemctl status ashmemd, ashmemctl waydroid
