@@ -110,7 +110,7 @@ class HostileNamesTest {
         for (byte[] name : NAMES) {
             long fh = device.open(EVIL, 2);
             files.add(fh);
-            byte[] arg = Arrays.copyOf(name, AshmemIoctl.NAME_LEN);
+            byte[] arg = Arrays.copyOf(name, org.ashmemd.ashmem.Area.NAME_LEN);
             device.ioctl(EVIL, new org.ashmemd.cuse.session.IoctlRequest(fh, 2, AshmemIoctl.SET_NAME, 0x1000,
                     ByteBuffer.wrap(arg), 0));
         }

@@ -112,11 +112,6 @@ public final class CuseTransport implements AutoCloseable {
         return t;
     }
 
-    /** The kernel's page size, for {@link CuseConfig#pageSize()}. */
-    public static int systemPageSize() {
-        return (int) com.kenai.jffi.PageManager.getInstance().pageSize();
-    }
-
     private void startReaders() {
         int count = activity.readers();
         running.set(count);
