@@ -10,19 +10,19 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.ashmemd.daemon.Version;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.control.Opener;
 import org.ashmemd.control.RegionInfo;
 import org.ashmemd.procscan.FdHolder;
 import org.ashmemd.procscan.ProcUnavailableException;
 import org.ashmemd.procscan.RegionMapper;
 import org.ashmemd.text.Escape;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 @Command(name = "leaks", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class, description = {
     "Look for ashmem memory that leaks: samples /proc (and the daemon's regions when it answers) over time "

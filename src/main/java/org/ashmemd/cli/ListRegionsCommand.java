@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "regions", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.daemon.Version.Provider.class, description = "List the daemon's regions, who opened them and what they cost.")
+@Command(name = "regions", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "List the daemon's regions, who opened them and what they cost.")
 final class ListRegionsCommand implements Callable<Integer> {
     enum SortKey { id, size, resident, unpinned, name, pid, age }
 

@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "purge", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.daemon.Version.Provider.class, description = "Purge every unpinned range now, as the kernel's shrinker would under pressure.")
+@Command(name = "purge", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "Purge every unpinned range now, as the kernel's shrinker would under pressure.")
 final class PurgeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

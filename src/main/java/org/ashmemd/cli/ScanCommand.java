@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
-import org.ashmemd.daemon.Version;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.procscan.AshmemKind;
 import org.ashmemd.procscan.ContainerFootprint;
 import org.ashmemd.procscan.ProcScanner;

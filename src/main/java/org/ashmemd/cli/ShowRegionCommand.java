@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "region", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.daemon.Version.Provider.class, description = "Show one region: its pins, who opened it, who maps it (Rss/Pss) and who holds its memory.")
+@Command(name = "region", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "Show one region: its pins, who opened it, who maps it (Rss/Pss) and who holds its memory.")
 final class ShowRegionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.daemon.Version.Provider.class, description = "Show the daemon's state: device, regions, memory, requests, broker.")
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "Show the daemon's state: device, regions, memory, requests, broker.")
 final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "top", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.daemon.Version.Provider.class, description = "A live view of the processes holding regions, refreshed until interrupted.")
+@Command(name = "top", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "A live view of the processes holding regions, refreshed until interrupted.")
 final class TopCommand implements Callable<Integer> {
     enum SortKey { resident, size, regions, unpinned, growth }
 

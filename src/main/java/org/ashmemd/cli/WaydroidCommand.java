@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import org.ashmemd.daemon.Version;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.text.Escape;
 import org.ashmemd.waydroid.Installation;
 import org.ashmemd.waydroid.WaydroidLayout;

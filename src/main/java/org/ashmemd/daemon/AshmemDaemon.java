@@ -2,17 +2,18 @@ package org.ashmemd.daemon;
 
 import ch.qos.logback.classic.Level;
 import java.util.concurrent.Callable;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.device.RegionLimits;
 import org.ashmemd.metrics.MetricsServer;
 import org.ashmemd.pressure.PressureConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** The ashmemd command: serves /dev/ashmem in the foreground until SIGTERM or SIGINT. */
 @Command(name = "ashmemd", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,

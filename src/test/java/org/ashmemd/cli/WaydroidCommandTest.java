@@ -491,7 +491,7 @@ class WaydroidCommandTest {
 
     @Test
     void manPageHasTheNestedCommands() {
-        String page = ManPage.render(new CommandLine(new AshmemCtl()), 8, "test");
+        String page = org.ashmemd.manual.ManPage.render(new CommandLine(new AshmemCtl()), 8, "test");
         assertTrue(page.contains(".SS waydroid enable\n"), page);
         assertTrue(page.contains("\\fB\\-\\-dry\\-run\\fR"), page);
         assertTrue(page.contains(".SS waydroid reapply\n"), page);

@@ -1,17 +1,17 @@
-package org.ashmemd.cli;
+package org.ashmemd.manual;
 
 import java.util.Locale;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine;
 
 /** Renders a picocli command tree as a troff man page, so the page always matches the code. */
-final class ManPage {
+public final class ManPage {
     private ManPage() {
     }
 
-    static String render(CommandLine cl, int section, String version) {
+    public static String render(CommandLine cl, int section, String version) {
         CommandSpec spec = cl.getCommandSpec();
         StringBuilder b = new StringBuilder();
         String name = spec.name();
