@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.PurgeResult;
+import org.ashmemd.units.ByteSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +28,7 @@ final class PurgeCommand implements Callable<Integer> {
             return 0;
         }
         PurgeResult r = AdminProtocol.json().treeToValue(data, PurgeResult.class);
-        out.printf("purged %d pages (%s)%n", r.pagesFreed(), HumanSize.of(r.bytesFreed()));
+        out.printf("purged %d pages (%s)%n", r.pagesFreed(), ByteSize.format(r.bytesFreed()));
         return 0;
     }
 }

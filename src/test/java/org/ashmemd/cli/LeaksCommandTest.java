@@ -1,5 +1,19 @@
 package org.ashmemd.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.ashmemd.cmdline.Sysexits;
+import org.ashmemd.control.RegionInfo;
+import org.ashmemd.procscan.AshmemKind;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import static org.ashmemd.cli.LeakSamples.K;
 import static org.ashmemd.cli.LeakSamples.M;
 import static org.ashmemd.cli.LeakSamples.T0;
@@ -12,20 +26,6 @@ import static org.ashmemd.cli.LeakSamples.region;
 import static org.ashmemd.cli.LeakSamples.sample;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
-import org.ashmemd.control.RegionInfo;
-import org.ashmemd.procscan.AshmemKind;
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** `ashmemctl leaks` with a fake sampler: no /proc, no daemon, no waiting. */
 class LeaksCommandTest {
@@ -63,7 +63,7 @@ class LeaksCommandTest {
     @Test
     void growthFoundExitsOne() {
         growingApp();
-        assertEquals(ExitCodes.FOUND, run("--interval", "10s"));
+        assertEquals(Sysexits.FOUND, run("--interval", "10s"));
         assertEquals(List.of(Duration.ofSeconds(10)), slept);
         String text = out.toString();
         assertTrue(text.startsWith("Processes whose ashmem memory only grew:\n"), text);
@@ -172,7 +172,7 @@ class LeaksCommandTest {
     void neitherProcNorDaemonExits69() {
         queue.add(sample(T0, null, null));
         queue.add(sample(T0 + 1, null, null));
-        assertEquals(ExitCodes.UNAVAILABLE, run("--interval", "0"));
+        assertEquals(Sysexits.UNAVAILABLE, run("--interval", "0"));
         assertTrue(err.toString().contains("ashmemctl leaks: neither /proc nor the daemon could be read: "
                 + "cannot read /proc: gone; ashmemd is not running"), err.toString());
         assertEquals("", out.toString());
@@ -180,11 +180,11 @@ class LeaksCommandTest {
 
     @Test
     void usageErrorsExit64() {
-        assertEquals(ExitCodes.USAGE, run("--samples", "0"));
-        assertEquals(ExitCodes.USAGE, run("--interval", "soon"));
+        assertEquals(Sysexits.USAGE, run("--samples", "0"));
+        assertEquals(Sysexits.USAGE, run("--interval", "soon"));
         assertTrue(err.toString().contains("'soon' is not a duration"), err.toString());
-        assertEquals(ExitCodes.USAGE, run("--min-growth", "lots"));
-        assertEquals(ExitCodes.USAGE, run("--min-count-growth", "0"));
+        assertEquals(Sysexits.USAGE, run("--min-growth", "lots"));
+        assertEquals(Sysexits.USAGE, run("--min-count-growth", "0"));
         assertEquals(List.of(), slept, "no sampling on a usage error");
     }
 

@@ -22,11 +22,11 @@ final class LayerRules {
         return BASE + name + "..";
     }
 
-    /** posix/ and text/: leaves, which everyone may use and which use nothing of the project. */
+    /** posix/, text/ and units/: leaves, which everyone may use and which use nothing of the project. */
     static final ArchRule LEAVES_USE_NOTHING = noClasses()
-            .that().resideInAnyPackage(pkg("posix"), pkg("text"))
-            .should().dependOnClassesThat().resideOutsideOfPackages(pkg("posix"), pkg("text"), "java..")
-            .as("posix/ and text/ use nothing but java")
+            .that().resideInAnyPackage(pkg("posix"), pkg("text"), pkg("units"))
+            .should().dependOnClassesThat().resideOutsideOfPackages(pkg("posix"), pkg("text"), pkg("units"), "java..")
+            .as("posix/, text/ and units/ use nothing but java")
             .because("every other package may use them");
 
     /** cuse/: the FUSE protocol over /dev/cuse, for any character device. */
