@@ -24,7 +24,7 @@ import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.OpenFile;
 import org.ashmemd.device.RegionLimits;
 import org.ashmemd.memory.MemfdBacking;
-import org.ashmemd.sys.ProcFs;
+import org.ashmemd.procscan.ProcFs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

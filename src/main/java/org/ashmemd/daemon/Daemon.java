@@ -30,10 +30,9 @@ import org.ashmemd.metrics.PurgeCount;
 import org.ashmemd.metrics.PurgeCounters;
 import org.ashmemd.pressure.PressureMonitor;
 import org.ashmemd.pressure.PurgePolicy;
-import org.ashmemd.procscan.ContainerNames;
 import org.ashmemd.procscan.DeviceNumber;
+import org.ashmemd.procscan.ProcFs;
 import org.ashmemd.procscan.ProcScanner;
-import org.ashmemd.sys.ProcFs;
 import org.ashmemd.sys.SdNotify;
 import org.ashmemd.sys.SystemInfo;
 import org.slf4j.Logger;
@@ -107,7 +106,7 @@ public final class Daemon implements AutoCloseable {
         ProcFs proc = new ProcFs();
         registry = new AreaRegistry(new MemfdBackingFactory(), SystemInfo.pageSize());
         TokenTable tokens = new TokenTable(TOKEN_LIFETIME_NANOS, System::nanoTime);
-        OpenerResolver openers = new OpenerResolver(proc, pid -> ContainerNames.ofProcess(PROC, pid), System::nanoTime,
+        OpenerResolver openers = new OpenerResolver(proc, System::nanoTime,
                 OPENER_CACHE_NANOS);
         AdminService.RegionProcesses regionProcesses = new ProcRegionProcesses(ProcScanner.system(config.deviceName()));
         device = new AshmemCharDevice(registry, new CallerFacts() {
