@@ -390,6 +390,7 @@ class WaydroidCommandTest {
         Path p = fx.path("/proc/" + pid);
         Files.createDirectories(p.resolve("fd"));
         Files.writeString(p.resolve("status"), "Name:\tproc" + pid + "\nUid:\t10061\t10061\t10061\t10061\n");
+        Files.writeString(p.resolve("comm"), "proc" + pid + "\n");
         Files.writeString(p.resolve("cgroup"), container.isEmpty() ? "0::/user.slice/user-1000.slice/session-2.scope\n"
                 : "0::/lxc.payload." + container + "/uid_10061/pid_" + pid + "\n");
         Files.writeString(p.resolve("maps"), "");
