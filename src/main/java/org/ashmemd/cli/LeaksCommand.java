@@ -16,6 +16,8 @@ import org.ashmemd.cmdline.Sysexits;
 import org.ashmemd.cmdline.Version;
 import org.ashmemd.control.Opener;
 import org.ashmemd.control.RegionInfo;
+import org.ashmemd.leaks.LeakFinder;
+import org.ashmemd.leaks.LeakSampler;
 import org.ashmemd.procscan.FdHolder;
 import org.ashmemd.procscan.ProcUnavailableException;
 import org.ashmemd.procscan.RegionMapper;

@@ -16,6 +16,7 @@ import org.ashmemd.procscan.ContainerFootprint;
 import org.ashmemd.procscan.ProcScanner;
 import org.ashmemd.procscan.ProcessFootprint;
 import org.ashmemd.procscan.ScanResult;
+import org.ashmemd.procscan.ScanStats;
 import org.ashmemd.procscan.SortKey;
 import org.ashmemd.procscan.Usage;
 import org.ashmemd.units.ByteSize;
@@ -93,7 +94,7 @@ final class ScanCommand implements Callable<Integer> {
         out.flush();
         if (r.stats().denied() > 0) {
             PrintWriter err = spec.commandLine().getErr();
-            err.println(spec.qualifiedName() + ": " + unreadable(r.stats().denied()));
+            err.println(spec.qualifiedName() + ": " + ScanStats.unreadable(r.stats().denied()));
             err.flush();
         }
         return Sysexits.OK;
@@ -169,11 +170,6 @@ final class ScanCommand implements Callable<Integer> {
 
     private <T> List<T> limit(List<T> all) {
         return top > 0 && all.size() > top ? all.subList(0, top) : all;
-    }
-
-    static String unreadable(int processes) {
-        return (processes == 1 ? "1 process" : processes + " processes")
-                + " could not be read (permission denied); run as root to see them all";
     }
 
     static String host(String container) {

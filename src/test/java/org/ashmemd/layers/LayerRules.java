@@ -71,6 +71,13 @@ final class LayerRules {
             .as("control/ holds the admin protocol's records and client: no daemon internals, no picocli")
             .because("both programs build on it");
 
+    /** leaks/: analysis, next to the scanner; the CLI renders it. */
+    static final ArchRule ANALYSIS_DOES_NOT_RENDER = noClasses()
+            .that().resideInAnyPackage(pkg("leaks"), pkg("procscan"))
+            .should().dependOnClassesThat().resideInAnyPackage(pkg("cli"), "picocli..")
+            .as("leaks/ and procscan/ neither render nor parse options (no cli/, no picocli)")
+            .because("commands only parse options and render");
+
     /** cli/: ashmemctl. */
     static final ArchRule CLI_USES_NO_DAEMON_INTERNALS = noClasses()
             .that().resideInAPackage(pkg("cli"))
@@ -101,6 +108,6 @@ final class LayerRules {
             .as("no cycles between packages");
 
     static final List<ArchRule> ALL = List.of(LEAVES_USE_NOTHING, CUSE_KNOWS_NO_ASHMEM, CUSE_PROTOCOL_HAS_NO_IO,
-            ASHMEM_IS_PURE_LOGIC, NATIVE_CALLS_ONLY_IN_SYS, CONTROL_IS_ONLY_THE_PROTOCOL, CLI_USES_NO_DAEMON_INTERNALS,
+            ASHMEM_IS_PURE_LOGIC, NATIVE_CALLS_ONLY_IN_SYS, CONTROL_IS_ONLY_THE_PROTOCOL, ANALYSIS_DOES_NOT_RENDER, CLI_USES_NO_DAEMON_INTERNALS,
             NOTHING_BELOW_USES_ADMIN, CORE_DOES_NOT_USE_RESTART, NO_CYCLES);
 }

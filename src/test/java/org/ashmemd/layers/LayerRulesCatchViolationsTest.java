@@ -23,7 +23,7 @@ class LayerRulesCatchViolationsTest {
             org.ashmemd.ashmem.Area.class, classOf("org.ashmemd.ashmem.BreaksLayerRules"),
             org.ashmemd.device.AshmemCharDevice.class, classOf("org.ashmemd.device.BreaksLayerRules"),
             classOf("org.ashmemd.cli.BreaksLayerRules"), classOf("org.ashmemd.posix.BreaksLayerRules"),
-            classOf("org.ashmemd.control.BreaksLayerRules"));
+            classOf("org.ashmemd.control.BreaksLayerRules"), classOf("org.ashmemd.leaks.BreaksLayerRules"));
 
     private static Class<?> classOf(String name) {
         try {
@@ -41,6 +41,7 @@ class LayerRulesCatchViolationsTest {
                 Arguments.of(LayerRules.ASHMEM_IS_PURE_LOGIC, "org.ashmemd.ashmem.BreaksLayerRules"),
                 Arguments.of(LayerRules.NATIVE_CALLS_ONLY_IN_SYS, "org.ashmemd.cli.BreaksLayerRules"),
                 Arguments.of(LayerRules.CONTROL_IS_ONLY_THE_PROTOCOL, "org.ashmemd.control.BreaksLayerRules"),
+                Arguments.of(LayerRules.ANALYSIS_DOES_NOT_RENDER, "org.ashmemd.leaks.BreaksLayerRules"),
                 Arguments.of(LayerRules.CLI_USES_NO_DAEMON_INTERNALS, "org.ashmemd.cli.BreaksLayerRules"),
                 Arguments.of(LayerRules.NOTHING_BELOW_USES_ADMIN, "org.ashmemd.device.BreaksLayerRules"),
                 Arguments.of(LayerRules.CORE_DOES_NOT_USE_RESTART, "org.ashmemd.cuse.session.BreaksLayerRules"),

@@ -21,6 +21,8 @@ class LayerRulesTest {
     @ArchTest
     static final ArchRule controlIsOnlyTheProtocol = LayerRules.CONTROL_IS_ONLY_THE_PROTOCOL;
     @ArchTest
+    static final ArchRule analysisDoesNotRender = LayerRules.ANALYSIS_DOES_NOT_RENDER;
+    @ArchTest
     static final ArchRule cliUsesNoDaemonInternals = LayerRules.CLI_USES_NO_DAEMON_INTERNALS;
     @ArchTest
     static final ArchRule nothingBelowUsesAdmin = LayerRules.NOTHING_BELOW_USES_ADMIN;
