@@ -117,7 +117,7 @@ class AbiProbeTest {
     @ValueSource(strings = {"m64", "m32"})
     void ashmemIoctlsOfFixedSize(String abi) {
         same(abi, "__ASHMEMIOC", AshmemIoctl.TYPE);
-        same(abi, "ASHMEM_NAME_LEN", AshmemIoctl.NAME_LEN);
+        same(abi, "ASHMEM_NAME_LEN", org.ashmemd.ashmem.Area.NAME_LEN);
         sameU32(abi, "ASHMEM_SET_NAME", AshmemIoctl.SET_NAME);
         sameU32(abi, "ASHMEM_GET_NAME", AshmemIoctl.GET_NAME);
         sameU32(abi, "ASHMEM_GET_SIZE", AshmemIoctl.GET_SIZE);

@@ -13,8 +13,8 @@ import jnr.unixsocket.UnixSocketOptions;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.AdminRequest;
 import org.ashmemd.control.AdminResponse;
+import org.ashmemd.procscan.ProcFs;
 import org.ashmemd.socket.UnixListener;
-import org.ashmemd.sys.ProcFs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -10,19 +10,26 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.ashmemd.daemon.Version;
+import org.ashmemd.cmdline.DurationConverter;
+import org.ashmemd.cmdline.SizeConverter;
+import org.ashmemd.cmdline.Sysexits;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.control.Opener;
 import org.ashmemd.control.RegionInfo;
+import org.ashmemd.leaks.LeakFinder;
+import org.ashmemd.leaks.LeakSampler;
 import org.ashmemd.procscan.FdHolder;
 import org.ashmemd.procscan.ProcUnavailableException;
 import org.ashmemd.procscan.RegionMapper;
 import org.ashmemd.text.Escape;
-import picocli.CommandLine;
+import org.ashmemd.units.ByteSize;
+import org.ashmemd.units.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 @Command(name = "leaks", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class, description = {
     "Look for ashmem memory that leaks: samples /proc (and the daemon's regions when it answers) over time "
@@ -53,7 +60,7 @@ final class LeaksCommand implements Callable<Integer> {
                     + "across all of them.")
     int samples;
 
-    @Option(names = "--min-growth", paramLabel = "SIZE", defaultValue = "1M", converter = ByteSizeConverter.class,
+    @Option(names = "--min-growth", paramLabel = "SIZE", defaultValue = "1M", converter = SizeConverter.class,
             description = "Bytes a process or region name must gain, first to last sample (default: ${DEFAULT-VALUE}).")
     long minGrowth;
 
@@ -122,7 +129,7 @@ final class LeaksCommand implements Callable<Integer> {
             render(out, r);
         }
         out.flush();
-        return r.findings() > 0 ? ExitCodes.FOUND : ExitCodes.OK;
+        return r.findings() > 0 ? Sysexits.FOUND : Sysexits.OK;
     }
 
     private void render(PrintWriter out, LeakFinder.Report r) {
@@ -148,7 +155,7 @@ final class LeaksCommand implements Callable<Integer> {
             Table t = new Table("ID>", "NAME", "SIZE>", "AGE>", "STATE", "OPENER");
             for (LeakFinder.Unmapped u : r.unmapped()) {
                 RegionInfo x = u.region();
-                t.row(x.id(), name(x.displayName()), HumanSize.of(x.size()), HumanSize.duration(u.ageMillis() / 1000),
+                t.row(x.id(), name(x.displayName()), ByteSize.format(x.size()), Durations.format(u.ageMillis() / 1000),
                         u.neverMapped() ? "never mapped" : "no longer mapped", opener(x));
             }
             t.print(out);
@@ -158,7 +165,7 @@ final class LeaksCommand implements Callable<Integer> {
             Table t = new Table("ID>", "NAME", "SIZE>", "AGE>", "OPENER", "HELD BY", "MAPPED BY");
             for (LeakFinder.OpenerGone g : r.openerGone()) {
                 RegionInfo x = g.region();
-                t.row(x.id(), name(x.displayName()), HumanSize.of(x.size()), HumanSize.duration(g.ageMillis() / 1000),
+                t.row(x.id(), name(x.displayName()), ByteSize.format(x.size()), Durations.format(g.ageMillis() / 1000),
                         opener(x), g.procSeen() ? holders(g.holders()) : "?", g.procSeen() ? mappers(g.mappers()) : "?");
             }
             t.print(out);
@@ -187,8 +194,8 @@ final class LeaksCommand implements Callable<Integer> {
 
     private static String bytes(LeakFinder.Series s) {
         long g = s.byteGrowth();
-        return HumanSize.of(s.bytes().get(0)) + " -> " + HumanSize.of(s.bytes().get(s.bytes().size() - 1)) + " ("
-                + (g < 0 ? "-" + HumanSize.of(-g) : "+" + HumanSize.of(g)) + ")";
+        return ByteSize.format(s.bytes().get(0)) + " -> " + ByteSize.format(s.bytes().get(s.bytes().size() - 1)) + " ("
+                + (g < 0 ? "-" + ByteSize.format(-g) : "+" + ByteSize.format(g)) + ")";
     }
 
     private static String signed(long v) {
@@ -225,7 +232,7 @@ final class LeaksCommand implements Callable<Integer> {
         if (ms < 60_000 && ms % 1000 != 0) {
             return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
         }
-        return HumanSize.duration(ms / 1000);
+        return Durations.format(ms / 1000);
     }
 
     private ObjectNode toJson(LeakFinder.Report r) {

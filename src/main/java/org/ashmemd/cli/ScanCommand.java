@@ -9,14 +9,17 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
-import org.ashmemd.daemon.Version;
+import org.ashmemd.cmdline.Sysexits;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.procscan.AshmemKind;
 import org.ashmemd.procscan.ContainerFootprint;
 import org.ashmemd.procscan.ProcScanner;
 import org.ashmemd.procscan.ProcessFootprint;
 import org.ashmemd.procscan.ScanResult;
+import org.ashmemd.procscan.ScanStats;
 import org.ashmemd.procscan.SortKey;
 import org.ashmemd.procscan.Usage;
+import org.ashmemd.units.ByteSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -91,10 +94,10 @@ final class ScanCommand implements Callable<Integer> {
         out.flush();
         if (r.stats().denied() > 0) {
             PrintWriter err = spec.commandLine().getErr();
-            err.println(spec.qualifiedName() + ": " + unreadable(r.stats().denied()));
+            err.println(spec.qualifiedName() + ": " + ScanStats.unreadable(r.stats().denied()));
             err.flush();
         }
-        return ExitCodes.OK;
+        return Sysexits.OK;
     }
 
     static Set<AshmemKind> selectedKinds(List<Kind> kinds) {
@@ -112,8 +115,8 @@ final class ScanCommand implements Callable<Integer> {
         List<ProcessFootprint> rows = limit(r.sorted(key));
         Table t = new Table("PID>", "COMM", "CONTAINER", "KIND", "SIZE>", "RSS>", "PSS>", "SWAP>", "MAPS>", "FDS>");
         for (ProcessFootprint p : rows) {
-            p.kinds().forEach((k, u) -> t.row(p.pid(), p.comm(), host(p.container()), k.label(), HumanSize.of(u.sizeBytes()),
-                    HumanSize.of(u.rssBytes()), HumanSize.of(u.pssBytes()), HumanSize.of(u.swapBytes()), u.mappings(),
+            p.kinds().forEach((k, u) -> t.row(p.pid(), p.comm(), host(p.container()), k.label(), ByteSize.format(u.sizeBytes()),
+                    ByteSize.format(u.rssBytes()), ByteSize.format(u.pssBytes()), ByteSize.format(u.swapBytes()), u.mappings(),
                     u.fds()));
         }
         if (t.size() > 0) {
@@ -125,16 +128,16 @@ final class ScanCommand implements Callable<Integer> {
         }
         out.printf("%d of %d processes use ashmem memory%s: size %s, rss %s, pss %s, swap %s%n", r.processes().size(),
                 r.stats().processes(), rows.size() < r.processes().size() ? " (" + rows.size() + " shown)" : "",
-                HumanSize.of(all.sizeBytes()), HumanSize.of(all.rssBytes()), HumanSize.of(all.pssBytes()),
-                HumanSize.of(all.swapBytes()));
+                ByteSize.format(all.sizeBytes()), ByteSize.format(all.rssBytes()), ByteSize.format(all.pssBytes()),
+                ByteSize.format(all.swapBytes()));
     }
 
     private void containerTable(PrintWriter out, ScanResult r, SortKey key) {
         List<ContainerFootprint> rows = limit(r.containers(key));
         Table t = new Table("CONTAINER", "PROCS>", "KIND", "SIZE>", "RSS>", "PSS>", "SWAP>", "MAPS>", "FDS>");
         for (ContainerFootprint c : rows) {
-            c.kinds().forEach((k, u) -> t.row(host(c.container()), c.processes(), k.label(), HumanSize.of(u.sizeBytes()),
-                    HumanSize.of(u.rssBytes()), HumanSize.of(u.pssBytes()), HumanSize.of(u.swapBytes()), u.mappings(),
+            c.kinds().forEach((k, u) -> t.row(host(c.container()), c.processes(), k.label(), ByteSize.format(u.sizeBytes()),
+                    ByteSize.format(u.rssBytes()), ByteSize.format(u.pssBytes()), ByteSize.format(u.swapBytes()), u.mappings(),
                     u.fds()));
         }
         if (t.size() > 0) {
@@ -167,11 +170,6 @@ final class ScanCommand implements Callable<Integer> {
 
     private <T> List<T> limit(List<T> all) {
         return top > 0 && all.size() > top ? all.subList(0, top) : all;
-    }
-
-    static String unreadable(int processes) {
-        return (processes == 1 ? "1 process" : processes + " processes")
-                + " could not be read (permission denied); run as root to see them all";
     }
 
     static String host(String container) {

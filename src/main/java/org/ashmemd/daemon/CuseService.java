@@ -4,6 +4,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.ashmemd.cmdline.Sysexits;
 import org.ashmemd.cuse.session.CharDevice;
 import org.ashmemd.cuse.session.CuseConfig;
 import org.ashmemd.cuse.session.CuseSession;
@@ -31,22 +32,22 @@ final class CuseService implements AutoCloseable {
         try {
             transport = CuseTransport.start(session, workers);
         } catch (CuseStartException e) {
-            throw new Daemon.StartException(AshmemDaemon.EXIT_UNAVAILABLE, e.getMessage());
+            throw new Daemon.StartException(Sysexits.UNAVAILABLE, e.getMessage());
         }
         DeviceInfo info;
         try {
             info = transport.started().get(timeoutSeconds, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             transport.close();
-            throw new Daemon.StartException(AshmemDaemon.EXIT_UNAVAILABLE, e.getCause().getMessage());
+            throw new Daemon.StartException(Sysexits.UNAVAILABLE, e.getCause().getMessage());
         } catch (TimeoutException e) {
             transport.close();
-            throw new Daemon.StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+            throw new Daemon.StartException(Sysexits.UNAVAILABLE,
                     "the kernel did not create /dev/" + name + " within " + timeoutSeconds + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             transport.close();
-            throw new Daemon.StartException(AshmemDaemon.EXIT_SOFTWARE, "interrupted while starting");
+            throw new Daemon.StartException(Sysexits.SOFTWARE, "interrupted while starting");
         }
         CuseService s = new CuseService(transport, info);
         transport.stopped().thenRun(() -> {

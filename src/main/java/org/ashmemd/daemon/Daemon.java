@@ -19,9 +19,11 @@ import org.ashmemd.ashmem.PurgeCause;
 import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
-import org.ashmemd.device.AshmemCharDevice;
+import org.ashmemd.cmdline.Sysexits;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.cuse.transport.ReaderActivity;
+import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.CallerFacts;
 import org.ashmemd.device.OpenerResolver;
 import org.ashmemd.device.RegionLimits;
@@ -30,11 +32,11 @@ import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.metrics.MetricsServer;
 import org.ashmemd.metrics.MetricsSource;
 import org.ashmemd.pressure.PressureMonitor;
+import org.ashmemd.pressure.PurgeTarget;
 import org.ashmemd.procscan.ContainerNames;
 import org.ashmemd.procscan.DeviceNumber;
+import org.ashmemd.procscan.ProcFs;
 import org.ashmemd.procscan.ProcScanner;
-import org.ashmemd.pressure.PurgeTarget;
-import org.ashmemd.sys.ProcFs;
 import org.ashmemd.sys.SdNotify;
 import org.ashmemd.sys.SystemInfo;
 import org.slf4j.Logger;
@@ -110,7 +112,7 @@ public final class Daemon implements AutoCloseable {
         ProcFs proc = new ProcFs();
         registry = new AreaRegistry(new MemfdBackingFactory(), SystemInfo.pageSize());
         TokenTable tokens = new TokenTable(TOKEN_LIFETIME_NANOS, System::nanoTime);
-        OpenerResolver openers = new OpenerResolver(proc, pid -> ContainerNames.ofProcess(PROC, pid), System::nanoTime,
+        OpenerResolver openers = new OpenerResolver(proc, System::nanoTime,
                 OPENER_CACHE_NANOS);
         AdminService.RegionProcesses regionProcesses = new ProcRegionProcesses(ProcScanner.system(config.deviceName()));
         device = new AshmemCharDevice(registry, new CallerFacts() {
@@ -129,13 +131,13 @@ public final class Daemon implements AutoCloseable {
             Files.createDirectories(config.runtimeDir());
             Files.setPosixFilePermissions(config.runtimeDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+            throw new StartException(Sysexits.UNAVAILABLE,
                     "cannot create the runtime directory " + config.runtimeDir() + ": " + e.getMessage());
         }
         try {
             broker = new BrokerServer(config.brokerSocket(), config.brokerMode(), tokens, System::nanoTime);
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+            throw new StartException(Sysexits.UNAVAILABLE,
                     "cannot open the broker socket " + config.brokerSocket() + ": " + e.getMessage());
         }
 
@@ -146,7 +148,7 @@ public final class Daemon implements AutoCloseable {
         try {
             Files.setPosixFilePermissions(node, permissions(config.mode()));
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot set the mode of " + node + ": " + e.getMessage());
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot set the mode of " + node + ": " + e.getMessage());
         }
         if (config.alias()) {
             createAlias(node);
@@ -155,7 +157,7 @@ public final class Daemon implements AutoCloseable {
             Files.writeString(config.pidFile(), ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
             pidFileWritten = true;
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot write " + config.pidFile() + ": " + e.getMessage());
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot write " + config.pidFile() + ": " + e.getMessage());
         }
         pressure = new PressureMonitor(config.pressure(), new PurgeTarget() {
             @Override
@@ -186,14 +188,14 @@ public final class Daemon implements AutoCloseable {
             try {
                 metrics = MetricsServer.start(config.metricsAddress(), metricsSource(admin));
             } catch (IOException e) {
-                throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+                throw new StartException(Sysexits.UNAVAILABLE,
                         "cannot serve metrics at " + config.metricsAddress() + ": " + e.getMessage());
             }
         }
         try {
             adminServer = new AdminServer(config.adminSocket(), config.adminGroup(), admin, proc);
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+            throw new StartException(Sysexits.UNAVAILABLE,
                     "cannot open the admin socket " + config.adminSocket() + ": " + e.getMessage());
         }
         installSignalHandlers();
@@ -218,7 +220,7 @@ public final class Daemon implements AutoCloseable {
         }
         for (Path socket : new Path[] {config.brokerSocket(), config.adminSocket()}) {
             if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new StartException(AshmemDaemon.EXIT_SOFTWARE, "the socket " + socket + " vanished before READY");
+                throw new StartException(Sysexits.SOFTWARE, "the socket " + socket + " vanished before READY");
             }
         }
     }
@@ -227,15 +229,15 @@ public final class Daemon implements AutoCloseable {
         DeviceNumber found;
         try {
             if (!Files.readAttributes(path, java.nio.file.attribute.PosixFileAttributes.class).isOther()) {
-                throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, what + " " + path + " is not a device node");
+                throw new StartException(Sysexits.UNAVAILABLE, what + " " + path + " is not a device node");
             }
             found = DeviceNumber.fromRdev((Long) Files.getAttribute(path, "unix:rdev"));
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, what + " " + path + " is missing: " + e.getMessage()
+            throw new StartException(Sysexits.UNAVAILABLE, what + " " + path + " is missing: " + e.getMessage()
                     + (path.startsWith("/dev") ? " (is /dev a devtmpfs?)" : ""));
         }
         if (!found.equals(expected)) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, what + " " + path + " is char " + found
+            throw new StartException(Sysexits.UNAVAILABLE, what + " " + path + " is char " + found
                     + ", not the device's " + expected);
         }
     }
@@ -279,19 +281,19 @@ public final class Daemon implements AutoCloseable {
 
     private void preflight() throws StartException {
         if (!SystemInfo.isRoot()) {
-            throw new StartException(AshmemDaemon.EXIT_NOPERM,
+            throw new StartException(Sysexits.NO_PERMISSION,
                     "ashmemd must run as root: it registers a device through /dev/cuse and creates nodes in /dev");
         }
         if (!Files.exists(Path.of("/dev/cuse"))) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+            throw new StartException(Sysexits.UNAVAILABLE,
                     "no /dev/cuse: the kernel's CUSE module is not loaded (run 'modprobe cuse')");
         }
         if (Files.exists(Path.of("/sys/class/cuse", config.deviceName()))) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "the device name '" + config.deviceName()
+            throw new StartException(Sysexits.UNAVAILABLE, "the device name '" + config.deviceName()
                     + "' is taken: another CUSE device (another ashmemd?) is registered under it");
         }
         if (Files.exists(config.devicePath(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "the device name '" + config.deviceName()
+            throw new StartException(Sysexits.UNAVAILABLE, "the device name '" + config.deviceName()
                     + "' is taken: " + config.devicePath() + " exists (the kernel's ashmem driver?); pick another with --device");
         }
     }
@@ -306,7 +308,7 @@ public final class Daemon implements AutoCloseable {
         try {
             bootId = new ProcFs().bootId();
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "no boot id (" + e.getMessage() + ") for the /dev/"
+            throw new StartException(Sysexits.UNAVAILABLE, "no boot id (" + e.getMessage() + ") for the /dev/"
                     + config.deviceName() + "<boot_id> alias; --no-alias serves without it");
         }
         Path link = node.resolveSibling(config.deviceName() + bootId);
@@ -315,7 +317,7 @@ public final class Daemon implements AutoCloseable {
             Files.createSymbolicLink(link, node.getFileName());
             alias = link;
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot create the alias " + link + ": " + e
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot create the alias " + link + ": " + e
                     + "; --no-alias serves without it");
         }
     }

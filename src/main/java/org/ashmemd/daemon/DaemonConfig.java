@@ -2,8 +2,8 @@ package org.ashmemd.daemon;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import org.ashmemd.pressure.PressureConfig;
 import org.ashmemd.device.RegionLimits;
+import org.ashmemd.pressure.PressureConfig;
 
 /**
  * Everything the daemon is told on its command line.

@@ -204,13 +204,13 @@ public final class AshmemCharDevice implements CharDevice {
         int have = req.inSize();
         if (have == 0) {
             long toPageEnd = pageSize - Long.remainderUnsigned(arg, pageSize);
-            return IoctlReply.retryIn(arg, Math.min(AshmemIoctl.NAME_LEN, toPageEnd));
+            return IoctlReply.retryIn(arg, Math.min(Area.NAME_LEN, toPageEnd));
         }
         byte[] buf = new byte[have];
         req.in().duplicate().get(buf);
         int nul = indexOfNul(buf);
-        if (nul < 0 && have < AshmemIoctl.NAME_LEN) {
-            return IoctlReply.retryIn(arg, AshmemIoctl.NAME_LEN);
+        if (nul < 0 && have < Area.NAME_LEN) {
+            return IoctlReply.retryIn(arg, Area.NAME_LEN);
         }
         area.setName(buf, have);
         return IoctlReply.result(0);

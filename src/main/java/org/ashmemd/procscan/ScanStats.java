@@ -10,4 +10,9 @@ package org.ashmemd.procscan;
  * @param denied     processes that could not be read for lack of permission (not root)
  */
 public record ScanStats(int processes, int withAshmem, int smapsRead, int vanished, int denied, long elapsedNanos) {
+    /** What to tell the user when {@code processes} could not be read. */
+    public static String unreadable(int processes) {
+        return (processes == 1 ? "1 process" : processes + " processes")
+                + " could not be read (permission denied); run as root to see them all";
+    }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.ashmemd.ashmem.AreaRegistry;
@@ -21,7 +22,7 @@ import org.ashmemd.cuse.session.IoctlReply;
 import org.ashmemd.cuse.session.IoctlRequest;
 import org.ashmemd.admin.AdminServer;
 import org.ashmemd.admin.AdminService;
-import org.ashmemd.daemon.Version;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.device.RequestStats;
 import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.AshmemIoctl;
@@ -30,7 +31,7 @@ import org.ashmemd.device.OpenerResolver;
 import org.ashmemd.device.RegionLimits;
 import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.posix.Prot;
-import org.ashmemd.sys.ProcFs;
+import org.ashmemd.procscan.ProcFs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,13 @@ class AdminCommandsTest {
     void start() throws Exception {
         AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
         ProcFs proc = new ProcFs();
+        // the opener as /proc would show this process inside a container named "box"
+        Path fake = Files.createDirectories(dir.resolve("proc/" + ME.tid() + "/task/" + ME.tid()));
+        Files.writeString(fake.resolve("../../status"), "Name:\tjava\nTgid:\t" + ME.tid() + "\n");
+        Files.writeString(fake.resolve("../../comm"), "java\n");
+        Files.writeString(fake.resolve("comm"), "java\n");
+        Files.writeString(fake.resolve("../../cgroup"), "0::/lxc.payload.box/app\n");
+        ProcFs openerProc = new ProcFs(dir.resolve("proc"));
         TokenTable tokens = new TokenTable(5_000_000_000L, System::nanoTime);
         device = new AshmemCharDevice(registry, new CallerFacts() {
             @Override
@@ -68,7 +76,7 @@ class AdminCommandsTest {
             public boolean readImpliesExec(int tid) {
                 return false;
             }
-        }, tokens, new OpenerResolver(proc, pid -> "box", System::nanoTime, 1_000_000_000L),
+        }, tokens, new OpenerResolver(openerProc, System::nanoTime, 1_000_000_000L),
                 new RegionLimits(RegionLimits.Caps.DEFAULT));
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         AdminService service = new AdminService(device, stats, broker, proc, AdminService.RegionProcesses.NONE,

@@ -14,13 +14,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import jnr.ffi.Pointer;
 import org.ashmemd.cuse.session.CuseConfig;
 import org.ashmemd.cuse.session.CuseSession;
 import org.ashmemd.cuse.wire.InHeader;
 import org.ashmemd.cuse.wire.Opcode;
 import org.ashmemd.posix.Errno;
-import org.ashmemd.sys.LibC;
+import org.ashmemd.posix.ErrnoException;
+import org.ashmemd.sys.DeviceFd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * requests to a {@link CuseSession}. Each reader blocks in read(2), hands the frame to the
  * session and writes the reply with one write(2).
  *
- * <p>The descriptor is read through libc, never through a {@code FileChannel}: interrupting a
- * thread blocked in a channel closes it, and with the last reference the kernel destroys the
- * device. Readers are stopped by aborting the connection through sysfs instead.
+ * <p>The descriptor is a {@link DeviceFd}, never a {@code FileChannel}: interrupting a thread
+ * blocked in a channel closes it, and with the last reference the kernel destroys the device.
+ * Readers are stopped by aborting the connection through sysfs instead.
  */
 public final class CuseTransport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CuseTransport.class);
@@ -49,7 +49,7 @@ public final class CuseTransport implements AutoCloseable {
     private final String channelPath;
     private final Path sysfsClass;
     private final Path procDevices;
-    private final int fd;
+    private final DeviceFd fd;
     private final List<Thread> readers = new ArrayList<>();
     private final ReaderActivity activity;
     private final AtomicInteger running = new AtomicInteger();
@@ -62,7 +62,7 @@ public final class CuseTransport implements AutoCloseable {
     private volatile boolean closing;
     private boolean closed;
 
-    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, int fd,
+    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, DeviceFd fd,
             int readerThreads) {
         this.session = session;
         this.config = session.config();
@@ -103,18 +103,15 @@ public final class CuseTransport implements AutoCloseable {
         if (readerThreads < 1 || readerThreads > MAX_READERS) {
             throw new IllegalArgumentException("reader threads must be 1.." + MAX_READERS + ": " + readerThreads);
         }
-        int fd = LibC.INSTANCE.open(channelPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
-        if (fd < 0) {
-            throw CuseStartException.openFailed(channelPath, LibC.errno());
+        DeviceFd fd;
+        try {
+            fd = DeviceFd.openReadWrite(channelPath);
+        } catch (ErrnoException e) {
+            throw CuseStartException.openFailed(channelPath, e.errno());
         }
         CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, procDevices, fd, readerThreads);
         t.startReaders();
         return t;
-    }
-
-    /** The kernel's page size, for {@link CuseConfig#pageSize()}. */
-    public static int systemPageSize() {
-        return (int) com.kenai.jffi.PageManager.getInstance().pageSize();
     }
 
     private void startReaders() {
@@ -155,20 +152,17 @@ public final class CuseTransport implements AutoCloseable {
     private void readLoop(int slot) {
         ByteBuffer request = ByteBuffer.allocateDirect(config.requestBufferSize());
         ByteBuffer reply = ByteBuffer.allocateDirect(config.replyBufferSize());
-        jnr.ffi.Runtime runtime = LibC.runtime();
-        Pointer requestPointer = Pointer.wrap(runtime, request);
-        Pointer replyPointer = Pointer.wrap(runtime, reply);
         int failures = 0;
         try {
             while (true) {
-                long n = LibC.INSTANCE.read(fd, requestPointer, request.capacity());
+                long n = fd.read(request.clear());
                 if (n == 0) {
                     // /dev/cuse never ends a read this way; anything else has nothing more to say
                     connectionGone("end of file");
                     return;
                 }
                 if (n < 0) {
-                    int errno = LibC.errno();
+                    int errno = (int) -n;
                     switch (ChannelErrors.onRead(errno)) {
                         case RETRY:
                             continue;
@@ -202,7 +196,7 @@ public final class CuseTransport implements AutoCloseable {
                 boolean written = false;
                 try {
                     int len = session.handle(request, reply);
-                    written = len > 0 && writeReply(replyPointer, len);
+                    written = len > 0 && writeReply(reply, len);
                 } finally {
                     activity.end(slot);
                     if (init) {
@@ -218,9 +212,9 @@ public final class CuseTransport implements AutoCloseable {
         }
     }
 
-    private boolean writeReply(Pointer reply, int len) {
+    private boolean writeReply(ByteBuffer reply, int len) {
         while (true) {
-            long w = LibC.INSTANCE.write(fd, reply, len);
+            long w = fd.write(reply, len);
             if (w == len) {
                 return true;
             }
@@ -228,7 +222,7 @@ public final class CuseTransport implements AutoCloseable {
                 log.error("short write of a reply to {}: {} of {} bytes", channelPath, w, len);
                 return false;
             }
-            int errno = LibC.errno();
+            int errno = (int) -w;
             switch (ChannelErrors.onWrite(errno)) {
                 case RETRY:
                     continue;
@@ -363,7 +357,7 @@ public final class CuseTransport implements AutoCloseable {
 
     private void closeChannel() {
         if (channelClosed.compareAndSet(false, true)) {
-            LibC.INSTANCE.close(fd);
+            fd.close();
             log.debug("closed {}", channelPath);
         }
     }

@@ -1,4 +1,4 @@
-package org.ashmemd.cli;
+package org.ashmemd.leaks;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -14,16 +14,17 @@ import org.ashmemd.procscan.ScanStats;
 import org.ashmemd.procscan.Usage;
 
 /** Builds the samples the leak tests feed: processes, their regions, the daemon's regions. */
-final class LeakSamples {
-    static final long K = 1024;
-    static final long M = 1024 * K;
-    static final long T0 = 1_700_000_000_000L;
+/** Samples and regions for the leak tests. */
+public final class LeakSamples {
+    public static final long K = 1024;
+    public static final long M = 1024 * K;
+    public static final long T0 = 1_700_000_000_000L;
 
     private LeakSamples() {
     }
 
     /** A process using {@code regions}; {@code deviceFds} more fds to the device. */
-    static ProcessFootprint process(int pid, String comm, String container, boolean servesCuse, int deviceFds,
+    public static ProcessFootprint process(int pid, String comm, String container, boolean servesCuse, int deviceFds,
             RegionUse... regions) {
         Map<AshmemKind, Usage> kinds = new EnumMap<>(AshmemKind.class);
         for (RegionUse r : regions) {
@@ -37,7 +38,7 @@ final class LeakSamples {
     }
 
     /** {@code n} mapped regions of {@code size} each, inodes from {@code firstInode}. */
-    static RegionUse[] mapped(AshmemKind kind, String name, long firstInode, int n, long size) {
+    public static RegionUse[] mapped(AshmemKind kind, String name, long firstInode, int n, long size) {
         RegionUse[] out = new RegionUse[n];
         for (int i = 0; i < n; i++) {
             out[i] = new RegionUse(kind, name, firstInode + i, new Usage(size, size / 2, size / 2, 0, 0, 1, 0), -1);
@@ -45,15 +46,15 @@ final class LeakSamples {
         return out;
     }
 
-    static RegionUse held(AshmemKind kind, String name, long inode, long size) {
+    public static RegionUse held(AshmemKind kind, String name, long inode, long size) {
         return new RegionUse(kind, name, inode, new Usage(0, 0, 0, 0, 0, 0, 1), size);
     }
 
-    static RegionUse mappedOnce(long inode, String name, long size) {
+    public static RegionUse mappedOnce(long inode, String name, long size) {
         return new RegionUse(AshmemKind.ASHMEMD, name, inode, new Usage(size, size, size, 0, 0, 1, 0), -1);
     }
 
-    static RegionUse[] concat(RegionUse[]... parts) {
+    public static RegionUse[] concat(RegionUse[]... parts) {
         List<RegionUse> all = new ArrayList<>();
         for (RegionUse[] p : parts) {
             all.addAll(List.of(p));
@@ -61,23 +62,23 @@ final class LeakSamples {
         return all.toArray(new RegionUse[0]);
     }
 
-    static ScanResult proc(ProcessFootprint... ps) {
+    public static ScanResult proc(ProcessFootprint... ps) {
         return new ScanResult(List.of(ps), new ScanStats(100, ps.length, ps.length, 0, 0, 1_000_000), AshmemKind.all());
     }
 
-    static LeakSampler.Sample sample(long atMillis, ScanResult proc, List<RegionInfo> regions) {
+    public static LeakSampler.Sample sample(long atMillis, ScanResult proc, List<RegionInfo> regions) {
         return new LeakSampler.Sample(atMillis, proc, proc == null ? "cannot read /proc: gone" : null, regions,
                 regions == null ? "ashmemd is not running (no /run/ashmemd/admin.sock)" : null);
     }
 
-    static RegionInfo region(long id, String name, long size, boolean mapped, long inode, int openerPid,
+    public static RegionInfo region(long id, String name, long size, boolean mapped, long inode, int openerPid,
             boolean openerAlive, long createdAtMillis) {
         return new RegionInfo(id, name, null, size, 3, mapped, mapped ? inode : -1, mapped ? size : 0, 0, 0, List.of(),
                 new Opener(openerPid, openerPid, "app" + openerPid, "worker", 10061, "/lxc.payload.waydroid", "waydroid"),
                 openerAlive, createdAtMillis);
     }
 
-    static List<RegionInfo> regions(int n, String name, long size, long createdAtMillis) {
+    public static List<RegionInfo> regions(int n, String name, long size, long createdAtMillis) {
         List<RegionInfo> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             out.add(region(1000 + i, name, size, true, 5000 + i, 300, true, createdAtMillis));

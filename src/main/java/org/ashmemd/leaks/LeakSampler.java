@@ -1,4 +1,4 @@
-package org.ashmemd.cli;
+package org.ashmemd.leaks;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.util.List;
@@ -10,7 +10,7 @@ import org.ashmemd.procscan.ProcScanner;
 import org.ashmemd.procscan.ScanResult;
 
 /** Takes one look at the host: a /proc scan and, when reachable, the daemon's regions. */
-interface LeakSampler {
+public interface LeakSampler {
     /**
      * One look. {@code proc} is null when /proc could not be read ({@code procError} says why);
      * {@code regions} is null when the daemon was not asked or could not be read.

@@ -1,20 +1,35 @@
-package org.ashmemd.sys;
+package org.ashmemd.procscan;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.ashmemd.text.Escape;
+import java.util.List;
 
 /**
- * Facts about other processes, read from /proc. The FUSE request header names a calling
- * <em>thread</em>; every method here accepts a thread id.
+ * Facts the daemon needs about other processes, read from /proc with the parsers the scanner
+ * uses ({@link ProcStatus}, {@link Cgroups}, {@link ContainerNames}, {@link Comm}). The FUSE
+ * request header names a calling <em>thread</em>; every method here accepts a thread id.
  */
 public final class ProcFs {
     private static final int CAP_SYS_ADMIN = 21;
     private static final long READ_IMPLIES_EXEC = 0x0400000L;
 
+    /**
+     * Who a calling thread is, from one read of each file it needs: the thread's status, the
+     * process's and the thread's comm, the process's cgroup.
+     *
+     * @param pid        its process, or -1 when it is gone
+     * @param comm       the process's name ({@link Comm}), "?" when unknown
+     * @param threadComm the thread's own name, "?" when unknown
+     * @param cgroup     the most telling cgroup path ({@link Cgroups#primaryPath}), "" when unknown
+     * @param container  the container of that cgroup file ({@link ContainerNames#of}), "" for the host
+     */
+    public record Caller(int pid, String comm, String threadComm, String cgroup, String container) {
+        static final Caller GONE = new Caller(-1, "?", "?", "", "");
+    }
+
     private final Path proc;
+    private final ProcIo io;
     private final String ownUserNamespace;
 
     public ProcFs() {
@@ -23,8 +38,24 @@ public final class ProcFs {
 
     /** A procfs at another path: tests feed fixture trees. */
     public ProcFs(Path proc) {
+        this(proc, ProcIo.system());
+    }
+
+    public ProcFs(Path proc, ProcIo io) {
         this.proc = proc;
+        this.io = io;
         this.ownUserNamespace = link(proc.resolve("self/ns/user"));
+    }
+
+    /** Who thread {@code tid} is; {@link Caller#GONE}'s values for what cannot be read. */
+    public Caller caller(int tid) {
+        ProcStatus status = status(tid);
+        int pid = status == null ? -1 : status.tgid();
+        if (pid <= 0) {
+            return Caller.GONE;
+        }
+        Cgroups cgroups = cgroups(pid);
+        return new Caller(pid, comm(pid), threadComm(pid, tid), cgroups.primaryPath(), ContainerNames.of(cgroups));
     }
 
     /**
@@ -34,10 +65,8 @@ public final class ProcFs {
      * for it.
      */
     public boolean hasSysAdmin(int tid) {
-        if (tid <= 0) {
-            return false;
-        }
-        String capEff = statusField(tid, "CapEff");
+        ProcStatus status = status(tid);
+        String capEff = status == null ? null : status.field("CapEff");
         if (capEff == null) {
             return false;
         }
@@ -60,7 +89,7 @@ public final class ProcFs {
             return false;
         }
         try {
-            String hex = Files.readString(proc.resolve(tid + "/personality"), StandardCharsets.US_ASCII).trim();
+            String hex = io.read(proc.resolve(tid + "/personality")).trim();
             return (Long.parseLong(hex, 16) & READ_IMPLIES_EXEC) != 0;
         } catch (IOException | NumberFormatException e) {
             return false;
@@ -69,58 +98,38 @@ public final class ProcFs {
 
     /** The process (thread group) id of a thread, or -1 when it is gone. */
     public int tgid(int tid) {
-        String v = statusField(tid, "Tgid");
-        if (v == null) {
-            return -1;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        ProcStatus status = status(tid);
+        return status == null ? -1 : status.tgid();
     }
 
-    /**
-     * The short command name of a process (comm), or "?" when it is gone. A process sets its own
-     * comm to any bytes: they are kept as they are (no trimming), decoded as UTF-8 with U+FFFD
-     * for invalid sequences; whoever shows it escapes it.
-     */
+    /** The name of a process ({@link Comm}), or "?" when it is gone. */
     public String comm(int pid) {
         return commFile(proc.resolve(pid + "/comm"));
     }
 
-    /** A thread's own name (its comm), or "?" when it is gone. */
+    /** A thread's own name ({@link Comm}), or "?" when it is gone. */
     public String threadComm(int pid, int tid) {
         return commFile(proc.resolve(pid + "/task/" + tid + "/comm"));
     }
 
-    private static String commFile(Path file) {
+    private String commFile(Path file) {
         try {
-            byte[] b = Files.readAllBytes(file);
-            int n = b.length > 0 && b[b.length - 1] == '\n' ? b.length - 1 : b.length; // the kernel's newline
-            return Escape.decode(java.util.Arrays.copyOf(b, n));
+            return Comm.parse(io.readBytes(file));
         } catch (IOException e) {
             return "?";
         }
     }
 
-    /** The cgroup v2 path of a process ("0::/path" line), or the first v1 path, or "" when unknown. */
+    /** The most telling cgroup path of a process ({@link Cgroups#primaryPath}), or "" when unknown. */
     public String cgroup(int pid) {
+        return cgroups(pid).primaryPath();
+    }
+
+    private Cgroups cgroups(int pid) {
         try {
-            String first = "";
-            // any bytes a cgroup's creator chose: decoded with U+FFFD, never refused
-            for (String line : Escape.decode(Files.readAllBytes(proc.resolve(pid + "/cgroup"))).split("\n")) {
-                if (line.startsWith("0::")) {
-                    return line.substring(3);
-                }
-                int c = line.indexOf(':', line.indexOf(':') + 1);
-                if (first.isEmpty() && c > 0) {
-                    first = line.substring(c + 1);
-                }
-            }
-            return first;
+            return Cgroups.parse(io.read(proc.resolve(pid + "/cgroup")));
         } catch (IOException e) {
-            return "";
+            return new Cgroups(List.of());
         }
     }
 
@@ -132,7 +141,7 @@ public final class ProcFs {
     /** The running kernel's release, as uname -r prints it. */
     public String kernelRelease() {
         try {
-            return Files.readString(proc.resolve("sys/kernel/osrelease"), StandardCharsets.US_ASCII).trim();
+            return io.read(proc.resolve("sys/kernel/osrelease")).trim();
         } catch (IOException e) {
             return "?";
         }
@@ -140,33 +149,24 @@ public final class ProcFs {
 
     /** The supplementary groups of a process, from its status. */
     public int[] groups(int pid) {
-        String v = statusField(pid, "Groups");
-        if (v == null || v.isBlank()) {
-            return new int[0];
-        }
-        return java.util.Arrays.stream(v.trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
+        ProcStatus status = status(pid);
+        return status == null ? new int[0] : status.groups().stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The kernel's boot id, as libcutils reads it to name /dev/ashmem&lt;boot_id&gt;. */
     public String bootId() throws IOException {
-        return Files.readString(proc.resolve("sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
+        return io.read(proc.resolve("sys/kernel/random/boot_id")).trim();
     }
 
-    private String statusField(int tid, String field) {
+    private ProcStatus status(int tid) {
         if (tid <= 0) {
             return null;
         }
         try {
-            // Latin-1: byte for byte, so that a Name: line that is not UTF-8 cannot hide the fields
-            for (String line : Files.readAllLines(proc.resolve(tid + "/status"), StandardCharsets.ISO_8859_1)) {
-                if (line.startsWith(field) && line.length() > field.length() && line.charAt(field.length()) == ':') {
-                    return line.substring(field.length() + 1);
-                }
-            }
+            return ProcStatus.parse(io.read(proc.resolve(tid + "/status")));
         } catch (IOException e) {
             return null;
         }
-        return null;
     }
 
     private static String link(Path p) {

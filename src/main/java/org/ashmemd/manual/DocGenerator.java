@@ -1,11 +1,12 @@
-package org.ashmemd.cli;
+package org.ashmemd.manual;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.ashmemd.cli.AshmemCtl;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.daemon.AshmemDaemon;
-import org.ashmemd.daemon.Version;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 

@@ -1,17 +1,20 @@
-package org.ashmemd.cli;
+package org.ashmemd.manual;
 
 import java.util.Locale;
-import picocli.CommandLine;
+import org.ashmemd.cmdline.Sysexits;
+import org.ashmemd.units.ByteSize;
+import org.ashmemd.units.Durations;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine;
 
 /** Renders a picocli command tree as a troff man page, so the page always matches the code. */
-final class ManPage {
+public final class ManPage {
     private ManPage() {
     }
 
-    static String render(CommandLine cl, int section, String version) {
+    public static String render(CommandLine cl, int section, String version) {
         CommandSpec spec = cl.getCommandSpec();
         StringBuilder b = new StringBuilder();
         String name = spec.name();
@@ -29,12 +32,26 @@ final class ManPage {
             b.append(".SH COMMANDS\n");
             commands(b, cl, "");
         }
-        b.append(".SH EXIT STATUS\n0 success; 1 findings (leaks) or something to do (waydroid status); "
-                + "64 usage error; 66 no such region, or no Waydroid; 69 daemon, Waydroid or kernel facility "
-                + "unavailable; 70 internal error or incomplete installation; 74 input/output error; "
-                + "77 permission denied.\n");
+        b.append(".SH SIZES AND DURATIONS\n").append(esc(ByteSize.RULE)).append("\n.br\n")
+                .append(esc(Durations.RULE)).append('\n');
+        b.append(".SH EXIT STATUS\n").append(esc(exitStatus(name))).append('\n');
         b.append(".SH SEE ALSO\nashmemd(8), ashmemctl(8)\n");
         return b.toString();
+    }
+
+    /** The statuses of {@link Sysexits} that the program uses, and when. */
+    private static String exitStatus(String program) {
+        if (program.equals("ashmemd")) {
+            return Sysexits.OK + " stopped on request (SIGTERM, SIGINT); " + Sysexits.USAGE + " usage error; "
+                    + Sysexits.UNAVAILABLE + " CUSE, a socket or the device unavailable at start, or the device lost"
+                    + " while serving (so that the service manager restarts it); " + Sysexits.SOFTWARE
+                    + " internal error; " + Sysexits.NO_PERMISSION + " not permitted (not root).";
+        }
+        return Sysexits.OK + " success; " + Sysexits.FOUND + " findings (leaks) or something to do (waydroid status); "
+                + Sysexits.USAGE + " usage error; " + Sysexits.NOT_FOUND + " no such region, or no Waydroid; "
+                + Sysexits.UNAVAILABLE + " daemon, Waydroid or kernel facility unavailable; " + Sysexits.SOFTWARE
+                + " internal error or incomplete installation; " + Sysexits.IO_ERROR + " input/output error; "
+                + Sysexits.NO_PERMISSION + " permission denied.";
     }
 
     /** One subsection per command, nested commands ("waydroid enable") after their parent's. */

@@ -1,4 +1,4 @@
-package org.ashmemd.cli;
+package org.ashmemd.leaks;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,55 +16,57 @@ import org.ashmemd.procscan.ProcessFootprint;
 import org.ashmemd.procscan.RegionMapper;
 import org.ashmemd.procscan.RegionUse;
 import org.ashmemd.procscan.ScanResult;
+import org.ashmemd.procscan.ScanStats;
 import org.ashmemd.procscan.Usage;
 
 /**
  * Judges a series of samples: what grows without ever shrinking, which regions nobody maps,
- * which regions outlived the process that opened them. Pure: no clock, no I/O.
+ * which regions outlived the process that opened them. Pure: no clock, no I/O; ashmemctl's
+ * {@code leaks} command only takes the samples and renders the report.
  */
-final class LeakFinder {
+public final class LeakFinder {
     /**
      * @param minGrowthBytes    bytes a series must gain, first to last sample, to count as growing
      * @param minCountGrowth    regions (or fds) a series must gain to count as growing
      * @param unmappedForMillis how old a region mapped by nobody must be to be reported
      */
-    record Criteria(long minGrowthBytes, int minCountGrowth, long unmappedForMillis) {
+    public record Criteria(long minGrowthBytes, int minCountGrowth, long unmappedForMillis) {
     }
 
     /** Values per sample, oldest first. */
-    record Series(List<Long> counts, List<Long> bytes) {
-        long countGrowth() {
+    public record Series(List<Long> counts, List<Long> bytes) {
+        public long countGrowth() {
             return counts.get(counts.size() - 1) - counts.get(0);
         }
 
-        long byteGrowth() {
+        public long byteGrowth() {
             return bytes.get(bytes.size() - 1) - bytes.get(0);
         }
     }
 
     /** A process whose regions (count: distinct regions mapped or held, plus device fds; bytes: their size) grow. */
-    record ProcessGrowth(int pid, String comm, String container, Series series) {
+    public record ProcessGrowth(int pid, String comm, String container, Series series) {
     }
 
     /** Regions of one kind and name, across the host, growing; {@code source} is "daemon" or "proc". */
-    record RegionGrowth(AshmemKind kind, String name, String source, Series series) {
+    public record RegionGrowth(AshmemKind kind, String name, String source, Series series) {
     }
 
     /** A region mapped by nobody, at least {@code ageMillis} old; {@code neverMapped} when it was never mapped. */
-    record Unmapped(RegionInfo region, long ageMillis, boolean neverMapped) {
+    public record Unmapped(RegionInfo region, long ageMillis, boolean neverMapped) {
     }
 
     /**
      * A region whose opener exited, with who keeps it: memfd holders other than the daemon, and
      * mappers ({@code procSeen} false when /proc could not tell).
      */
-    record OpenerGone(RegionInfo region, long ageMillis, List<FdHolder> holders, List<RegionMapper> mappers,
+    public record OpenerGone(RegionInfo region, long ageMillis, List<FdHolder> holders, List<RegionMapper> mappers,
             boolean procSeen) {
     }
 
-    record Report(int samples, long spanMillis, boolean procSeen, boolean daemonSeen, List<ProcessGrowth> processes,
+    public record Report(int samples, long spanMillis, boolean procSeen, boolean daemonSeen, List<ProcessGrowth> processes,
             List<RegionGrowth> regions, List<Unmapped> unmapped, List<OpenerGone> openerGone, List<String> notes) {
-        int findings() {
+        public int findings() {
             return processes.size() + regions.size() + unmapped.size() + openerGone.size();
         }
     }
@@ -72,7 +74,7 @@ final class LeakFinder {
     private LeakFinder() {
     }
 
-    static Report find(List<LeakSampler.Sample> samples, Criteria c) {
+    public static Report find(List<LeakSampler.Sample> samples, Criteria c) {
         List<String> notes = new ArrayList<>();
         boolean procSeen = samples.stream().anyMatch(s -> s.proc() != null);
         boolean daemonSeen = samples.stream().anyMatch(s -> s.regions() != null);
@@ -85,7 +87,7 @@ final class LeakFinder {
         int denied = samples.stream().filter(s -> s.proc() != null).mapToInt(s -> s.proc().stats().denied()).max()
                 .orElse(0);
         if (denied > 0) {
-            notes.add(ScanCommand.unreadable(denied));
+            notes.add(ScanStats.unreadable(denied));
         }
         if (samples.size() < 2) {
             notes.add("one sample: growth needs --samples 2 or more");
@@ -138,7 +140,7 @@ final class LeakFinder {
     }
 
     /** Whether a series only ever rose, by at least {@code min} (and at least 1) overall. */
-    static boolean grows(List<Long> v, long min) {
+    public static boolean grows(List<Long> v, long min) {
         for (int i = 1; i < v.size(); i++) {
             if (v.get(i) < v.get(i - 1)) {
                 return false;
@@ -226,15 +228,15 @@ final class LeakFinder {
     private static List<RegionGrowth> regionGrowth(List<LeakSampler.Sample> samples, Criteria c, boolean procAll,
             boolean daemonAll) {
         // per kind and name: region count and bytes in each sample (absent = 0: every sample sees the whole host)
-        Map<String, long[][]> series = new LinkedHashMap<>();
-        Map<String, String> source = new HashMap<>();
+        Map<NameKey, long[][]> series = new LinkedHashMap<>();
+        Map<NameKey, String> source = new HashMap<>();
         int n = samples.size();
         for (int at = 0; at < n; at++) {
             final int i = at;
             LeakSampler.Sample s = samples.get(i);
             if (daemonAll) {
                 for (RegionInfo r : s.regions()) {
-                    String key = AshmemKind.ASHMEMD.label() + "\0" + r.name();
+                    NameKey key = new NameKey(AshmemKind.ASHMEMD, r.name());
                     long[][] v = series.computeIfAbsent(key, k -> new long[2][n]);
                     v[0][i]++;
                     v[1][i] += r.size();
@@ -242,7 +244,7 @@ final class LeakFinder {
                 }
             }
             if (procAll) {
-                Map<String, Map<Long, Long>> sizes = new HashMap<>();
+                Map<NameKey, Map<Long, Long>> sizes = new HashMap<>();
                 for (ProcessFootprint p : s.proc().processes()) {
                     for (RegionUse r : p.regions()) {
                         if (daemonAll && r.kind() == AshmemKind.ASHMEMD) {
@@ -250,7 +252,7 @@ final class LeakFinder {
                         }
                         Usage u = r.usage();
                         long size = u.mappings() > 0 ? u.sizeBytes() / u.mappings() : Math.max(0, r.fileSizeBytes());
-                        sizes.computeIfAbsent(r.kind().label() + "\0" + r.name(), k -> new HashMap<>())
+                        sizes.computeIfAbsent(new NameKey(r.kind(), r.name()), k -> new HashMap<>())
                                 .merge(r.inode(), size, Math::max);
                     }
                 }
@@ -266,14 +268,17 @@ final class LeakFinder {
         series.forEach((key, v) -> {
             Series s = new Series(list(v[0]), list(v[1]));
             if (growing(s, c)) {
-                int z = key.indexOf('\0');
-                out.add(new RegionGrowth(AshmemKind.parse(key.substring(0, z)), key.substring(z + 1), source.get(key), s));
+                out.add(new RegionGrowth(key.kind(), key.name(), source.get(key), s));
             }
         });
         out.sort(Comparator.comparingLong((RegionGrowth g) -> g.series().byteGrowth()).reversed()
                 .thenComparing(g -> g.series().countGrowth(), Comparator.reverseOrder())
                 .thenComparing(RegionGrowth::name));
         return out;
+    }
+
+    /** Regions of one kind with one name: the unit in which region growth is judged. */
+    private record NameKey(AshmemKind kind, String name) {
     }
 
     /** One sample that saw both /proc and the daemon: the region ids listed, the inodes mapped. */

@@ -1,4 +1,4 @@
-package org.ashmemd.daemon;
+package org.ashmemd.cmdline;
 
 import picocli.CommandLine;
 
