@@ -88,9 +88,9 @@ fuzz_round() {
 # A short round first, so that the daemon's pools and the JIT are where they stay; the
 # baseline is taken after it.
 fuzz_round warmup $((FUZZ_SEED + 1000)) "$WARMUP_SECONDS"
-# The admin socket's first client starts the thread that serves it for good (24 -> 25 threads in
-# two runs whose baseline came before any admin request); one request before the baseline, so
-# that only growth per request would show.
+# Two runs whose baseline came before any admin request ended with one thread more (24 -> 25),
+# most likely the thread the admin socket's first client starts; one request before the
+# baseline, so that only growth per request or per fuzzed call counts.
 timeout $((120 * IT_TIME_SCALE)) "$CTL" status >/dev/null 2>&1
 probe_jvm_attach "$JVM"
 sleep 2
