@@ -4,6 +4,7 @@
 # it-build: bench/cuse-floor.c m64 -I/usr/include/fuse3 -lfuse3
 # it-build: bench/floor-check.c m64 m32
 # it-build: jvm java
+# it-kernels: 6.1 6.12
 # Proves the VM machinery without the daemon: the modules and mounts are there, CUSE works
 # end to end with the project's minimal libfuse3 server (cuse-floor), for 64-bit and 32-bit
 # clients, and the JVM resource probes work on a plain JVM.

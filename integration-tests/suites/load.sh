@@ -1,0 +1,103 @@
+#!/bin/bash
+# it-order: 48
+# it-budget: 900
+# it-build: load m64 m32
+# Many clients at once (load/load.c): LOAD_PROCS processes, half 64-bit and half 32-bit, each
+# doing LOAD_CYCLES full cycles (open, SET_NAME, SET_SIZE, GET_SIZE, mmap through the preload
+# library, touch, random UNPIN/PIN with GET_PIN_STATUS, data check, munmap, close), all at the
+# same time. Every answer is the driver's, no call waits more than 1 s (times the time scale;
+# max, p99 and p50 per ABI are reported), and afterwards the daemon's fds and threads are what
+# they were and its heap did not grow.
+#
+# Knobs (--env): LOAD_PROCS (default 64), LOAD_CYCLES (default 100 in the default run, which
+# keeps it to a few minutes under TCG; the full load is LOAD_CYCLES=1000), LOAD_SEED.
+. "$IT_REPO/integration-tests/lib/suite.sh"
+
+NATIVE=$IT_REPO/target/dist/lib/native
+declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
+LOAD_PROCS=${LOAD_PROCS:-64}
+LOAD_CYCLES=${LOAD_CYCLES:-100}
+LOAD_SEED=${LOAD_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+WARMUP_CYCLES=5
+HEAP_TOLERANCE=$((8 * 1024 * 1024))
+LATENCY_LIMIT_MS=$((1000 * IT_TIME_SCALE))
+W=$IT_STATE/load
+mkdir -p "$W"
+
+for v in LOAD_PROCS LOAD_CYCLES LOAD_SEED; do
+	[[ "${!v}" =~ ^[0-9]+$ ]] || { fail knobs "$v must be a whole number, got '${!v}'"; it_finish; }
+done
+[ "$LOAD_PROCS" -ge 2 ] || { fail knobs "LOAD_PROCS must be at least 2 (half of them 32-bit)"; it_finish; }
+for abi in m64 m32; do
+	[ -r "${PRELOAD[$abi]}" ] || { fail "$abi/preload_library" "${PRELOAD[$abi]} is missing (build the distribution first)"; it_finish; }
+done
+
+daemon_start || it_finish
+export ASHMEM_DEV=/dev/$ASHMEMD_DEVICE
+export ASHMEMD_BROKER=$ASHMEMD_RUNTIME_DIR/broker.sock
+JVM=$(daemon_jvm_pid)
+
+# load_round NAME CYCLES: both ABIs at once; sets OUT_m64 and OUT_m32 (the summary lines).
+load_round() {
+	local round=$1 cycles=$2 abi n st
+	declare -A pids=()
+	for abi in m64 m32; do
+		n=$((LOAD_PROCS / 2))
+		[ "$abi" = m32 ] || n=$((LOAD_PROCS - LOAD_PROCS / 2))
+		LD_PRELOAD=${PRELOAD[$abi]} "$IT_BUILD/$abi/load/load" "$n" "$cycles" "$LOAD_SEED" \
+			>"$W/$round-$abi.out" 2>"$W/$round-$abi.err" </dev/null &
+		pids[$abi]=$!
+	done
+	for abi in m64 m32; do
+		wait "${pids[$abi]}"
+		st=$?
+		printf -v "OUT_$abi" '%s' "$(tail -n 1 "$W/$round-$abi.out")"
+		note "$round/$abi: exit $st: $(tail -n 1 "$W/$round-$abi.out")"
+		if [ "$st" -eq 0 ]; then
+			pass "$round/$abi/every_answer_right"
+		else
+			fail "$round/$abi/every_answer_right" "exit $st: $(head -n 3 "$W/$round-$abi.err" | tr '\n' ' ') $(tail -n 1 "$W/$round-$abi.out")"
+		fi
+	done
+}
+field() { sed -n "s/.* $2 \([0-9.]*\).*/\1/p" <<<"$1"; }
+
+load_round warmup "$WARMUP_CYCLES"
+probe_jvm_attach "$JVM"
+sleep 2
+probe_all "$JVM"
+fds0=$P_FDS threads0=$P_THREADS heap0=$HEAP_USED_BYTES rss0=$P_RSS_KB
+info baseline "fds=$fds0 threads=$threads0 heap_used=${heap0:-n/a} rss_kb=$rss0 (heap: $HEAP_METHOD)"
+
+t0=$EPOCHREALTIME
+load_round load "$LOAD_CYCLES"
+secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
+for abi in m64 m32; do
+	out=OUT_$abi
+	line=${!out}
+	info "$abi/latency" "$line (LOAD_PROCS=$LOAD_PROCS LOAD_CYCLES=$LOAD_CYCLES LOAD_SEED=$LOAD_SEED, $secs s)"
+	max=$(field "$line" max_ms)
+	if [ -z "$max" ]; then
+		fail "$abi/no_call_over_limit" "no latency figures came back"
+	elif awk -v m="$max" -v l="$LATENCY_LIMIT_MS" 'BEGIN { exit !(m <= l) }'; then
+		pass "$abi/no_call_over_limit"
+	else
+		fail "$abi/no_call_over_limit" "the slowest call took $max ms (limit $LATENCY_LIMIT_MS ms); $(field "$line" over_1s) calls over 1 s"
+	fi
+done
+daemon_check_alive daemon_alive_after_load
+
+settled() { [ "$(probe_fds "$JVM")" -le "$fds0" ] && [ "$(probe_threads "$JVM")" -le "$threads0" ]; }
+wait_for $((30 * IT_TIME_SCALE)) settled
+probe_all "$JVM"
+info after "fds=$P_FDS threads=$P_THREADS heap_used=${HEAP_USED_BYTES:-n/a} rss_kb=$P_RSS_KB"
+check fds_no_growth test "$P_FDS" -le "$fds0"
+check threads_no_growth test "$P_THREADS" -le "$threads0"
+if [ -n "$heap0" ] && [ -n "$HEAP_USED_BYTES" ]; then
+	check heap_no_growth test $((HEAP_USED_BYTES - heap0)) -le "$HEAP_TOLERANCE"
+else
+	skip heap_no_growth "no heap figure: $HEAP_METHOD"
+fi
+
+daemon_stop
+it_finish
