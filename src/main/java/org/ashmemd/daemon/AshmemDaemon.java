@@ -1,7 +1,9 @@
 package org.ashmemd.daemon;
 
 import ch.qos.logback.classic.Level;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.ashmemd.cmdline.DurationConverter;
 import org.ashmemd.cmdline.SizeConverter;
 import org.ashmemd.cmdline.Sysexits;
 import org.ashmemd.cmdline.Version;
@@ -88,6 +90,12 @@ public final class AshmemDaemon implements Callable<Integer> {
             description = "The device's minor number, 0-" + DaemonConfig.MAX_MINOR + " (default: ${DEFAULT-VALUE}).")
     int minor;
 
+    @Option(names = "--token-lifetime", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "30s",
+            description = "How long a mapping token stays valid between the GET_TOKEN ioctl and the broker exchange,"
+                    + " 1s-1h (default: ${DEFAULT-VALUE}).")
+    Duration tokenLifetime;
+
     @Spec
     CommandSpec spec;
 
@@ -107,7 +115,7 @@ public final class AshmemDaemon implements Callable<Integer> {
             config = new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias, adminGroup, caps,
                     metricsAddress == null ? null : MetricsServer.parseAddress(metricsAddress),
                     PressureConfig.fromOptions(pressureTrigger, unpinnedSoftLimit),
-                    major == null ? 0 : major, minor);
+                    major == null ? 0 : major, minor, tokenLifetime);
         } catch (IllegalArgumentException e) {
             System.err.println("ashmemd: " + e.getMessage());
             return Sysexits.USAGE;

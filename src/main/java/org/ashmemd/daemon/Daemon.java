@@ -54,7 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
-    static final long TOKEN_LIFETIME_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long START_TIMEOUT_SECONDS = 30;
     private static final Path PROC = Path.of("/proc");
     private static final long OPENER_CACHE_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -111,7 +110,7 @@ public final class Daemon implements AutoCloseable {
         preflight();
         ProcFs proc = new ProcFs();
         registry = new AreaRegistry(new MemfdBackingFactory(), SystemInfo.pageSize());
-        TokenTable tokens = new TokenTable(TOKEN_LIFETIME_NANOS, System::nanoTime);
+        TokenTable tokens = new TokenTable(config.tokenLifetime().toNanos(), System::nanoTime);
         OpenerResolver openers = new OpenerResolver(proc, System::nanoTime,
                 OPENER_CACHE_NANOS);
         AdminService.RegionProcesses regionProcesses = new ProcRegionProcesses(ProcScanner.system(config.deviceName()));
