@@ -102,23 +102,9 @@ class JsonGoldenTest {
         return s.toString();
     }
 
-    /** The document scan --json prints (as ScanCommand builds it). */
+    /** The document scan --json prints. */
     private static Object render(ScanResult r, ScanCommand.By by) {
-        com.fasterxml.jackson.databind.node.ObjectNode o =
-                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-        o.put("by", by.name());
-        o.put("sort", SortKey.PSS.label());
-        var k = o.putArray("kinds");
-        AshmemKind.all().forEach(x -> k.add(x.label()));
-        if (by == ScanCommand.By.container) {
-            var a = o.putArray("containers");
-            r.containers(SortKey.PSS).forEach(c -> a.add(ProcScanJson.container(c)));
-        } else {
-            var a = o.putArray("processes");
-            r.sorted(SortKey.PSS).forEach(p -> a.add(ProcScanJson.process(p)));
-        }
-        o.set("stats", ProcScanJson.stats(r.stats()));
-        return o;
+        return ScanCommand.Json.of(r, AshmemKind.all(), SortKey.PSS, by, 0);
     }
 
     @Test
