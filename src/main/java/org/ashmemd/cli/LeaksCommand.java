@@ -1,8 +1,5 @@
 package org.ashmemd.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -117,10 +114,10 @@ final class LeaksCommand implements Callable<Integer> {
                     + s.daemonError(), null);
         }
         LeakFinder.Report r = LeakFinder.find(taken,
-                new LeakFinder.Criteria(minGrowth, minCountGrowth, unmappedFor.toMillis()));
+                new LeakFinder.Criteria(minGrowth, minCountGrowth, unmappedFor.toMillis()), interval.toMillis());
         PrintWriter out = spec.commandLine().getOut();
         if (admin.json) {
-            JsonOutput.print(out, toJson(r));
+            JsonOutput.print(out, r);
         } else {
             for (String note : r.notes()) {
                 err.println(spec.qualifiedName() + ": " + Escape.text(note));
@@ -233,90 +230,5 @@ final class LeaksCommand implements Callable<Integer> {
             return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
         }
         return Durations.format(ms / 1000);
-    }
-
-    private ObjectNode toJson(LeakFinder.Report r) {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ObjectNode o = f.objectNode();
-        o.put("samples", r.samples());
-        o.put("intervalMillis", interval.toMillis());
-        o.put("spanMillis", r.spanMillis());
-        o.put("proc", r.procSeen());
-        o.put("daemon", r.daemonSeen());
-        o.put("leaks", r.findings());
-        ArrayNode notes = o.putArray("notes");
-        r.notes().forEach(notes::add);
-        ArrayNode ps = o.putArray("growingProcesses");
-        for (LeakFinder.ProcessGrowth g : r.processes()) {
-            ObjectNode x = ps.addObject();
-            x.put("pid", g.pid());
-            x.put("comm", g.comm());
-            x.put("container", g.container());
-            series(x, g.series());
-        }
-        ArrayNode rs = o.putArray("growingRegions");
-        for (LeakFinder.RegionGrowth g : r.regions()) {
-            ObjectNode x = rs.addObject();
-            x.put("kind", g.kind().label());
-            x.put("name", g.name());
-            x.put("source", g.source());
-            series(x, g.series());
-        }
-        ArrayNode us = o.putArray("unmapped");
-        for (LeakFinder.Unmapped u : r.unmapped()) {
-            ObjectNode x = region(us.addObject(), u.region(), u.ageMillis());
-            x.put("neverMapped", u.neverMapped());
-        }
-        ArrayNode gs = o.putArray("openerGone");
-        for (LeakFinder.OpenerGone g : r.openerGone()) {
-            ObjectNode x = region(gs.addObject(), g.region(), g.ageMillis());
-            x.put("procSeen", g.procSeen());
-            ArrayNode h = x.putArray("holders");
-            for (FdHolder fh : g.holders()) {
-                ObjectNode y = h.addObject();
-                y.put("pid", fh.pid());
-                y.put("comm", fh.comm());
-                y.put("container", fh.container());
-                y.put("fds", fh.fds());
-            }
-            ArrayNode m = x.putArray("mappers");
-            for (RegionMapper rm : g.mappers()) {
-                ObjectNode y = m.addObject();
-                y.put("pid", rm.pid());
-                y.put("comm", rm.comm());
-                y.put("container", rm.container());
-                y.put("mappings", rm.mappings());
-                y.put("sizeBytes", rm.sizeBytes());
-                y.put("rssBytes", rm.rssBytes());
-                y.put("pssBytes", rm.pssBytes());
-                y.put("swapBytes", rm.swapBytes());
-            }
-        }
-        return o;
-    }
-
-    private static void series(ObjectNode x, LeakFinder.Series s) {
-        ArrayNode c = x.putArray("counts");
-        s.counts().forEach(c::add);
-        ArrayNode b = x.putArray("bytes");
-        s.bytes().forEach(b::add);
-        x.put("countGrowth", s.countGrowth());
-        x.put("byteGrowth", s.byteGrowth());
-    }
-
-    private static ObjectNode region(ObjectNode x, RegionInfo r, long ageMillis) {
-        x.put("id", r.id());
-        x.put("name", r.name());
-        x.put("sizeBytes", r.size());
-        x.put("inode", r.inode());
-        x.put("mapped", r.mapped());
-        x.put("ageMillis", ageMillis);
-        ObjectNode o = x.putObject("opener");
-        Opener op = r.opener();
-        o.put("pid", op == null ? -1 : op.pid());
-        o.put("processName", op == null ? "?" : op.processName());
-        o.put("container", op == null ? "" : op.container());
-        o.put("alive", r.openerAlive());
-        return x;
     }
 }

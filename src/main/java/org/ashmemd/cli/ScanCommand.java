@@ -1,9 +1,9 @@
 package org.ashmemd.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -85,7 +85,7 @@ final class ScanCommand implements Callable<Integer> {
         ScanResult r = scanners.apply(procOptions).scan(wanted);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            JsonOutput.print(out, toJson(r, wanted, key));
+            JsonOutput.print(out, Json.of(r, wanted, key, by, top));
         } else if (by == By.container) {
             containerTable(out, r, key);
         } else {
@@ -147,28 +147,27 @@ final class ScanCommand implements Callable<Integer> {
                 r.processes().size());
     }
 
-    private ObjectNode toJson(ScanResult r, Set<AshmemKind> wanted, SortKey key) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("by", by.name());
-        o.put("sort", key.label());
-        ArrayNode k = o.putArray("kinds");
-        for (AshmemKind kind : AshmemKind.values()) {
-            if (wanted.contains(kind)) {
-                k.add(kind.label());
-            }
+    /**
+     * What {@code scan --json} prints; the records are serialised as they are (their field names
+     * are ashmemctl's interface). {@code containers} or {@code processes}, as {@code by} says.
+     */
+    @JsonPropertyOrder({"by", "sort", "kinds", "containers", "processes", "stats"})
+    record Json(String by, String sort, List<AshmemKind> kinds,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<ContainerFootprint> containers,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<ProcessFootprint> processes, ScanStats stats) {
+        static Json of(ScanResult r, Set<AshmemKind> wanted, SortKey key, By by, int top) {
+            List<AshmemKind> kinds = Arrays.stream(AshmemKind.values()).filter(wanted::contains).toList();
+            return by == By.container
+                    ? new Json(by.name(), key.label(), kinds, limit(r.containers(key), top), null, r.stats())
+                    : new Json(by.name(), key.label(), kinds, null, limit(r.sorted(key), top), r.stats());
         }
-        if (by == By.container) {
-            ArrayNode a = o.putArray("containers");
-            limit(r.containers(key)).forEach(c -> a.add(ProcScanJson.container(c)));
-        } else {
-            ArrayNode a = o.putArray("processes");
-            limit(r.sorted(key)).forEach(p -> a.add(ProcScanJson.process(p)));
-        }
-        o.set("stats", ProcScanJson.stats(r.stats()));
-        return o;
     }
 
     private <T> List<T> limit(List<T> all) {
+        return limit(all, top);
+    }
+
+    private static <T> List<T> limit(List<T> all, int top) {
         return top > 0 && all.size() > top ? all.subList(0, top) : all;
     }
 

@@ -1,5 +1,9 @@
 package org.ashmemd.leaks;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -9,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.ashmemd.control.Opener;
 import org.ashmemd.control.RegionInfo;
 import org.ashmemd.procscan.AshmemKind;
 import org.ashmemd.procscan.FdHolder;
@@ -34,38 +39,89 @@ public final class LeakFinder {
     }
 
     /** Values per sample, oldest first. */
+    @JsonPropertyOrder({"counts", "bytes", "countGrowth", "byteGrowth"})
     public record Series(List<Long> counts, List<Long> bytes) {
+        @JsonProperty("countGrowth")
         public long countGrowth() {
             return counts.get(counts.size() - 1) - counts.get(0);
         }
 
+        @JsonProperty("byteGrowth")
         public long byteGrowth() {
             return bytes.get(bytes.size() - 1) - bytes.get(0);
         }
     }
 
     /** A process whose regions (count: distinct regions mapped or held, plus device fds; bytes: their size) grow. */
-    public record ProcessGrowth(int pid, String comm, String container, Series series) {
+    @JsonPropertyOrder({"pid", "comm", "container", "series"})
+    public record ProcessGrowth(int pid, String comm, String container, @JsonUnwrapped Series series) {
     }
 
     /** Regions of one kind and name, across the host, growing; {@code source} is "daemon" or "proc". */
-    public record RegionGrowth(AshmemKind kind, String name, String source, Series series) {
+    @JsonPropertyOrder({"kind", "name", "source", "series"})
+    public record RegionGrowth(AshmemKind kind, String name, String source, @JsonUnwrapped Series series) {
     }
 
     /** A region mapped by nobody, at least {@code ageMillis} old; {@code neverMapped} when it was never mapped. */
-    public record Unmapped(RegionInfo region, long ageMillis, boolean neverMapped) {
+    @JsonPropertyOrder({"reported", "neverMapped"})
+    public record Unmapped(@JsonIgnore RegionInfo region, @JsonIgnore long ageMillis, boolean neverMapped) {
+        @JsonUnwrapped
+        @JsonProperty("reported")
+        private ReportedRegion reported() {
+            return ReportedRegion.of(region, ageMillis);
+        }
     }
 
     /**
      * A region whose opener exited, with who keeps it: memfd holders other than the daemon, and
      * mappers ({@code procSeen} false when /proc could not tell).
      */
-    public record OpenerGone(RegionInfo region, long ageMillis, List<FdHolder> holders, List<RegionMapper> mappers,
-            boolean procSeen) {
+    @JsonPropertyOrder({"reported", "procSeen", "holders", "mappers"})
+    public record OpenerGone(@JsonIgnore RegionInfo region, @JsonIgnore long ageMillis, List<FdHolder> holders,
+            List<RegionMapper> mappers, boolean procSeen) {
+        @JsonUnwrapped
+        @JsonProperty("reported")
+        private ReportedRegion reported() {
+            return ReportedRegion.of(region, ageMillis);
+        }
     }
 
-    public record Report(int samples, long spanMillis, boolean procSeen, boolean daemonSeen, List<ProcessGrowth> processes,
-            List<RegionGrowth> regions, List<Unmapped> unmapped, List<OpenerGone> openerGone, List<String> notes) {
+    /**
+     * A reported region as {@code leaks --json} shows it (flat, in {@link Unmapped} and
+     * {@link OpenerGone}): the daemon's record cut to what identifies it, its age, and its opener.
+     */
+    @JsonPropertyOrder({"id", "name", "sizeBytes", "inode", "mapped", "ageMillis", "opener"})
+    record ReportedRegion(long id, String name, long sizeBytes, long inode, boolean mapped, long ageMillis,
+            ReportedOpener opener) {
+        static ReportedRegion of(RegionInfo r, long ageMillis) {
+            return new ReportedRegion(r.id(), r.name(), r.size(), r.inode(), r.mapped(), ageMillis,
+                    ReportedOpener.of(r.opener(), r.openerAlive()));
+        }
+    }
+
+    /** A region's opener in {@code leaks --json}: pid -1, name "?" and container "" when unknown. */
+    @JsonPropertyOrder({"pid", "processName", "container", "alive"})
+    record ReportedOpener(int pid, String processName, String container, boolean alive) {
+        static ReportedOpener of(Opener o, boolean alive) {
+            return o == null ? new ReportedOpener(-1, "?", "", alive)
+                    : new ReportedOpener(o.pid(), o.processName(), o.container(), alive);
+        }
+    }
+
+    /**
+     * What the samples showed; serialised as it is for {@code leaks --json}.
+     *
+     * @param intervalMillis the time asked for between samples (0 when not told)
+     * @param spanMillis     from the first sample to the last
+     */
+    @JsonPropertyOrder({"samples", "intervalMillis", "spanMillis", "proc", "daemon", "leaks", "notes", "growingProcesses",
+        "growingRegions", "unmapped", "openerGone"})
+    public record Report(int samples, long intervalMillis, long spanMillis, @JsonProperty("proc") boolean procSeen,
+            @JsonProperty("daemon") boolean daemonSeen, @JsonProperty("growingProcesses") List<ProcessGrowth> processes,
+            @JsonProperty("growingRegions") List<RegionGrowth> regions, List<Unmapped> unmapped,
+            List<OpenerGone> openerGone, List<String> notes) {
+        /** Leaks found: the size of all four lists. */
+        @JsonProperty("leaks")
         public int findings() {
             return processes.size() + regions.size() + unmapped.size() + openerGone.size();
         }
@@ -74,7 +130,13 @@ public final class LeakFinder {
     private LeakFinder() {
     }
 
+    /** {@link #find(List, Criteria, long)} with the interval not told (0). */
     public static Report find(List<LeakSampler.Sample> samples, Criteria c) {
+        return find(samples, c, 0);
+    }
+
+    /** Judges {@code samples}, oldest first, taken {@code intervalMillis} apart (as the report tells). */
+    public static Report find(List<LeakSampler.Sample> samples, Criteria c, long intervalMillis) {
         List<String> notes = new ArrayList<>();
         boolean procSeen = samples.stream().anyMatch(s -> s.proc() != null);
         boolean daemonSeen = samples.stream().anyMatch(s -> s.regions() != null);
@@ -136,7 +198,7 @@ public final class LeakFinder {
         unmapped.sort(Comparator.comparingLong(Unmapped::ageMillis).reversed()
                 .thenComparingLong(u -> u.region().id()));
         gone.sort(Comparator.comparingLong(g -> g.region().id()));
-        return new Report(samples.size(), span, procSeen, daemonSeen, processes, regions, unmapped, gone, notes);
+        return new Report(samples.size(), intervalMillis, span, procSeen, daemonSeen, processes, regions, unmapped, gone, notes);
     }
 
     /** Whether a series only ever rose, by at least {@code min} (and at least 1) overall. */
