@@ -354,6 +354,37 @@ probe_all() {
 	P_RSS_KB=$(probe_rss_kb "$1")
 }
 
+# ---- a process's resources against a baseline (fuzz, load, scale) ----
+
+# baseline_take PID: PID's fds, threads, heap after GC and RSS now, as the baseline that
+# baseline_check compares with (BASE_FDS, BASE_THREADS, BASE_HEAP, BASE_RSS_KB); "INFO baseline".
+baseline_take() {
+	probe_all "$1"
+	BASE_FDS=$P_FDS BASE_THREADS=$P_THREADS BASE_HEAP=$HEAP_USED_BYTES BASE_RSS_KB=$P_RSS_KB
+	info baseline "fds=$BASE_FDS threads=$BASE_THREADS heap_used=${BASE_HEAP:-n/a} rss_kb=$BASE_RSS_KB (heap: $HEAP_METHOD)"
+}
+
+_baseline_settled() { [ "$(probe_fds "$1")" -le "$BASE_FDS" ] && [ "$(probe_threads "$1")" -le "$BASE_THREADS" ]; }
+
+# baseline_check PID HEAP_TOLERANCE_BYTES [SETTLE_SECONDS]: once what the clients held is released
+# (fds and threads back to the baseline within SETTLE_SECONDS, default 30, times the time scale),
+# PID has no more fds and threads than at baseline_take and a heap after GC at most
+# HEAP_TOLERANCE_BYTES larger: checks fds_back_to_baseline, threads_back_to_baseline,
+# heap_back_to_baseline; "INFO after", and P_* hold the figures afterwards.
+baseline_check() {
+	local pid=$1 tolerance=$2 settle=${3:-30}
+	wait_for $((settle * IT_TIME_SCALE)) _baseline_settled "$pid"
+	probe_all "$pid"
+	info after "fds=$P_FDS threads=$P_THREADS heap_used=${HEAP_USED_BYTES:-n/a} rss_kb=$P_RSS_KB"
+	check fds_back_to_baseline test "$P_FDS" -le "$BASE_FDS"
+	check threads_back_to_baseline test "$P_THREADS" -le "$BASE_THREADS"
+	if [ -n "$BASE_HEAP" ] && [ -n "$HEAP_USED_BYTES" ]; then
+		check heap_back_to_baseline test $((HEAP_USED_BYTES - BASE_HEAP)) -le "$tolerance"
+	else
+		skip heap_back_to_baseline "no heap figure: $HEAP_METHOD"
+	fi
+}
+
 # ---- JSON (ashmemctl --json), read with python3's json module ----
 
 # json_parses FILE: FILE holds exactly one well-formed JSON document (the parser's complaint on
