@@ -286,7 +286,21 @@ trap _it_cleanup EXIT
 # ---- resource probes of a process ----
 
 probe_fds() { ls -U "/proc/$1/fd" 2>/dev/null | wc -l; }
-probe_threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# Threads of a process, without the JVM's own worker pools: its JIT compiler threads and GC workers
+# are started as load needs them and may stay (a fuzz run ended with one more C2 thread), which is
+# no leak of the daemon's. Its own threads (readers, broker, admin, watchdog ...) all count.
+probe_threads() {
+	local c name n=0
+	[ -d "/proc/$1/task" ] || return 0
+	for c in /proc/"$1"/task/*/comm; do
+		read -r name <"$c" 2>/dev/null || continue
+		case "$name" in
+		"C1 CompilerThre"* | "C2 CompilerThre"* | "GC Thread#"* | "G1 Conc#"* | "G1 Refine#"*) ;;
+		*) n=$((n + 1)) ;;
+		esac
+	done
+	echo "$n"
+}
 probe_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 JCMD=""
