@@ -2,7 +2,6 @@
 # it-order: 20
 # it-budget: 240
 # it-build: conformance m64 m32
-# it-kernels: 6.1 6.12
 # The C conformance programs of conformance/ against ashmemd's /dev/ashmem: every 64-bit program,
 # then every 32-bit one, with a check after each that the daemon is still alive.
 . "$IT_REPO/integration-tests/lib/suite.sh"
