@@ -380,18 +380,20 @@ baseline_take() {
 
 _baseline_settled() { [ "$(probe_fds "$1")" -le "$BASE_FDS" ] && [ "$(probe_threads "$1")" -le "$BASE_THREADS" ]; }
 
-# baseline_check PID HEAP_TOLERANCE_BYTES [SETTLE_SECONDS]: once what the clients held is released
-# (fds and threads back to the baseline within SETTLE_SECONDS, default 30, times the time scale),
-# PID has no more fds and threads than at baseline_take and a heap after GC at most
-# HEAP_TOLERANCE_BYTES larger: checks fds_back_to_baseline, threads_back_to_baseline,
-# heap_back_to_baseline; "INFO after", and P_* hold the figures afterwards.
+# baseline_check PID HEAP_TOLERANCE_BYTES [SETTLE_SECONDS] [EXTRA_THREADS]: once what the clients
+# held is released (fds and threads back to the baseline within SETTLE_SECONDS, default 30, times
+# the time scale), PID has no more fds than at baseline_take, at most EXTRA_THREADS (default 0)
+# more threads, and a heap after GC at most HEAP_TOLERANCE_BYTES larger: checks
+# fds_back_to_baseline, threads_back_to_baseline, heap_back_to_baseline; "INFO after" and the
+# thread names, and P_* hold the figures afterwards.
 baseline_check() {
-	local pid=$1 tolerance=$2 settle=${3:-30}
+	local pid=$1 tolerance=$2 settle=${3:-30} extra=${4:-0}
 	wait_for $((settle * IT_TIME_SCALE)) _baseline_settled "$pid"
 	probe_all "$pid"
 	info after "fds=$P_FDS threads=$P_THREADS heap_used=${HEAP_USED_BYTES:-n/a} rss_kb=$P_RSS_KB"
+	info thread_names "$(cat /proc/"$pid"/task/*/comm 2>/dev/null | sort | uniq -c | tr -s ' \n' ' ')"
 	check fds_back_to_baseline test "$P_FDS" -le "$BASE_FDS"
-	check threads_back_to_baseline test "$P_THREADS" -le "$BASE_THREADS"
+	check threads_back_to_baseline test "$P_THREADS" -le $((BASE_THREADS + extra))
 	if [ -n "$BASE_HEAP" ] && [ -n "$HEAP_USED_BYTES" ]; then
 		check heap_back_to_baseline test $((HEAP_USED_BYTES - BASE_HEAP)) -le "$tolerance"
 	else
