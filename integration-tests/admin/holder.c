@@ -34,34 +34,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../native-headers/ashmem_abi.h"
+#include "../lib/check.h"
 
 #define FILL 0x5a
-
-static const char *device(void)
-{
-	const char *d = getenv("ASHMEM_DEV");
-	return d ? d : "/dev/ashmem";
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "holder: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 /* A region named NAME of SIZE bytes, not mapped. */
 static int open_region(const char *name, size_t size)
 {
-	int fd = open(device(), O_RDWR | O_CLOEXEC);
+	int fd = open(ashmem_dev(), O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		die("open");
+		die_errno("open");
 	char buf[ASHMEM_NAME_LEN] = {0};
 	snprintf(buf, sizeof buf, "%s", name);
 	if (ioctl(fd, ASHMEM_SET_NAME, buf) < 0)
-		die("ASHMEM_SET_NAME");
+		die_errno("ASHMEM_SET_NAME");
 	if (ioctl(fd, ASHMEM_SET_SIZE, size) < 0)
-		die("ASHMEM_SET_SIZE");
+		die_errno("ASHMEM_SET_SIZE");
 	return fd;
 }
 
@@ -72,7 +60,7 @@ static int region(const char *name, size_t size, unsigned char **map)
 	int fd = open_region(name, size);
 	unsigned char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
-		die("mmap");
+		die_errno("mmap");
 	memset(p, FILL, size);
 	if (map)
 		*map = p;
@@ -90,7 +78,7 @@ static int memfd_of(const unsigned char *map, size_t size)
 		 (unsigned long)((uintptr_t)map + size));
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		die(path);
+		die_errno("%s", path);
 	return fd;
 }
 
@@ -175,11 +163,11 @@ int main(int argc, char **argv)
 		int mfd = memfd_of(p, size);
 		int done[2];
 		if (pipe(done) < 0)
-			die("pipe");
+			die_errno("pipe");
 		fflush(stdout);
 		pid_t child = fork();
 		if (child < 0)
-			die("fork");
+			die_errno("fork");
 		if (child == 0) {
 			/* keeps the inherited fds and mapping; fork copies no page tables of a shared
 			   mapping, so the child reads the pages to have them resident as well */
@@ -188,12 +176,12 @@ int main(int argc, char **argv)
 			for (size_t off = 0; off < size; off += page)
 				sum += ((volatile unsigned char *)p)[off];
 			if (write(done[1], &sum, 1) != 1)
-				die("write");
+				die_errno("write");
 			forever();
 		}
 		unsigned char b;
 		if (read(done[0], &b, 1) != 1)
-			die("read");
+			die_errno("read");
 		close(done[0]);
 		close(done[1]);
 		close(mfd);
@@ -210,17 +198,17 @@ int main(int argc, char **argv)
 		struct sigaction sa = {.sa_handler = on_usr1};
 		sigemptyset(&sa.sa_mask);
 		if (sigaction(SIGUSR1, &sa, NULL) < 0)
-			die("sigaction");
+			die_errno("sigaction");
 		int fd = region(argv[2], size, &p);
 		struct ashmem_pin pin = {(unsigned)half, (unsigned)(size - half)};
 		if (ioctl(fd, ASHMEM_UNPIN, &pin) < 0)
-			die("ASHMEM_UNPIN");
+			die_errno("ASHMEM_UNPIN");
 		ready();
 		while (!usr1)
 			pause();
 		int r = ioctl(fd, ASHMEM_PIN, &pin);
 		if (r < 0)
-			die("ASHMEM_PIN");
+			die_errno("ASHMEM_PIN");
 		size_t page = (size_t)sysconf(_SC_PAGESIZE);
 		printf("pin %s head=%zu/%zu tail=%zu/%zu\n",
 		       r == ASHMEM_WAS_PURGED ? "WAS_PURGED" : r == ASHMEM_NOT_PURGED ? "NOT_PURGED" : "?",

@@ -3,7 +3,7 @@
  * and checks what the kernel and the floor together must produce. It proves the VM's CUSE,
  * the unrestricted retry exchange and the compat (32-bit) path before any daemon exists.
  */
-#include "../conformance/check.h"
+#include "../lib/check.h"
 
 #define FLOOR_IO_RESULT 42
 

@@ -3,7 +3,7 @@
  * sharing one area, with every answer checked. Requests from different callers are in flight
  * together, so answers that go to the wrong caller or the wrong area show up here.
  */
-#include "check.h"
+#include "../lib/check.h"
 
 #include <pthread.h>
 

@@ -4,7 +4,7 @@
  * an inaccessible page) and writes back strlen+1 bytes, or "dev/ashmem" (11 bytes) when no name
  * was set. Pointers that cannot be read or written give EFAULT and change nothing.
  */
-#include "check.h"
+#include "../lib/check.h"
 
 #define MARK 0xa5
 

@@ -3,7 +3,7 @@
  * non-zero st_rdev, reachable as /dev/ashmem and /dev/ashmem<boot_id> with the same st_rdev,
  * opened O_RDWR|O_CLOEXEC, mode 0666 so that unprivileged processes get in.
  */
-#include "check.h"
+#include "../lib/check.h"
 
 /* The boot_id alias of ASHMEM_DEV: the same path with the boot id appended. */
 static void alias_path(char *out, size_t len)

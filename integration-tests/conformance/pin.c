@@ -4,7 +4,7 @@
  * only then find that there is no backing file yet (EINVAL). GET_FILE_ID checks the backing
  * file first, so without one it is EINVAL whatever the pointer.
  */
-#include "check.h"
+#include "../lib/check.h"
 
 static const unsigned long pin_cmds[] = { ASHMEM_PIN, ASHMEM_UNPIN, ASHMEM_GET_PIN_STATUS };
 static const char *const pin_names[] = { "PIN", "UNPIN", "GET_PIN_STATUS" };

@@ -4,7 +4,7 @@
  * a READ_IMPLIES_EXEC personality a mask with PROT_READ also gets PROT_EXEC, added after the
  * check. The mask is the argument itself; its number depends on the ABI like SET_SIZE's.
  */
-#include "check.h"
+#include "../lib/check.h"
 
 #include <sys/personality.h>
 

@@ -3,7 +3,7 @@
  * otherwise EPERM; with it, the result is the number of pages it purges (>= 0). The capability is
  * the one the caller has at the time of the call.
  */
-#include "check.h"
+#include "../lib/check.h"
 
 #include <linux/capability.h>
 #include <sys/syscall.h>

@@ -5,7 +5,7 @@
  * or knows under another size or direction, with ENOTTY. The VFS refuses write on an O_RDONLY fd
  * and read on an O_WRONLY fd with EBADF before the driver is asked.
  */
-#include "check.h"
+#include "../lib/check.h"
 
 #include <sys/select.h>
 

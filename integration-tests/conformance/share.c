@@ -3,8 +3,7 @@
  * show through the others, in both directions), every open(), including a re-open through
  * /proc/self/fd, makes a new one, and the area lives until the last fd is closed.
  */
-#include "check.h"
-#include "../lib/fdpass.h"
+#include "../lib/check.h"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -21,18 +20,6 @@ static void expect_name(int fd, const char *want)
 	char buf[ASHMEM_NAME_LEN] = { 0 };
 	CHECK_RET(ioctl(fd, ASHMEM_GET_NAME, buf), 0);
 	CHECK_STR(buf, want);
-}
-
-/* A one-byte message over a pipe, to order the steps of two processes. */
-static void signal_fd(int fd)
-{
-	CHECK(write(fd, "s", 1) == 1, "pipe write: %s", check_errname(errno));
-}
-
-static void wait_fd(int fd)
-{
-	char c;
-	CHECK(read(fd, &c, 1) == 1, "pipe read: the other process is gone");
 }
 
 static void share_dup(void)
@@ -77,32 +64,20 @@ static void share_fork_both_directions(void)
 		CHECK_RET(ioctl(fd, ASHMEM_GET_SIZE), 4096);
 		set_name(fd, "from-child");
 		CHECK_RET(ioctl(fd, ASHMEM_SET_SIZE, 8192UL), 0);
-		signal_fd(to_parent[1]);
-		wait_fd(to_child[0]);
+		check_step_signal(to_parent[1]);
+		check_step_wait(to_child[0]);
 		CHECK_RET(ioctl(fd, ASHMEM_GET_PROT_MASK), PROT_READ | PROT_WRITE);
 		_exit(0);
 	}
-	wait_fd(to_parent[0]);
+	check_step_wait(to_parent[0]);
 	expect_name(fd, "from-child");
 	CHECK_RET(ioctl(fd, ASHMEM_GET_SIZE), 8192);
 	CHECK_RET(ioctl(fd, ASHMEM_SET_PROT_MASK, (unsigned long)(PROT_READ | PROT_WRITE)), 0);
-	signal_fd(to_child[1]);
+	check_step_signal(to_child[1]);
 	check_child_ok(pid, "child");
 	/* The child's exit closed its copy; the parent's still holds the area. */
 	expect_name(fd, "from-child");
 	CHECK_OK(close(fd));
-}
-
-static void send_fd(int sock, int fd)
-{
-	CHECK(fdpass_send(sock, fd) == 0, "sendmsg: %s", check_errname(errno));
-}
-
-static int recv_fd(int sock)
-{
-	int fd = fdpass_recv(sock);
-	CHECK(fd >= 0, "recvmsg: no fd received: %s", check_errname(errno));
-	return fd;
 }
 
 /* The receiver is a process that never had the fd: it gets the same area, both ways. */
@@ -114,7 +89,7 @@ static void share_scm_rights(void)
 	CHECK(pid >= 0, "fork: %s", check_errname(errno));
 	if (pid == 0) {
 		close(sv[0]);
-		int fd = recv_fd(sv[1]);
+		int fd = check_recv_fd(sv[1]);
 		struct stat st;
 		CHECK_OK(fstat(fd, &st));
 		CHECK(S_ISCHR(st.st_mode), "received fd is not a character device");
@@ -123,15 +98,15 @@ static void share_scm_rights(void)
 		set_name(fd, "answered");
 		CHECK_RET(ioctl(fd, ASHMEM_SET_SIZE, 65536UL), 0);
 		CHECK_OK(close(fd));
-		signal_fd(sv[1]);
+		check_step_signal(sv[1]);
 		_exit(0);
 	}
 	close(sv[1]);
 	int fd = open_dev();
 	set_name(fd, "sent");
 	CHECK_RET(ioctl(fd, ASHMEM_SET_SIZE, 4096UL), 0);
-	send_fd(sv[0], fd);
-	wait_fd(sv[0]);
+	check_send_fd(sv[0], fd);
+	check_step_wait(sv[0]);
 	check_child_ok(pid, "receiver");
 	expect_name(fd, "answered");
 	CHECK_RET(ioctl(fd, ASHMEM_GET_SIZE), 65536);
@@ -145,9 +120,9 @@ static void share_scm_rights_sender_closes_first(void)
 	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	int fd = open_dev();
 	set_name(fd, "orphan");
-	send_fd(sv[0], fd);
+	check_send_fd(sv[0], fd);
 	CHECK_OK(close(fd));
-	int got = recv_fd(sv[1]);
+	int got = check_recv_fd(sv[1]);
 	expect_name(got, "orphan");
 	CHECK_OK(close(got));
 }

@@ -5,7 +5,7 @@
  * 0x40047703 for 32-bit callers, and the driver's compat handler forwards numbers it does not
  * translate to the native handler, so a 32-bit caller may also use the 64-bit number.
  */
-#include "check.h"
+#include "../lib/check.h"
 
 #define SET_SIZE_64 0x40087703u
 #define SET_SIZE_32 0x40047703u

@@ -110,7 +110,9 @@ static void judge(long r)
 
 static unsigned char *guarded; /* two pages: read-write, then PROT_NONE */
 static unsigned char *unmapped; /* an address that was mapped once and is not any more */
-static unsigned char buf[2 * PG];
+/* Valid buffers: room for the largest write an ioctl number can ask for (_IOC_SIZE < 16 KiB)
+   from any of the first PG offsets, so that the device's answers never run past it. */
+static unsigned char buf[PG + (1 << 14)];
 
 static sigjmp_buf fault_jmp;
 static volatile sig_atomic_t in_touch;
@@ -314,6 +316,9 @@ static void do_rw_seek(void)
 	void *p = pointer_arg();
 	switch (below(3)) {
 	case 0:
+		/* into the valid buffer no more than it holds: the device fills what it is asked for */
+		if ((unsigned char *)p >= buf && (unsigned char *)p < buf + sizeof buf && len > (size_t)(buf + sizeof buf - (unsigned char *)p))
+			len = (size_t)(buf + sizeof buf - (unsigned char *)p);
 		call_begin("read(%d, %p, %zu)", fd, p, len);
 		judge(read(fd, p, len));
 		break;

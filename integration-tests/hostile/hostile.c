@@ -29,37 +29,25 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "../../native-headers/ashmem_abi.h"
+#include "../lib/check.h"
 
 /* 15 bytes, the most comm holds: ESC [ 3 1 m, newline, CR, DEL, an invalid byte, "FORGED". */
 static const char COMM[] = "\x1b[31m\n\r\x7f\xff" "FORGED";
-
-static const char *device(void)
-{
-	const char *d = getenv("ASHMEM_DEV");
-	return d ? d : "/dev/ashmem";
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "hostile: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static void drop_to(const char *uid_text)
 {
 	char *end;
 	long uid = strtol(uid_text, &end, 10);
 	if (*end || uid <= 0)
-		die("UID must be a positive number");
+		die_errno("UID must be a positive number");
 	if (setgroups(0, NULL) < 0)
-		die("setgroups");
+		die_errno("setgroups");
 	if (setresgid(uid, uid, uid) < 0)
-		die("setresgid");
+		die_errno("setresgid");
 	if (setresuid(uid, uid, uid) < 0)
-		die("setresuid");
+		die_errno("setresuid");
 	if (getuid() != (uid_t)uid || geteuid() != (uid_t)uid)
-		die("still privileged after setresuid");
+		die_errno("still privileged after setresuid");
 }
 
 /* Distinct numbers unknown_ioctl() enumerates. */
@@ -83,12 +71,12 @@ static int flood(const char *uid, const char *first_text, const char *count_text
 	unsigned int first = strtoul(first_text, NULL, 10), count = strtoul(count_text, NULL, 10);
 	if (count == 0 || first + count > UNKNOWN_IOCTLS || first + count < first) {
 		errno = EINVAL;
-		die("FIRST + COUNT goes beyond the numbers enumerated");
+		die_errno("FIRST + COUNT goes beyond the numbers enumerated");
 	}
 	drop_to(uid);
-	int fd = open(device(), O_RDWR | O_CLOEXEC);
+	int fd = open(ashmem_dev(), O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		die("open");
+		die_errno("open");
 	unsigned int enotty = 0, other = 0;
 	for (unsigned int i = first; i < first + count; i++) {
 		errno = 0;
@@ -132,11 +120,11 @@ static int names(const char *uid)
 {
 	drop_to(uid);
 	if (prctl(PR_SET_NAME, COMM, 0, 0, 0) < 0)
-		die("PR_SET_NAME");
+		die_errno("PR_SET_NAME");
 	unsigned int opened = 0;
 	int refusal = 0;
 	for (;;) {
-		int fd = open(device(), O_RDWR | O_CLOEXEC);
+		int fd = open(ashmem_dev(), O_RDWR | O_CLOEXEC);
 		if (fd < 0) {
 			refusal = errno;
 			break;
@@ -144,18 +132,18 @@ static int names(const char *uid)
 		char buf[ASHMEM_NAME_LEN];
 		region_name(opened, buf);
 		if (ioctl(fd, ASHMEM_SET_NAME, buf) < 0)
-			die("ASHMEM_SET_NAME");
+			die_errno("ASHMEM_SET_NAME");
 		if (ioctl(fd, ASHMEM_SET_SIZE, (size_t)4096) < 0)
-			die("ASHMEM_SET_SIZE");
+			die_errno("ASHMEM_SET_SIZE");
 		if (opened == 0) { /* one mapped region: its name shows in /proc/PID/maps too */
 			char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 			if (p == MAP_FAILED)
-				die("mmap");
+				die_errno("mmap");
 			memset(p, 0x5a, 4096);
 		}
 		if (++opened > 100000) {
 			errno = EOVERFLOW;
-			die("the daemon never refused an open");
+			die_errno("the daemon never refused an open");
 		}
 	}
 	printf("ready %u %s\n", opened, refusal == EMFILE ? "EMFILE" : strerror(refusal));

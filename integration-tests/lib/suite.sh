@@ -82,6 +82,53 @@ run_checks() {
 	return 0
 }
 
+# ---- a suite's C programs, 64-bit then 32-bit ----
+
+# suite_programs ABI DIR [FIRST...]: the programs built from DIR for ABI ($IT_BUILD/ABI/DIR, see
+# "# it-build:"), the FIRST ones in that order, then the others alphabetically.
+suite_programs() {
+	local abi=$1 dir=$IT_BUILD/$1/$2 n p
+	shift 2
+	for n in "$@"; do
+		[ -x "$dir/$n" ] && echo "$dir/$n"
+	done
+	for p in "$dir"/*; do
+		n=$(basename "$p")
+		[ -x "$p" ] && [[ " $* " != *" $n "* ]] && echo "$p"
+	done
+}
+
+# A suite redefines these two to adapt run_programs: before_abi ABI runs before that ABI's
+# programs; run_program ABI PROGRAM runs one (with the environment or the selection of tests the
+# suite wants), recording its results under "ABI/".
+before_abi() { :; }
+run_program() { run_checks "$1/" "$2"; }
+
+# run_programs DIR [FIRST...]: every 64-bit program of DIR, then every 32-bit one (suite_programs),
+# each through run_program, against the running daemon. After each program the daemon must still
+# run: if it died, daemon_survives fails naming the program, the remaining ones are not run and
+# it returns 1; otherwise daemon_survives passes at the end.
+run_programs() {
+	local dir=$1 abi prog t0
+	shift
+	for abi in m64 m32; do
+		before_abi "$abi"
+		for prog in $(suite_programs "$abi" "$dir" "$@"); do
+			t0=$EPOCHREALTIME
+			run_program "$abi" "$prog"
+			note "$abi/$(basename "$prog") took $(seconds_since "$t0") s"
+			if ! proc_running "$DAEMON_PID"; then
+				wait "$DAEMON_PID"
+				fail daemon_survives "ashmemd exited (status $?) while $abi/$(basename "$prog") ran; the remaining programs were not run"
+				DAEMON_PID=
+				rm -f "$IT_STATE/daemon.pid"
+				return 1
+			fi
+		done
+	done
+	pass daemon_survives
+}
+
 # ---- processes ----
 
 # The state letter of a process ("" when gone). kill -0 cannot tell a zombie from a live process.
@@ -104,6 +151,9 @@ wait_for() {
 }
 
 boot_id() { cat /proc/sys/kernel/random/boot_id; }
+
+# seconds_since T0: the seconds since $EPOCHREALTIME was T0, to one decimal.
+seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # ---- the daemon ----
 
@@ -130,7 +180,7 @@ daemon_start() {
 	echo "$DAEMON_PID" >"$IT_STATE/daemon.pid"
 	wait_for "$ASHMEMD_READY_TIMEOUT" _daemon_started_or_dead
 	if _daemon_ready; then
-		DAEMON_READY_SECONDS=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+		DAEMON_READY_SECONDS=$(seconds_since "$t0")
 		pass daemon_ready
 		info daemon_ready_time "ready after $DAEMON_READY_SECONDS s (pid $DAEMON_PID)"
 		return 0
@@ -236,7 +286,21 @@ trap _it_cleanup EXIT
 # ---- resource probes of a process ----
 
 probe_fds() { ls -U "/proc/$1/fd" 2>/dev/null | wc -l; }
-probe_threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# Threads of a process, without the JVM's own worker pools: its JIT compiler threads and GC workers
+# are started as load needs them and may stay (a fuzz run ended with one more C2 thread), which is
+# no leak of the daemon's. Its own threads (readers, broker, admin, watchdog ...) all count.
+probe_threads() {
+	local c name n=0
+	[ -d "/proc/$1/task" ] || return 0
+	for c in /proc/"$1"/task/*/comm; do
+		read -r name <"$c" 2>/dev/null || continue
+		case "$name" in
+		"C1 CompilerThre"* | "C2 CompilerThre"* | "GC Thread#"* | "G1 Conc#"* | "G1 Refine#"*) ;;
+		*) n=$((n + 1)) ;;
+		esac
+	done
+	echo "$n"
+}
 probe_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 JCMD=""
@@ -302,6 +366,97 @@ probe_all() {
 	P_FDS=$(probe_fds "$1")
 	P_THREADS=$(probe_threads "$1")
 	P_RSS_KB=$(probe_rss_kb "$1")
+}
+
+# ---- a process's resources against a baseline (fuzz, load, scale) ----
+
+# baseline_take PID: PID's fds, threads, heap after GC and RSS now, as the baseline that
+# baseline_check compares with (BASE_FDS, BASE_THREADS, BASE_HEAP, BASE_RSS_KB); "INFO baseline".
+baseline_take() {
+	probe_all "$1"
+	BASE_FDS=$P_FDS BASE_THREADS=$P_THREADS BASE_HEAP=$HEAP_USED_BYTES BASE_RSS_KB=$P_RSS_KB
+	info baseline "fds=$BASE_FDS threads=$BASE_THREADS heap_used=${BASE_HEAP:-n/a} rss_kb=$BASE_RSS_KB (heap: $HEAP_METHOD)"
+}
+
+_baseline_settled() { [ "$(probe_fds "$1")" -le "$BASE_FDS" ] && [ "$(probe_threads "$1")" -le "$BASE_THREADS" ]; }
+
+# baseline_check PID HEAP_TOLERANCE_BYTES [SETTLE_SECONDS] [EXTRA_THREADS]: once what the clients
+# held is released (fds and threads back to the baseline within SETTLE_SECONDS, default 30, times
+# the time scale), PID has no more fds than at baseline_take, at most EXTRA_THREADS (default 0)
+# more threads, and a heap after GC at most HEAP_TOLERANCE_BYTES larger: checks
+# fds_back_to_baseline, threads_back_to_baseline, heap_back_to_baseline; "INFO after" and the
+# thread names, and P_* hold the figures afterwards.
+baseline_check() {
+	local pid=$1 tolerance=$2 settle=${3:-30} extra=${4:-0}
+	wait_for $((settle * IT_TIME_SCALE)) _baseline_settled "$pid"
+	probe_all "$pid"
+	info after "fds=$P_FDS threads=$P_THREADS heap_used=${HEAP_USED_BYTES:-n/a} rss_kb=$P_RSS_KB"
+	info thread_names "$(cat /proc/"$pid"/task/*/comm 2>/dev/null | sort | uniq -c | tr -s ' \n' ' ')"
+	check fds_back_to_baseline test "$P_FDS" -le "$BASE_FDS"
+	check threads_back_to_baseline test "$P_THREADS" -le $((BASE_THREADS + extra))
+	if [ -n "$BASE_HEAP" ] && [ -n "$HEAP_USED_BYTES" ]; then
+		check heap_back_to_baseline test $((HEAP_USED_BYTES - BASE_HEAP)) -le "$tolerance"
+	else
+		skip heap_back_to_baseline "no heap figure: $HEAP_METHOD"
+	fi
+}
+
+# ---- JSON (ashmemctl --json), read with python3's json module ----
+
+# json_parses FILE: FILE holds exactly one well-formed JSON document (the parser's complaint on
+# stderr otherwise).
+json_parses() { python3 -m json.tool "$1" >/dev/null; }
+
+# json_index FILE: parses FILE and writes FILE.paths, one line per scalar, "PATH<TAB>VALUE": PATH
+# joins object keys and array indexes with dots (processes.0.kinds.ashmemd.sizeBytes), strings
+# are bare (backslash, tab, CR and LF written as \\, \t, \r, \n), numbers, true, false and null
+# as JSON writes them. Fails with the parser's complaint when FILE is not JSON.
+json_index() {
+	python3 - "$1" >"$1.paths" <<-'EOF'
+		import json, sys
+		def scalar(v):
+		    if isinstance(v, str):
+		        return v.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+		    return json.dumps(v)
+		def walk(path, v):
+		    if isinstance(v, dict):
+		        items = v.items()
+		    elif isinstance(v, list):
+		        items = enumerate(v)
+		    else:
+		        print(path + "\t" + scalar(v))
+		        return
+		    for k, x in items:
+		        walk(f"{path}.{k}" if path else str(k), x)
+		try:
+		    with open(sys.argv[1], encoding="utf-8") as f:
+		        doc = json.load(f)
+		except (OSError, ValueError) as e:
+		    sys.exit(f"{sys.argv[1]}: not JSON: {e}")
+		walk("", doc)
+	EOF
+}
+
+# json_get FILE PATH: prints the scalar at PATH (after json_index FILE); fails when there is none.
+json_get() { awk -F'\t' -v p="$2" '$1 == p { print substr($0, length(p) + 2); found = 1; exit } END { exit !found }' "$1.paths"; }
+
+# json_is FILE PATH VALUE: fails, saying why, unless the scalar at PATH is VALUE.
+json_is() {
+	local v
+	v=$(json_get "$1" "$2") || { echo "$(basename "$1"): no $2"; return 1; }
+	[ "$v" = "$3" ] || { echo "$(basename "$1"): $2 is $v, expected $3"; return 1; }
+}
+
+# json_find FILE ARRAY FIELD VALUE: the path of the element of ARRAY ("" for the top level) whose
+# FIELD is VALUE (after json_index FILE).
+json_find() {
+	awk -F'\t' -v a="$2" -v f="$3" -v v="$4" '
+		BEGIN { pre = a == "" ? "" : a "." }
+		substr($0, length($1) + 2) == v && index($1, pre) == 1 {
+			rest = substr($1, length(pre) + 1)
+			if (rest ~ ("^[0-9]+\\." f "$")) { sub(/\..*/, "", rest); print pre rest; found = 1; exit }
+		}
+		END { exit !found }' "$1.paths"
 }
 
 # The suite's verdict is in its results; the exit status only reports a broken script.

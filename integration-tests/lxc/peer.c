@@ -15,7 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "../../native-headers/ashmem_abi.h"
-#include "../lib/fdpass.h"
+#include "../lib/check.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -128,7 +128,7 @@ static void run_workers(void (*cycle)(long, int), int one_region)
 		for (; i < nwarm; i++)
 			cycle(i, fd);
 		struct worker_report r = { n - nwarm, count_fds(getpid()), 0, 0 };
-		step_signal(ready[1]);
+		check_step_signal(ready[1]);
 		char c;
 		CHECK(read(go[0], &c, 1) == 0, "worker %d: no start signal", w);
 		double t0 = mono_now();

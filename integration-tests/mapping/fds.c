@@ -8,11 +8,6 @@
  */
 #include "mapping.h"
 
-#ifndef SEEK_DATA
-#define SEEK_DATA 3
-#define SEEK_HOLE 4
-#endif
-
 #define MAX_FDS 256
 
 struct fd_list {

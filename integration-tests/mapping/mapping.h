@@ -1,6 +1,6 @@
 /*
  * mapping.h: helpers shared by the programs that test regions after their first mmap (mapping/)
- * and the broker's security (security/). Built on conformance/check.h.
+ * and the broker's security (security/). Built on lib/check.h.
  *
  * Environment (set by the suites): ASHMEM_DEV (the device), ASHMEMD_PID (the daemon's JVM, for
  * its /proc/PID/fd), ASHMEMD_LOG (the daemon's log file).
@@ -8,9 +8,8 @@
 #ifndef ASHMEMD_IT_MAPPING_H
 #define ASHMEMD_IT_MAPPING_H
 
-#include "../conformance/check.h"
+#include "../lib/check.h"
 #include "../../native-headers/ashmemd.h"
-#include "../lib/fdpass.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -271,29 +270,6 @@ CHECK_HELPER get_memfd_fn client_get_memfd(void)
 }
 
 /* ---- two processes in step ---- */
-
-CHECK_HELPER void step_signal(int fd)
-{
-	CHECK(write(fd, "s", 1) == 1, "pipe write: %s", check_errname(errno));
-}
-
-CHECK_HELPER void step_wait(int fd)
-{
-	char c;
-	CHECK(read(fd, &c, 1) == 1, "pipe read: the other process is gone");
-}
-
-CHECK_HELPER void send_fd(int sock, int fd)
-{
-	CHECK(fdpass_send(sock, fd) == 0, "sendmsg: %s", check_errname(errno));
-}
-
-CHECK_HELPER int recv_fd(int sock)
-{
-	int fd = fdpass_recv(sock);
-	CHECK(fd >= 0, "recvmsg: no fd received: %s", check_errname(errno));
-	return fd;
-}
 
 CHECK_HELPER pid_t fork_or_fail(void)
 {

@@ -7,11 +7,6 @@
  */
 #include "mapping.h"
 
-#ifndef SEEK_DATA
-#define SEEK_DATA 3
-#define SEEK_HOLE 4
-#endif
-
 static void read_reads_content_and_advances(void)
 {
 	int fd = region(3 * PG, NULL);

@@ -15,19 +15,19 @@ static void share_fork_both_directions(void)
 	CHECK_OK(pipe2(to_parent, O_CLOEXEC));
 	pid_t pid = fork_or_fail();
 	if (pid == 0) {
-		step_wait(to_child[0]);
+		check_step_wait(to_child[0]);
 		CHECK_PATTERN(p, PG, 51, 0, "child: the parent's write through the inherited mapping");
 		unsigned char *mine = MAP(2 * PG, RW, MAP_SHARED, fd, 0); /* a mapping made after fork */
 		CHECK_PATTERN(mine, PG, 51, 0, "child: the parent's write through a new mapping");
 		fill(mine + PG, PG, 52);
-		step_signal(to_parent[1]);
+		check_step_signal(to_parent[1]);
 		_exit(0);
 	}
 	close(to_child[0]);
 	close(to_parent[1]);
 	fill(p, PG, 51);
-	step_signal(to_child[1]);
-	step_wait(to_parent[0]);
+	check_step_signal(to_child[1]);
+	check_step_wait(to_parent[0]);
 	CHECK_PATTERN(p + PG, PG, 52, 0, "parent: the child's write");
 	check_child_ok(pid, "child");
 	unsigned char *late = MAP(2 * PG, PROT_READ, MAP_SHARED, fd, 0);
@@ -44,14 +44,14 @@ static void share_scm_rights_unrelated_process(void)
 	if (pid == 0) {
 		close(sv[0]);
 		setsid();
-		int fd = recv_fd(sv[1]);
+		int fd = check_recv_fd(sv[1]);
 		CHECK_RET(ioctl(fd, ASHMEM_GET_SIZE), 3 * PG);
 		unsigned char *p = MAP(3 * PG, RW, MAP_SHARED, fd, 0);
 		CHECK_PATTERN(p, 2 * PG, 53, 0, "receiver: the sender's content");
 		fill(p + 2 * PG, PG, 54);
 		CHECK_OK(close(fd));
-		step_signal(sv[1]);
-		step_wait(sv[1]); /* the sender checked */
+		check_step_signal(sv[1]);
+		check_step_wait(sv[1]); /* the sender checked */
 		CHECK_PATTERN(p, PG, 55, 0, "receiver: the sender's later write");
 		_exit(0);
 	}
@@ -59,12 +59,12 @@ static void share_scm_rights_unrelated_process(void)
 	int fd = region(3 * PG, "scm-shared");
 	unsigned char *p = MAP_SH(fd, 3 * PG);
 	fill(p, 2 * PG, 53);
-	send_fd(sv[0], fd);
+	check_send_fd(sv[0], fd);
 	CHECK_OK(close(fd)); /* the receiver holds the only fd now */
-	step_wait(sv[0]);
+	check_step_wait(sv[0]);
 	CHECK_PATTERN(p + 2 * PG, PG, 54, 0, "sender: the receiver's write");
 	fill(p, PG, 55);
-	step_signal(sv[0]);
+	check_step_signal(sv[0]);
 	check_child_ok(pid, "receiver");
 }
 
@@ -167,17 +167,17 @@ static void share_region_freed_after_last_close_across_processes(void)
 	CHECK_OK(pipe2(done, O_CLOEXEC));
 	pid_t pid = fork_or_fail();
 	if (pid == 0) {
-		step_wait(go[0]);
+		check_step_wait(go[0]);
 		CHECK(daemon_holds(dpid, target) == 1, "child: the daemon dropped the region while the child holds it");
 		CHECK_OK(close(fd));
-		step_signal(done[1]);
+		check_step_signal(done[1]);
 		_exit(0);
 	}
 	close(go[0]);
 	close(done[1]);
 	CHECK_OK(close(fd));
-	step_signal(go[1]);
-	step_wait(done[0]);
+	check_step_signal(go[1]);
+	check_step_wait(done[0]);
 	check_child_ok(pid, "child");
 	int n;
 	double end = mono_now() + 5;
@@ -197,11 +197,11 @@ static void share_private_mapping_not_seen_by_others(void)
 	if (pid == 0) {
 		unsigned char *priv = MAP(PG, RW, MAP_PRIVATE, fd, 0);
 		memset(priv, 0xcc, PG);
-		step_signal(sync_[1]);
+		check_step_signal(sync_[1]);
 		_exit(0);
 	}
 	close(sync_[1]);
-	step_wait(sync_[0]);
+	check_step_wait(sync_[0]);
 	check_child_ok(pid, "child");
 	CHECK_ZERO(s, PG, "shared mapping after another process wrote its private one");
 	CHECK_OK(close(fd));

@@ -1,6 +1,6 @@
 /*
- * ashmem-model: an executable model of everything ashmem-semantics.md says a caller can see
- * before a region's first mmap, served over CUSE with libfuse3. It exists to check the
+ * ashmem-model: an executable model of everything docs/ashmem-semantics.md says a caller can
+ * see before a region's first mmap, served over CUSE with libfuse3. It exists to check the
  * conformance suite itself: the `model` suite runs the same conformance programs against it, so
  * a test that fails there is wrong (or asks for something CUSE cannot deliver), not the daemon.
  * It never maps anything, so every region stays in its "no backing file" state.

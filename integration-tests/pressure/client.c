@@ -21,7 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../native-headers/ashmem_abi.h"
+#include "../lib/check.h"
 
 #define MAX_REGIONS 64
 
@@ -30,12 +30,6 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	usr1 = 1;
-}
-
-static void die(const char *what, int i)
-{
-	fprintf(stderr, "client: region %d: %s: %s\n", i, what, strerror(errno));
-	exit(2);
 }
 
 static unsigned char fill_of(int i)
@@ -67,27 +61,27 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof name, "pressure-%d", i);
 		fds[i] = open(dev, O_RDWR | O_CLOEXEC);
 		if (fds[i] < 0)
-			die("open", i);
+			die_errno("region %d: open", i);
 		if (ioctl(fds[i], ASHMEM_SET_NAME, name) < 0)
-			die("ASHMEM_SET_NAME", i);
+			die_errno("region %d: ASHMEM_SET_NAME", i);
 		if (ioctl(fds[i], ASHMEM_SET_SIZE, size) < 0)
-			die("ASHMEM_SET_SIZE", i);
+			die_errno("region %d: ASHMEM_SET_SIZE", i);
 		maps[i] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
 		if (maps[i] == MAP_FAILED)
-			die("mmap", i);
+			die_errno("region %d: mmap", i);
 		memset(maps[i], fill_of(i), size);
 	}
 	for (int i = keep; i < n; i++) {
 		struct ashmem_pin pin = {0, (unsigned)size};
 		if (ioctl(fds[i], ASHMEM_UNPIN, &pin) < 0)
-			die("ASHMEM_UNPIN", i);
+			die_errno("region %d: ASHMEM_UNPIN", i);
 	}
 
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s.tmp", argv[4]);
 	FILE *f = fopen(tmp, "w");
 	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0 || rename(tmp, argv[4]) != 0)
-		die("ready file", -1);
+		die_errno("ready file");
 
 	while (!usr1)
 		pause();
@@ -95,14 +89,14 @@ int main(int argc, char **argv)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	unsigned char *want = malloc(page), *zero = calloc(1, page);
 	if (!want || !zero)
-		die("malloc", -1);
+		die_errno("malloc");
 	for (int i = 0; i < n; i++) {
 		const char *pin = "-";
 		if (i >= keep) {
 			struct ashmem_pin p = {0, (unsigned)size};
 			int r = ioctl(fds[i], ASHMEM_PIN, &p);
 			if (r < 0)
-				die("ASHMEM_PIN", i);
+				die_errno("region %d: ASHMEM_PIN", i);
 			pin = r == ASHMEM_WAS_PURGED ? "WAS_PURGED" : r == ASHMEM_NOT_PURGED ? "NOT_PURGED" : "?";
 		}
 		memset(want, fill_of(i), page);

@@ -9,15 +9,6 @@
 
 #include <linux/falloc.h>
 
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS 1033
-#define F_GET_SEALS 1034
-#define F_SEAL_SEAL 0x0001
-#define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
-#define F_SEAL_WRITE 0x0008
-#endif
-
 /* Drops to uid/gid 65534 (the unprivileged attacker); skips when not root. */
 static void become_nobody(void)
 {

@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 40
 # it-budget: 450
+# it-build: admin m64 m32
 # ashmemctl against a live daemon and real clients (admin/): status, regions and its filters,
 # region (mappers with Rss/Pss, memfd holders), purge (then PIN says WAS_PURGED), top, the
 # Prometheus metrics, scan of ashmemd regions and of a plain memfd (table and JSON), and leaks:
@@ -12,7 +13,6 @@
 NATIVE=$IT_REPO/target/dist/lib/native
 declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
 CTL=$IT_REPO/target/dist/bin/ashmemctl
-JSON_AWK=$IT_REPO/integration-tests/admin/json.awk
 METRICS=127.0.0.1:9464
 W=$IT_STATE/admin
 mkdir -p "$W"
@@ -70,7 +70,7 @@ ctl() {
 	shift
 	timeout $((90 * IT_TIME_SCALE)) "$CTL" "$@" >"$W/$out" 2>"$W/$out.err"
 	st=$?
-	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	secs=$(seconds_since "$t0")
 	CTL_RUNS=$((CTL_RUNS + 1))
 	CTL_SECONDS=$(awk -v s="$CTL_SECONDS" -v d="$secs" 'BEGIN { printf "%.1f", s + d }')
 	note "ashmemctl $* -> exit $st after $secs s"
@@ -80,25 +80,6 @@ ctl() {
 # readme WHAT OUT COMMAND: keeps the output of a command for the documentation.
 readme() { { printf '$ %s\n' "$3"; cat "$W/$2"; } >"$IT_RESULTS/$IT_SUITE.readme-$1.txt"; }
 
-flat() { awk -f "$JSON_AWK" "$W/$1" >"$W/$1.flat"; }
-jget() { awk -F'\t' -v p="$2" '$1 == p { print $2; found = 1; exit } END { exit !found }' "$W/$1.flat"; }
-# jelem OUT ARRAY FIELD VALUE: the path of the element of ARRAY ("" for the top level) whose
-# FIELD is VALUE.
-jelem() {
-	awk -F'\t' -v a="$2" -v f="$3" -v v="$4" '
-		BEGIN { pre = a == "" ? "" : a "." }
-		$2 == v && index($1, pre) == 1 {
-			rest = substr($1, length(pre) + 1)
-			if (rest ~ ("^[0-9]+\\." f "$")) { sub(/\..*/, "", rest); print pre rest; found = 1; exit }
-		}
-		END { exit !found }' "$W/$1.flat"
-}
-# jis OUT PATH VALUE: prints a reason and fails unless PATH is VALUE.
-jis() {
-	local v
-	v=$(jget "$1" "$2") || { echo "$1: no $2"; return 1; }
-	[ "$v" = "$3" ] || { echo "$1: $2 is $v, expected $3"; return 1; }
-}
 # row OUT FIELD=VALUE...: the first line of a table whose whitespace-separated fields match.
 row() {
 	local out=$1
@@ -149,31 +130,31 @@ check scan_table_daemon_row has_row scan.txt 1="$(daemon_jvm_pid)" 2=java 3=host
 
 scan_json() {
 	local p
-	p=$(jelem scan.json processes pid "$HOLD") || { echo "no process $HOLD in scan --json"; return 1; }
-	jis scan.json "$p.comm" holder && jis scan.json "$p.kinds.ashmemd.sizeBytes" $((3 * HOLD_SIZE)) &&
-		jis scan.json "$p.kinds.ashmemd.rssBytes" $((3 * HOLD_SIZE)) &&
-		jis scan.json "$p.kinds.ashmemd.pssBytes" $((3 * HOLD_SIZE)) &&
-		jis scan.json "$p.kinds.ashmemd.mappings" 3 && jis scan.json "$p.kinds.ashmemd.fds" 3 || return 1
+	p=$(json_find "$W/scan.json" processes pid "$HOLD") || { echo "no process $HOLD in scan --json"; return 1; }
+	json_is "$W/scan.json" "$p.comm" holder && json_is "$W/scan.json" "$p.kinds.ashmemd.sizeBytes" $((3 * HOLD_SIZE)) &&
+		json_is "$W/scan.json" "$p.kinds.ashmemd.rssBytes" $((3 * HOLD_SIZE)) &&
+		json_is "$W/scan.json" "$p.kinds.ashmemd.pssBytes" $((3 * HOLD_SIZE)) &&
+		json_is "$W/scan.json" "$p.kinds.ashmemd.mappings" 3 && json_is "$W/scan.json" "$p.kinds.ashmemd.fds" 3 || return 1
 	local i names=""
 	for i in 0 1 2; do
-		jis scan.json "$p.regions.$i.kind" ashmemd && jis scan.json "$p.regions.$i.sizeBytes" "$HOLD_SIZE" || return 1
-		names="$names$(jget scan.json "$p.regions.$i.name") "
+		json_is "$W/scan.json" "$p.regions.$i.kind" ashmemd && json_is "$W/scan.json" "$p.regions.$i.sizeBytes" "$HOLD_SIZE" || return 1
+		names="$names$(json_get "$W/scan.json" "$p.regions.$i.name") "
 	done
 	# in the order of the process's maps (by address), so any order
 	[ "$(tr ' ' '\n' <<<"$names" | sort | tr '\n' ' ')" = " it-hold-0 it-hold-1 it-hold-2 " ] ||
 		{ echo "region names: $names"; return 1; }
-	p=$(jelem scan.json processes pid "$SHARED_CHILD") || { echo "no process $SHARED_CHILD"; return 1; }
-	jis scan.json "$p.kinds.ashmemd.rssBytes" "$SHARED_SIZE" && jis scan.json "$p.kinds.ashmemd.pssBytes" $((SHARED_SIZE / 2)) &&
-		jis scan.json "$p.regions.0.name" it-shared && jis scan.json "$p.regions.0.fds" 1 &&
-		jis scan.json "$p.regions.0.mappings" 1 || return 1
-	p=$(jelem scan.json processes pid "$MEMFD") || { echo "no process $MEMFD"; return 1; }
-	jis scan.json "$p.kinds.memfd.sizeBytes" "$MEMFD_SIZE" && jis scan.json "$p.kinds.memfd.rssBytes" "$MEMFD_SIZE" &&
-		jis scan.json "$p.regions.0.kind" memfd && jis scan.json "$p.regions.0.name" it-memfd &&
-		jis scan.json "$p.regions.0.fileSizeBytes" "$MEMFD_SIZE" || return 1
-	! jget scan.json "$p.kinds.ashmemd.fds" >/dev/null || { echo "memfd-user has ashmemd memory"; return 1; }
+	p=$(json_find "$W/scan.json" processes pid "$SHARED_CHILD") || { echo "no process $SHARED_CHILD"; return 1; }
+	json_is "$W/scan.json" "$p.kinds.ashmemd.rssBytes" "$SHARED_SIZE" && json_is "$W/scan.json" "$p.kinds.ashmemd.pssBytes" $((SHARED_SIZE / 2)) &&
+		json_is "$W/scan.json" "$p.regions.0.name" it-shared && json_is "$W/scan.json" "$p.regions.0.fds" 1 &&
+		json_is "$W/scan.json" "$p.regions.0.mappings" 1 || return 1
+	p=$(json_find "$W/scan.json" processes pid "$MEMFD") || { echo "no process $MEMFD"; return 1; }
+	json_is "$W/scan.json" "$p.kinds.memfd.sizeBytes" "$MEMFD_SIZE" && json_is "$W/scan.json" "$p.kinds.memfd.rssBytes" "$MEMFD_SIZE" &&
+		json_is "$W/scan.json" "$p.regions.0.kind" memfd && json_is "$W/scan.json" "$p.regions.0.name" it-memfd &&
+		json_is "$W/scan.json" "$p.regions.0.fileSizeBytes" "$MEMFD_SIZE" || return 1
+	! json_get "$W/scan.json" "$p.kinds.ashmemd.fds" >/dev/null || { echo "memfd-user has ashmemd memory"; return 1; }
 }
 if ctl scan.json scan --json; then
-	flat scan.json
+	json_index "$W/scan.json"
 	check scan_json_sizes_rss_pss scan_json
 else
 	fail scan_json_sizes_rss_pss "exit $?: $(head -c 300 "$W/scan.json.err")"
@@ -211,14 +192,14 @@ regions_filtered() {
 ctl regions-filtered.txt regions --name 'it-*' --uid 0 --container host --sort size
 check regions_filter_name_uid_container_sort regions_filtered
 regions_pid_json() {
-	jis regions.json 0.id "$ID_SHARED" && jis regions.json 0.name it-shared && jis regions.json 0.size "$SHARED_SIZE" &&
-		jis regions.json 0.mapped true && jis regions.json 0.residentBytes "$SHARED_SIZE" &&
-		jis regions.json 0.opener.pid "$SHARED" && jis regions.json 0.opener.processName holder &&
-		jis regions.json 0.openerAlive true || return 1
-	! jget regions.json 1.id >/dev/null || { echo "more than one region of pid $SHARED"; return 1; }
+	json_is "$W/regions.json" 0.id "$ID_SHARED" && json_is "$W/regions.json" 0.name it-shared && json_is "$W/regions.json" 0.size "$SHARED_SIZE" &&
+		json_is "$W/regions.json" 0.mapped true && json_is "$W/regions.json" 0.residentBytes "$SHARED_SIZE" &&
+		json_is "$W/regions.json" 0.opener.pid "$SHARED" && json_is "$W/regions.json" 0.opener.processName holder &&
+		json_is "$W/regions.json" 0.openerAlive true || return 1
+	! json_get "$W/regions.json" 1.id >/dev/null || { echo "more than one region of pid $SHARED"; return 1; }
 }
 if ctl regions.json regions --pid "$SHARED" --json; then
-	flat regions.json
+	json_index "$W/regions.json"
 	check regions_filter_pid_json regions_pid_json
 else
 	fail regions_filter_pid_json "exit $?: $(head -c 300 "$W/regions.json.err")"
@@ -229,7 +210,7 @@ fi
 # MAPPED BY PID COMM CONTAINER MAPS SIZE RSS PSS SWAP, then MEMFD HELD BY PID COMM CONTAINER FDS
 region_table() {
 	grep -qx "region $ID_SHARED \"it-shared\"" "$W/region.txt" &&
-		grep -qx "  size $SHARED_SIZE (2.0M), prot mask rwx, mapped (memfd inode $(jget regions.json 0.inode))" "$W/region.txt" &&
+		grep -qx "  size $SHARED_SIZE (2.0M), prot mask rwx, mapped (memfd inode $(json_get "$W/regions.json" 0.inode))" "$W/region.txt" &&
 		grep -Eqx "  opened [0-9ms]+ ago by pid $SHARED \(holder, thread $SHARED holder\), uid 0, host" "$W/region.txt" &&
 		has_row region.txt 1="$SHARED" 2=holder 3=host 4=1 5=2.0M 6=2.0M 7=1.0M 8=0 &&
 		has_row region.txt 1="$SHARED_CHILD" 2=holder 3=host 4=1 5=2.0M 6=2.0M 7=1.0M 8=0 &&
@@ -258,9 +239,10 @@ else
 	fail status_exit_0 "exit $?: $(head -c 300 "$W/status.txt.err")"
 fi
 status_table() {
-	local dev
+	local dev kernel
 	dev=$(cat "/sys/class/cuse/$ASHMEMD_DEVICE/dev")
-	grep -Eqx "ashmemd [^ ]+, pid $(daemon_jvm_pid), up [0-9ms]+, kernel $(uname -r)" "$W/status.txt" &&
+	kernel=$(uname -r | sed 's/[][\\.*^$+?(){}|]/\\&/g') # a regex of the text: 6.12.118+deb12-amd64 has a "+"
+	grep -Eqx "ashmemd [^ ]+, pid $(daemon_jvm_pid), up [0-9ms]+, kernel $kernel" "$W/status.txt" &&
 		grep -qx "device   /dev/$ASHMEMD_DEVICE (char $dev)" "$W/status.txt" &&
 		grep -qx "regions  5 (5 mapped)" "$W/status.txt" &&
 		grep -Eqx "memory   size 5.5M, resident 5.[23]M, unpinned 256.0K, purged 256.0K \(purged since start 256.0K\)" "$W/status.txt" &&

@@ -2,14 +2,16 @@
 # it-order: 90
 # it-budget: 330
 # it-default: no
+# it-build: bench/bench.c m64
+# it-build: bench/cuse-floor.c m64 -I/usr/include/fuse3 -lfuse3
 # Benchmark (bench/README.md): ashmemd against the C CUSE floor (bench/cuse-floor, libfuse3, same
 # exchanges, same number of reader threads) and a plain memfd, every figure from this boot. Each
 # target ratio is a test; the table, the request counts and the system calls per operation go to
 # bench.report, which `run` prints. Only run when named: 4-6 minutes of VM time under TCG.
 . "$IT_REPO/integration-tests/lib/suite.sh"
 
-BENCH=$IT_BUILD/m64/bench
-FLOOR=$IT_BUILD/m64/cuse-floor
+BENCH=$IT_BUILD/m64/bench/bench
+FLOOR=$IT_BUILD/m64/bench/cuse-floor
 TALLY=$IT_REPO/integration-tests/bench/strace-tally.awk
 PRELOAD=${BENCH_PRELOAD:-$IT_REPO/target/dist/lib/native/x86_64/libashmemd-preload.so}
 PRELOAD_B=${BENCH_PRELOAD_B:-} # another build of the library to compare with (bench measure --preload-b)
@@ -172,7 +174,7 @@ trace_server() {
 	wait "$st"
 	awk -v fd="$fd" -v comms="$WORK/comms" -v titles="$titles" -v ops="$ops" -v show="$show" \
 		-f "$TALLY" "$WORK/trace" >>"$REPORT"
-	note "traced $titles in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+	note "traced $titles in $(seconds_since "$t0") s"
 }
 
 # client_strace LIB OUT SPEC: strace -c of one client run (-E: the library goes into the client only)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 45
 # it-budget: 600
+# it-build: hostile m64 m32
 # What an unprivileged client (uid 65534) can throw at the daemon's bookkeeping and at the
 # administrator's terminal (hostile/hostile.c, 64- and 32-bit): 40,000 distinct unknown ioctl
 # numbers, each answered ENOTTY, after which `ashmemctl status` answers in bounded time, its
@@ -14,7 +15,6 @@
 NATIVE=$IT_REPO/target/dist/lib/native
 declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
 CTL=$IT_REPO/target/dist/bin/ashmemctl
-JSON_AWK=$IT_REPO/integration-tests/admin/json.awk
 HOSTILE_UID=65534
 CAP=8                # --max-regions-per-uid: the names client runs into it
 FLOOD=20000          # distinct unknown ioctl numbers per ABI
@@ -40,12 +40,10 @@ ctl() {
 	shift
 	timeout $((300 * IT_TIME_SCALE)) "$CTL" "$@" >"$W/$out" 2>"$W/$out.err"
 	st=$?
-	CTL_SECS=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	CTL_SECS=$(seconds_since "$t0")
 	note "ashmemctl $* -> exit $st after $CTL_SECS s"
 	return $st
 }
-flat() { awk -f "$JSON_AWK" "$W/$1" >"$W/$1.flat"; }
-jget() { awk -F'\t' -v p="$2" '$1 == p { print $2; found = 1; exit } END { exit !found }' "$W/$1.flat"; }
 
 # clean FILE: no raw C0 control but line feed, no DEL, no C1 control (UTF-8 C2 80..9F), no bidi
 # embedding, override or isolate (U+202A..U+202E, U+2066..U+2069). Prints the first offender.
@@ -59,21 +57,12 @@ clean() {
 	fi
 }
 
-# The JSON parser the host root has: python3, else jq; none means the parse checks are skipped.
-if command -v python3 >/dev/null; then
-	parse_json() { python3 -m json.tool "$1" >/dev/null; }
-elif command -v jq >/dev/null; then
-	parse_json() { jq empty "$1"; }
-else
-	parse_json() { return 2; }
-fi
 json_ok() { # NAME OUT: the --json output OUT parses
-	parse_json "$W/$2" 2>"$W/$2.parse"
-	case $? in
-	0) pass "$1" ;;
-	2) skip "$1" "neither python3 nor jq in the root file system" ;;
-	*) fail "$1" "$2 does not parse: $(head -c 200 "$W/$2.parse")" ;;
-	esac
+	if json_parses "$W/$2" 2>"$W/$2.parse"; then
+		pass "$1"
+	else
+		fail "$1" "$2 does not parse: $(head -c 200 "$W/$2.parse")"
+	fi
 }
 
 # ---- the flood of distinct unknown ioctl numbers ----
@@ -90,7 +79,7 @@ for abi in m64 m32; do
 	t0=$EPOCHREALTIME
 	out=$(timeout $((300 * IT_TIME_SCALE)) "$IT_BUILD/$abi/hostile/hostile" flood "$HOSTILE_UID" "$first" "$FLOOD" 2>&1)
 	st=$?
-	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	secs=$(seconds_since "$t0")
 	if [ "$st" = 0 ] && grep -qx "flood $FLOOD enotty $FLOOD other 0" <<<"$out"; then
 		pass "$abi/flood_every_unknown_ioctl_enotty"
 		info "$abi/flood" "$FLOOD distinct unknown ioctl numbers as uid $HOSTILE_UID in $secs s"
@@ -123,13 +112,13 @@ if ctl status.json status --json; then
 	info status_json_after_flood "ashmemctl status --json took $CTL_SECS s, $(wc -c <"$W/status.json") bytes"
 	check status_json_in_bounded_time awk -v s="$CTL_SECS" -v m=$((90 * IT_TIME_SCALE)) 'BEGIN { exit !(s < m) }'
 	json_ok status_json_parses status.json
-	flat status.json
+	json_index "$W/status.json"
 	status_json() {
 		local n e keys
-		n=$(jget status.json requests.UNKNOWN_IOCTL) || { echo "no requests.UNKNOWN_IOCTL"; return 1; }
-		e=$(jget status.json "errors.UNKNOWN_IOCTL ENOTTY") || { echo "no errors.UNKNOWN_IOCTL ENOTTY"; return 1; }
+		n=$(json_get "$W/status.json" requests.UNKNOWN_IOCTL) || { echo "no requests.UNKNOWN_IOCTL"; return 1; }
+		e=$(json_get "$W/status.json" "errors.UNKNOWN_IOCTL ENOTTY") || { echo "no errors.UNKNOWN_IOCTL ENOTTY"; return 1; }
 		[ "$n" -ge $((2 * FLOOD)) ] && [ "$e" -ge $((2 * FLOOD)) ] || { echo "UNKNOWN_IOCTL: $n requests, $e ENOTTY"; return 1; }
-		keys=$(grep -Ec '^(requests|errors)\.' "$W/status.json.flat")
+		keys=$(grep -Ec '^(requests|errors)\.' "$W/status.json.paths")
 		[ "$keys" -le 64 ] || { echo "$keys request and error keys after the flood"; return 1; }
 	}
 	check status_json_counts_bounded status_json
@@ -197,31 +186,27 @@ fi
 if ctl regions.json regions --json; then
 	check regions_json_no_raw_control_bytes clean "$W/regions.json"
 	json_ok regions_json_parses regions.json
-	flat regions.json
+	json_index "$W/regions.json"
 	ID0=""
 	for i in $(seq 0 $((CAP - 1))); do
-		[ "$(jget regions.json "$i.nameHex" 2>/dev/null)" = "$NAME0_HEX" ] && { ID0=$(jget regions.json "$i.id"); break; }
+		[ "$(json_get "$W/regions.json" "$i.nameHex" 2>/dev/null)" = "$NAME0_HEX" ] && { ID0=$(json_get "$W/regions.json" "$i.id"); break; }
 	done
 	check regions_json_name_bytes_exact test -n "$ID0"
-	if command -v python3 >/dev/null; then
-		exact() { # the name is the bytes decoded with U+FFFD, every control character kept exactly
-			python3 - "$W/regions.json" "$NAME0_HEX" <<-'EOF'
-				import json, sys
-				regions = json.load(open(sys.argv[1], encoding="utf-8"))
-				raw = bytes.fromhex(sys.argv[2])
-				r = [x for x in regions if x.get("nameHex") == sys.argv[2]]
-				assert r, "no region with the name's bytes"
-				want = raw.decode("utf-8", "replace")
-				assert r[0]["name"] == want, "name %r, expected %r" % (r[0]["name"], want)
-				comm = r[0]["opener"]["processName"]
-				assert comm.startswith("\x1b[31m\n\r\x7f") and comm.endswith("FORGED"), "comm %r" % comm
-				assert all("nameHex" not in x or x["nameHex"] for x in regions)
-			EOF
-		}
-		check regions_json_name_and_comm_exact exact
-	else
-		skip regions_json_name_and_comm_exact "no python3 in the root file system"
-	fi
+	exact() { # the name is the bytes decoded with U+FFFD, every control character kept exactly
+		python3 - "$W/regions.json" "$NAME0_HEX" <<-'EOF'
+			import json, sys
+			regions = json.load(open(sys.argv[1], encoding="utf-8"))
+			raw = bytes.fromhex(sys.argv[2])
+			r = [x for x in regions if x.get("nameHex") == sys.argv[2]]
+			assert r, "no region with the name's bytes"
+			want = raw.decode("utf-8", "replace")
+			assert r[0]["name"] == want, "name %r, expected %r" % (r[0]["name"], want)
+			comm = r[0]["opener"]["processName"]
+			assert comm.startswith("\x1b[31m\n\r\x7f") and comm.endswith("FORGED"), "comm %r" % comm
+			assert all("nameHex" not in x or x["nameHex"] for x in regions)
+		EOF
+	}
+	check regions_json_name_and_comm_exact exact
 else
 	fail regions_json_no_raw_control_bytes "exit $?: $(head -c 300 "$W/regions.json.err")"
 fi

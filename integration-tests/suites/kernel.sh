@@ -1,6 +1,9 @@
 #!/bin/bash
 # it-order: 10
 # it-budget: 120
+# it-build: bench/cuse-floor.c m64 -I/usr/include/fuse3 -lfuse3
+# it-build: bench/floor-check.c m64 m32
+# it-build: jvm java
 # it-kernels: 6.1 6.12
 # Proves the VM machinery without the daemon: the modules and mounts are there, CUSE works
 # end to end with the project's minimal libfuse3 server (cuse-floor), for 64-bit and 32-bit
@@ -20,7 +23,7 @@ check boot_id_present grep -Eq '^[0-9a-f-]{36}$' /proc/sys/kernel/random/boot_id
 # ---- CUSE through the floor server ----
 FLOOR_NAME=it-floor
 FLOOR_LOG=$IT_RESULTS/$IT_SUITE.floor.log
-"$IT_BUILD/m64/cuse-floor" "$FLOOR_NAME" -f >"$FLOOR_LOG" 2>&1 </dev/null &
+"$IT_BUILD/m64/bench/cuse-floor" "$FLOOR_NAME" -f >"$FLOOR_LOG" 2>&1 </dev/null &
 floor_pid=$!
 echo "$floor_pid" >"$IT_STATE/floor.pid"
 if wait_for $((20 * IT_TIME_SCALE)) test -c "/dev/$FLOOR_NAME"; then
@@ -29,7 +32,7 @@ if wait_for $((20 * IT_TIME_SCALE)) test -c "/dev/$FLOOR_NAME"; then
 		"$(printf '%d:%d' "0x$(stat -c %t /dev/$FLOOR_NAME)" "0x$(stat -c %T /dev/$FLOOR_NAME)")"
 	check floor_node_mode_0600 test "$(stat -c %a "/dev/$FLOOR_NAME")" = 600
 	for abi in m64 m32; do
-		ASHMEM_DEV=/dev/$FLOOR_NAME run_checks "$abi/floor." "$IT_BUILD/$abi/floor-check"
+		ASHMEM_DEV=/dev/$FLOOR_NAME run_checks "$abi/floor." "$IT_BUILD/$abi/bench/floor-check"
 	done
 	kill -TERM "$floor_pid"
 	if wait_for 20 eval "! proc_running $floor_pid"; then
@@ -54,7 +57,7 @@ java -XX:+UseSerialGC -cp "$IT_BUILD/jvm" Idle >"$JVM_OUT" 2>&1 </dev/null &
 jvm_pid=$!
 echo "$jvm_pid" >"$IT_STATE/idle-jvm.pid"
 if wait_for $((90 * IT_TIME_SCALE)) grep -q '^ready' "$JVM_OUT"; then
-	info jvm_start_time "a plain JVM printed its first line after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+	info jvm_start_time "a plain JVM printed its first line after $(seconds_since "$t0") s"
 	t0=$EPOCHREALTIME
 	if probe_jvm_attach "$jvm_pid"; then
 		pass jcmd_attach
@@ -62,7 +65,7 @@ if wait_for $((90 * IT_TIME_SCALE)) grep -q '^ready' "$JVM_OUT"; then
 		fail jcmd_attach "jcmd could not attach to a plain JVM"
 	fi
 	probe_all "$jvm_pid"
-	info jvm_probe_time "full GC + heap + fd + thread probe took $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+	info jvm_probe_time "full GC + heap + fd + thread probe took $(seconds_since "$t0") s"
 	if [ -n "$HEAP_USED_BYTES" ]; then
 		# 64 x 64 KiB are still referenced after the GC: the heap in use is at least 4 MiB.
 		check jvm_heap_probe test "$HEAP_USED_BYTES" -ge 4194304

@@ -65,9 +65,7 @@ field() { sed -n "s/.* $2 \([0-9.]*\).*/\1/p" <<<"$1"; }
 load_round warmup "$WARMUP_CYCLES"
 probe_jvm_attach "$JVM"
 sleep 2
-probe_all "$JVM"
-fds0=$P_FDS threads0=$P_THREADS heap0=$HEAP_USED_BYTES rss0=$P_RSS_KB
-info baseline "fds=$fds0 threads=$threads0 heap_used=${heap0:-n/a} rss_kb=$rss0 (heap: $HEAP_METHOD)"
+baseline_take "$JVM"
 
 t0=$EPOCHREALTIME
 load_round load "$LOAD_CYCLES"
@@ -87,17 +85,7 @@ for abi in m64 m32; do
 done
 daemon_check_alive daemon_alive_after_load
 
-settled() { [ "$(probe_fds "$JVM")" -le "$fds0" ] && [ "$(probe_threads "$JVM")" -le "$threads0" ]; }
-wait_for $((30 * IT_TIME_SCALE)) settled
-probe_all "$JVM"
-info after "fds=$P_FDS threads=$P_THREADS heap_used=${HEAP_USED_BYTES:-n/a} rss_kb=$P_RSS_KB"
-check fds_no_growth test "$P_FDS" -le "$fds0"
-check threads_no_growth test "$P_THREADS" -le "$threads0"
-if [ -n "$heap0" ] && [ -n "$HEAP_USED_BYTES" ]; then
-	check heap_no_growth test $((HEAP_USED_BYTES - heap0)) -le "$HEAP_TOLERANCE"
-else
-	skip heap_no_growth "no heap figure: $HEAP_METHOD"
-fi
+baseline_check "$JVM" "$HEAP_TOLERANCE"
 
 daemon_stop
 it_finish

@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 60
 # it-budget: 600
+# it-build: lxc m64 m32
 # Real LXC containers (Debian's lxc, a busybox root) with the shipped snippets of
 # target/dist/share/lxc included: a Waydroid-shaped one (lxc.autodev = 0, tmpfs on dev, own
 # network namespace, no device filter, ashmemd-android.conf) and one with lxc.autodev = 1 and a
@@ -13,6 +14,7 @@
 # exchange in a Podman container given the device, the alias and the broker directory by
 # --device and -v, the flags the README gives for redroid.
 . "$IT_REPO/integration-tests/lib/suite.sh"
+. "$IT_REPO/integration-tests/lib/busybox-root.sh"
 
 DIST=$IT_REPO/target/dist
 SHIPPED=$DIST/share/lxc
@@ -49,30 +51,13 @@ fi
 
 # ---- the busybox root, shared by every container here (they run one after another) ----
 
-# copy_elf FILE PATH: FILE at PATH in the root, with the shared libraries and loader it needs.
-copy_elf() {
-	local lib
-	mkdir -p "$ROOTFS$(dirname "$2")"
-	cp "$1" "$ROOTFS$2"
-	for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-		mkdir -p "$ROOTFS$(dirname "$lib")"
-		[ -e "$ROOTFS$lib" ] || cp -L "$lib" "$ROOTFS$lib"
-	done
-}
-
 make_rootfs() {
 	rm -rf "$LXCPATH"
-	mkdir -p "$ROOTFS"/{bin,dev,proc,sys,tmp,run,etc,xchg,test} "$XCHG" "$SNIPPETS"
-	chmod 1777 "$ROOTFS/tmp"
+	busybox_root "$ROOTFS"
+	mkdir -p "$ROOTFS"/{xchg,test} "$XCHG" "$SNIPPETS"
 	chmod 755 "$XCHG"
-	cp /bin/busybox "$ROOTFS/bin/busybox"
-	local a
-	for a in $(/bin/busybox --list); do
-		[ "$a" = busybox ] || ln -s busybox "$ROOTFS/bin/$a" # relative: see testing-notes
-	done
-	printf 'root:x:0:0:root:/:/bin/sh\n' >"$ROOTFS/etc/passwd"
 	for abi in m64 m32; do
-		copy_elf "$IT_BUILD/$abi/lxc/peer" "/test/$abi/peer"
+		copy_elf "$ROOTFS" "$IT_BUILD/$abi/lxc/peer" "/test/$abi/peer"
 		mkdir -p "$ROOTFS/usr/lib/ashmemd/${LIBDIR[$abi]}"
 		cp "$NATIVE/${LIBDIR[$abi]}/libashmemd-preload.so" "$ROOTFS/usr/lib/ashmemd/${LIBDIR[$abi]}/"
 	done

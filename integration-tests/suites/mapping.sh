@@ -1,8 +1,9 @@
 #!/bin/bash
 # it-order: 25
 # it-budget: 240
+# it-build: mapping m64 m32
 # Regions after their first mmap (mapping/), through the preload library of the caller's ABI:
-# the mmap, mprotect, read, lseek, pin and purge rules of ashmem-semantics.md, GET_FILE_ID and
+# the mmap, mprotect, read, lseek, pin and purge rules of docs/ashmem-semantics.md, GET_FILE_ID and
 # /proc/PID/maps, sharing between processes, and map/unmap cycles without fd leaks in the daemon
 # or the client; that the library holds no fd of its own after any call returns (fds); and that
 # it finds the broker without ASHMEMD_BROKER where Android containers see it. 64-bit programs,
@@ -30,17 +31,6 @@ ASHMEMD_PID=$(daemon_jvm_pid)
 export ASHMEMD_PID
 info daemon_fds_at_start "$(probe_fds "$ASHMEMD_PID") fds (JVM pid $ASHMEMD_PID)"
 
-programs() {
-	local abi=$1 p n
-	for n in "${ORDER[@]}"; do
-		[ -x "$IT_BUILD/$abi/mapping/$n" ] && echo "$IT_BUILD/$abi/mapping/$n"
-	done
-	for p in "$IT_BUILD/$abi/mapping/"*; do
-		n=$(basename "$p")
-		[ -x "$p" ] && [[ " ${ORDER[*]} " != *" $n "* ]] && echo "$p"
-	done
-}
-
 [ -z "${MAPPING_PRELOAD_DIR:-}" ] || note "testing the preload libraries in $MAPPING_PRELOAD_DIR"
 
 # Without ASHMEMD_BROKER the library tries /run/ashmemd/broker.sock, then, when that does not
@@ -58,30 +48,17 @@ default_path() {
 		sh "$ASHMEMD_RUNTIME_DIR" "${PRELOAD[$abi]}" "$IT_BUILD/$abi/mapping/fds"
 }
 
-crashed=0
 made_dev_dir=0
 if [ ! -e /dev/ashmemd ]; then
 	mkdir /dev/ashmemd && made_dev_dir=1
 fi
-for abi in m64 m32; do
-	default_path "$abi"
-	for prog in $(programs "$abi"); do
-		t0=$EPOCHREALTIME
-		MAPPING_CYCLES=${CYCLES[$abi]} LD_PRELOAD=${PRELOAD[$abi]} run_checks "$abi/" "$prog"
-		note "$abi/$(basename "$prog") took $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
-		if ! proc_running "$DAEMON_PID"; then
-			wait "$DAEMON_PID"
-			fail daemon_survives "ashmemd exited (status $?) while $abi/$(basename "$prog") ran; the remaining programs were not run"
-			DAEMON_PID=
-			crashed=1
-			break 2
-		fi
-	done
-done
+before_abi() { default_path "$1"; }
+run_program() { MAPPING_CYCLES=${CYCLES[$1]} LD_PRELOAD=${PRELOAD[$1]} run_checks "$1/" "$2"; }
+run_programs mapping "${ORDER[@]}"
+survived=$?
 [ "$made_dev_dir" -eq 0 ] || rmdir /dev/ashmemd
-if [ "$crashed" -eq 0 ]; then
+if [ "$survived" -eq 0 ]; then
 	info daemon_fds_at_end "$(probe_fds "$ASHMEMD_PID") fds"
-	pass daemon_survives
 	daemon_stop
 fi
 it_finish

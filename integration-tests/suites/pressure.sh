@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 45
 # it-budget: 420
+# it-build: pressure m64
 # Real memory pressure (pressure/): a client in a cgroup v2 group holds 8 regions of 8 MiB, 2
 # pinned and 6 unpinned; a memory hog in the same group pushes it over memory.high. The daemon's
 # default PSI trigger must purge unpinned regions, least recently unpinned first, while the
@@ -17,7 +18,6 @@ TRIGGER="some 200ms 2s"
 CG=/sys/fs/cgroup
 GROUP=$CG/ashmem-test
 PRELOAD=$IT_REPO/target/dist/lib/native/x86_64/libashmemd-preload.so
-JSON_AWK=$IT_REPO/integration-tests/admin/json.awk
 W=$IT_STATE/pressure
 mkdir -p "$W"
 
@@ -98,7 +98,7 @@ else
 	wait "$HOG" 2>/dev/null
 	HOG=
 fi
-info hog "$(tr '\n' ' ' <"$W/hog.out")in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s with memory.high $high"
+info hog "$(tr '\n' ' ' <"$W/hog.out")in $(seconds_since "$t0") s with memory.high $high"
 info group_events "$(tr '\n' ' ' <"$GROUP/memory.events"); memory.current now $(cat "$GROUP/memory.current")"
 info psi "$(head -n 1 /proc/pressure/memory)"
 echo max >"$GROUP/memory.high"
@@ -113,8 +113,8 @@ fi
 
 # ---- what the daemon says ----
 if timeout $((90 * IT_TIME_SCALE)) "$IT_REPO/target/dist/bin/ashmemctl" status --json >"$W/status.json" 2>"$W/status.err"; then
-	awk -f "$JSON_AWK" "$W/status.json" >"$W/status.flat"
-	sv() { awk -F'\t' -v p="$1" '$1 == p { print $2 }' "$W/status.flat"; }
+	json_index "$W/status.json"
+	sv() { json_get "$W/status.json" "$1"; }
 	events=$(sv pressure.events) bursts=$(sv pressure.bursts) pages_purged=$(sv pressure.pagesPurged)
 	summary="enabled $(sv pressure.enabled), trigger '$(sv pressure.trigger)', $events events, $bursts bursts, $pages_purged pages purged"
 	info status_pressure "$summary"

@@ -44,9 +44,7 @@ export ASHMEMD_BROKER=$ASHMEMD_RUNTIME_DIR/broker.sock
 JVM=$(daemon_jvm_pid)
 
 probe_jvm_attach "$JVM"
-probe_all "$JVM"
-fds0=$P_FDS threads0=$P_THREADS heap0=$HEAP_USED_BYTES rss0=$P_RSS_KB
-info baseline "fds=$fds0 threads=$threads0 heap_used=${heap0:-n/a} rss_kb=$rss0"
+baseline_take "$JVM"
 
 mkfifo "$W/ctl"
 LD_PRELOAD=$PRELOAD "$IT_BUILD/m64/scale/scale" "$SCALE_PROCS" $SCALE_LEVELS <"$W/ctl" >"$W/out" 2>"$W/err" &
@@ -123,20 +121,10 @@ wait "$scale_pid"
 st=$?
 release=$(sed -n 's/^release_ms //p' "$W/out")
 check released test "$st" -eq 0
-settled() { [ "$(probe_fds "$JVM")" -le "$fds0" ] && [ "$(probe_threads "$JVM")" -le "$threads0" ]; }
-wait_for $((60 * IT_TIME_SCALE)) settled
-probe_all "$JVM"
-info after_release "fds=$P_FDS threads=$P_THREADS heap_used=${HEAP_USED_BYTES:-n/a} rss_kb=$P_RSS_KB release ${release:-?} ms/1000"
+baseline_check "$JVM" "$HEAP_TOLERANCE" 60
 {
 	echo
-	echo "Release (munmap and close of every region): ${release:-?} ms per 1,000. After it: daemon RSS $((P_RSS_KB / 1024)) MiB (before the regions: $((rss0 / 1024)) MiB), heap after GC $((${HEAP_USED_BYTES:-0} / 1048576)) MiB (before: $((${heap0:-0} / 1048576)) MiB), $P_FDS fds ($fds0 before), $P_THREADS threads ($threads0 before)."
+	echo "Release (munmap and close of every region): ${release:-?} ms per 1,000. After it: daemon RSS $((P_RSS_KB / 1024)) MiB (before the regions: $((BASE_RSS_KB / 1024)) MiB), heap after GC $((${HEAP_USED_BYTES:-0} / 1048576)) MiB (before: $((${BASE_HEAP:-0} / 1048576)) MiB), $P_FDS fds ($BASE_FDS before), $P_THREADS threads ($BASE_THREADS before)."
 } >>"$REPORT"
-check fds_back_to_baseline test "$P_FDS" -le "$fds0"
-check threads_back_to_baseline test "$P_THREADS" -le "$threads0"
-if [ -n "$heap0" ] && [ -n "$HEAP_USED_BYTES" ]; then
-	check heap_back_to_baseline test $((HEAP_USED_BYTES - heap0)) -le "$HEAP_TOLERANCE"
-else
-	skip heap_back_to_baseline "no heap figure: $HEAP_METHOD"
-fi
 daemon_stop
 it_finish

@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 50
 # it-budget: 600
+# it-build: service m64
 # The daemon's side of running as a systemd service, with a datagram socket standing in for
 # systemd's: the fixed device number (121:0 on node and alias, the same after a restart, a taken
 # number refused in one line), READY=1 only once node, alias and both sockets exist, WATCHDOG=1 at

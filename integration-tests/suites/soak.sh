@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 30
 # it-budget: 300
+# it-build: soak m64
 # Many short-lived regions (soak/soak.c): the daemon must answer every one correctly and must not
 # leak. Its fd count, thread count and Java heap in use after a full GC are measured after a
 # warm-up and again at the end: fds and threads may not grow at all, the heap by at most
@@ -18,7 +19,7 @@ note "daemon pid $DAEMON_PID, JVM pid $jvm"
 # before the baseline so it is in both counts.
 probe_jvm_attach "$jvm" || note "jcmd cannot attach to the daemon; the heap will be reported as unavailable"
 
-coproc SOAK { ASHMEM_DEV=/dev/$ASHMEMD_DEVICE exec "$IT_BUILD/m64/soak" "$WARMUP" "$TOTAL"; }
+coproc SOAK { ASHMEM_DEV=/dev/$ASHMEMD_DEVICE exec "$IT_BUILD/m64/soak/soak" "$WARMUP" "$TOTAL"; }
 soak_pid=$SOAK_PID
 if ! read -r -t $((120 * IT_TIME_SCALE)) kind n errs secs <&"${SOAK[0]}" || [ "$kind" != warm ]; then
 	kill -KILL "$soak_pid" 2>/dev/null

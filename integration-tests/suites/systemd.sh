@@ -2,6 +2,7 @@
 # it-order: 80
 # it-boot: systemd
 # it-budget: 420
+# it-build: demo m64 m32
 # The Debian package under real systemd as PID 1: dpkg -i enables and starts ashmemd.service,
 # which reports READY itself once /dev/ashmem (121:0, 0666), its alias and both sockets exist; a
 # client maps a region through the installed preload library; the journal files the daemon's
@@ -23,7 +24,6 @@ unit_running() { [ "$(prop ActiveState)/$(prop SubState)" = active/running ]; }
 node_of() { stat -L -c '%F %a %t:%T' "$1" 2>&1; }
 node_ok() { [ "$(node_of "$1")" = "character special file 666 $RDEV" ]; }
 journal_json() { journalctl -u "$UNIT" -o json --no-pager "$@" 2>/dev/null; }
-elapsed_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 check pid1_is_systemd test "$(cat /proc/1/comm)" = systemd
 state=$(systemctl is-system-running 2>&1)
@@ -40,7 +40,7 @@ fi
 # ---- install ----
 t0=$EPOCHREALTIME
 try_install dpkg_install || it_finish
-info dpkg_install_time "dpkg -i took $(elapsed_since "$t0") s (the postinst starts the unit and waits for READY)"
+info dpkg_install_time "dpkg -i took $(seconds_since "$t0") s (the postinst starts the unit and waits for READY)"
 check unit_enabled test "$(systemctl is-enabled "$UNIT" 2>&1)" = enabled
 check exec_start_fixed_number sh -c "systemctl show -p ExecStart --value $UNIT | grep -q 'path=/usr/bin/ashmemd .*argv\[\]=/usr/bin/ashmemd .*--major 121 --minor 0'"
 check type_notify test "$(prop Type)" = notify
@@ -145,7 +145,7 @@ old_pid=$main_pid
 t0=$EPOCHREALTIME
 if out=$(timeout $((180 * IT_TIME_SCALE)) systemctl restart "$UNIT" 2>&1) && unit_running; then
 	main_pid=$(prop MainPID)
-	info restart_time "systemctl restart took $(elapsed_since "$t0") s"
+	info restart_time "systemctl restart took $(seconds_since "$t0") s"
 	check restart_new_main_pid test "$main_pid" != "$old_pid"
 	wait_for 10 node_ok /dev/ashmem
 	check restart_same_rdev test "$(node_of /dev/ashmem)" = "character special file 666 $RDEV"
@@ -167,7 +167,7 @@ else
 	restarted() { [ "$(prop NRestarts)" -gt "$restarts" ] && [ "$(prop MainPID)" != "$old_pid" ] && unit_running; }
 	if wait_for $((ASHMEMD_READY_TIMEOUT + 120 * IT_TIME_SCALE)) restarted; then
 		pass watchdog_restarts_stopped_daemon
-		info watchdog_time "SIGSTOP to running again: $(elapsed_since "$t0") s (NRestarts $restarts -> $(prop NRestarts))"
+		info watchdog_time "SIGSTOP to running again: $(seconds_since "$t0") s (NRestarts $restarts -> $(prop NRestarts))"
 		# systemd says why it killed the daemon; journald may still be catching up under load.
 		# the whole boot's journal (PID 1 logs to it: systemd.log_target=journal-or-kmsg)
 		watchdog_logged() { journalctl --sync 2>/dev/null; journalctl --no-pager -b | grep -q "$UNIT: Watchdog timeout"; }

@@ -3,6 +3,7 @@
 # it-boot: systemd
 # it-budget: 240
 # it-default: no
+# it-build: demo m64
 # What integration-tests/try (./start.sh --vm) runs in the VM: the package installed under real
 # systemd, ashmemd.service running, the Android-like demo (create, name, size, map, share with a
 # second process, unpin, purge, pin -> ASHMEM_WAS_PURGED) through the installed preload library,

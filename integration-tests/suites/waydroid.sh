@@ -1,6 +1,7 @@
 #!/bin/bash
 # it-order: 45
 # it-budget: 600
+# it-build: admin m64
 # ashmemctl waydroid against the live daemon: a Waydroid tree (the test fixture) under --root,
 # whose dev/ashmem, run/ashmemd, proc and sys are the VM's own, bind-mounted. enable finds the
 # real character device and broker socket, places the files, a second enable and a dry run

@@ -78,7 +78,7 @@ sleeper=$!
 sleep 0.2
 d="$out/host/proc/$sleeper"
 mkdir -p "$d/fdinfo"
-cp /proc/$sleeper/{maps,status} "$d/"
+cp /proc/$sleeper/{maps,status,comm} "$d/"
 # cgroup paths print relative to the reader's cgroup namespace: read it from the sleeper's own
 nsenter --cgroup --target "$sleeper" cat "/proc/$sleeper/cgroup" >"$d/cgroup"
 for fd in /proc/$sleeper/fd/*; do

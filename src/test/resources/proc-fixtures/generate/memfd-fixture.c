@@ -1,6 +1,6 @@
 /*
  * Sets up every kind of ashmem memory /proc can show, then copies this process's own /proc
- * entries (maps, smaps, status, cgroup, fd links, fdinfo) into OUTDIR/<role>/.
+ * entries (maps, smaps, status, comm, cgroup, fd links, fdinfo) into OUTDIR/<role>/.
  *
  *   memfd-fixture OUTDIR MAPPER_CGROUP_PROCS HOLDER_CGROUP_PROCS
  *
@@ -94,7 +94,7 @@ static void dump(const char *outdir, const char *role) {
 	char dir[1024], path[4096], from[512], target[4096];
 	snprintf(dir, sizeof dir, "%s/%s", outdir, role);
 	mkdir(dir, 0755);
-	static const char *files[] = {"maps", "smaps", "status", "cgroup"};
+	static const char *files[] = {"maps", "smaps", "status", "comm", "cgroup"};
 	for (unsigned i = 0; i < sizeof files / sizeof *files; i++) {
 		snprintf(from, sizeof from, "/proc/self/%s", files[i]);
 		snprintf(path, sizeof path, "%s/%s", dir, files[i]);

@@ -47,7 +47,7 @@ public final class Area {
     private BackingMemory backing;
     private long position;
     private boolean released;
-    /** Reads, seeks, purges and leases using the backing outside the lock. */
+    /** Reads, seeks, purges and leases using the backing outside the lock: its one reference count. */
     private int backingUsers;
     private boolean backingClosed;
 
@@ -469,43 +469,57 @@ public final class Area {
     }
 
     /**
-     * write(): the driver has no write method, so the VFS answers EINVAL (EBADF for a file not
-     * open for writing comes first, from the kernel).
-     */
-    public int write(ByteBuffer src) throws ErrnoException {
-        throw new ErrnoException(Errno.EINVAL, "write is not supported on ashmem");
-    }
-
-    /**
      * The driver's mmap checks for a mapping of {@code lengthBytes} (already page-rounded) with
      * protection {@code prot} (after any READ_IMPLIES_EXEC adjustment; only PROT_READ, PROT_WRITE
      * and PROT_EXEC count). The first successful call creates the backing memory, which freezes
-     * name and size. Returns the backing memory.
+     * name and size.
      */
-    public BackingMemory map(long lengthBytes, int prot) throws ErrnoException {
+    public void map(long lengthBytes, int prot) throws ErrnoException {
         lock.lock();
         try {
-            return mapLocked(lengthBytes, prot);
+            mapLocked(lengthBytes, prot);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * {@link #map}, keeping the backing memory open until the lease is closed even if the area is
-     * released meanwhile.
+     * The backing memory of a mapped area, kept open until the lease is closed even if the area
+     * is released meanwhile. EBADF once released, EINVAL before the first mmap.
      */
-    public BackingLease mapAndLease(long lengthBytes, int prot) throws ErrnoException {
+    public BackingLease lease() throws ErrnoException {
         lock.lock();
         try {
-            mapLocked(lengthBytes, prot);
+            checkLive("lease");
+            if (backing == null) {
+                throw new ErrnoException(Errno.EINVAL, "lease of a region that was never mapped");
+            }
             return new BackingLease(this, beginBackingUseLocked());
         } finally {
             lock.unlock();
         }
     }
 
-    private BackingMemory mapLocked(long lengthBytes, int prot) throws ErrnoException {
+    /** Memory the backing holds now, in bytes: 0 before the first mmap and after release. */
+    public long residentBytes() {
+        BackingMemory b;
+        lock.lock();
+        try {
+            if (released || backing == null) {
+                return 0;
+            }
+            b = beginBackingUseLocked();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            return b.residentBytes();
+        } finally {
+            endBackingUse();
+        }
+    }
+
+    private void mapLocked(long lengthBytes, int prot) throws ErrnoException {
         checkLive("mmap");
         if (size == 0) {
             throw new ErrnoException(Errno.EINVAL, "mmap of a region of size 0");
@@ -524,11 +538,13 @@ public final class Area {
             BackingMemory created = registry.factory().create(backingName, size, protMask);
             backing = Objects.requireNonNull(created, "the backing memory factory returned null");
         }
-        return backing;
     }
 
-    /** The backing memory: null before the first mmap and after release. */
-    public BackingMemory backing() {
+    /**
+     * The backing memory: null before the first mmap and after release. For the core and its
+     * tests; anything else goes through {@link #lease()}.
+     */
+    BackingMemory backing() {
         lock.lock();
         try {
             return released ? null : backing;
@@ -598,8 +614,11 @@ public final class Area {
     }
 
     AreaSnapshot snapshotLocked() {
+        long[] pages = new long[2];
+        countPagesLocked(pages);
         return new AreaSnapshot(id, Escape.decode(name), Escape.isUtf8(name) ? null : Escape.hex(name), size, protMask,
-                backing != null, backing != null ? backing.inode() : -1, rangesLocked(), createdNanos);
+                backing != null, backing != null ? backing.inode() : -1, rangesLocked(), pages[0], pages[1],
+                createdNanos);
     }
 
     List<UnpinnedRange> rangesLocked() {
@@ -610,7 +629,10 @@ public final class Area {
         return out;
     }
 
-    /** Adds this area's unpinned and purged page counts to {@code totals[0]} and {@code totals[1]}. */
+    /**
+     * Adds this area's unpinned and purged page counts to {@code totals[0]} and {@code totals[1]}:
+     * the one place they are counted, for the registry's totals and each area's snapshot.
+     */
     void countPagesLocked(long[] totals) {
         for (Range r = ranges.next; r != ranges; r = r.next) {
             totals[0] += r.pages();

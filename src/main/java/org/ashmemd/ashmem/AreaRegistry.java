@@ -34,8 +34,10 @@ public final class AreaRegistry {
     private final Map<Long, Area> areas = new LinkedHashMap<>();
     private long nextId = 1;
     private int purgesInFlight;
-    private long pagesPurgedTotal;
     private volatile Consumer<Area> purgeListener = a -> { };
+    /** Pages freed and purges that freed any, by {@link PurgeCause} ordinal: the only count of purges. */
+    private final long[] purgedPages = new long[PurgeCause.values().length];
+    private final long[] purgeBursts = new long[PurgeCause.values().length];
 
     /**
      * @param factory creates an area's backing memory at its first mmap
@@ -128,23 +130,13 @@ public final class AreaRegistry {
         }
     }
 
-    /** The live area with this id, or null. */
-    public Area find(long id) {
-        lock.lock();
-        try {
-            return areas.get(id);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
      * PURGE_ALL_CACHES (the caller's CAP_SYS_ADMIN is the device layer's check): returns the
      * number of unpinned, not purged pages system wide before purging (clamped to
      * Integer.MAX_VALUE), then purges every range on the LRU, least recently unpinned first.
      */
     public int purgeAllCaches() {
-        long before = purge(Long.MAX_VALUE)[0];
+        long before = purge(Long.MAX_VALUE, PurgeCause.PURGE_ALL_CACHES)[0];
         return (int) Math.min(before, Integer.MAX_VALUE);
     }
 
@@ -153,20 +145,21 @@ public final class AreaRegistry {
      * LRU is empty (for memory pressure and the admin tool). Returns the pages actually freed. A
      * range whose memory cannot be freed (sealed against writes) is not counted, stays not purged
      * and goes to the LRU's tail; the purge goes on with the next range and ends when it meets
-     * such a range again.
+     * such a range again. The pages freed count under {@code cause}.
      */
-    public long purgeOldest(long pages) {
+    public long purgeOldest(long pages, PurgeCause cause) {
+        Objects.requireNonNull(cause, "cause");
         if (pages <= 0) {
             return 0;
         }
-        return purge(pages)[1];
+        return purge(pages, cause)[1];
     }
 
     private record Punch(Range range, BackingMemory memory, long offset, long length) {
     }
 
     /** Returns {LRU pages before, pages freed}. */
-    private long[] purge(long targetPages) {
+    private long[] purge(long targetPages, PurgeCause cause) {
         Set<Range> failed = Collections.newSetFromMap(new IdentityHashMap<>());
         long before = -1;
         long freed = 0;
@@ -195,13 +188,21 @@ public final class AreaRegistry {
             } finally {
                 lock.unlock();
             }
-            freed += punch(punches, failed);
+            freed += punch(punches, failed, cause);
+        }
+        if (freed > 0) {
+            lock.lock();
+            try {
+                purgeBursts[cause.ordinal()]++;
+            } finally {
+                lock.unlock();
+            }
         }
         return new long[] {before, freed};
     }
 
     /** Frees the memory of ranges already marked purged; returns the pages freed. */
-    private long punch(List<Punch> punches, Set<Range> failed) {
+    private long punch(List<Punch> punches, Set<Range> failed, PurgeCause cause) {
         boolean[] done = new boolean[punches.size()];
         RuntimeException error = null;
         for (int i = 0; i < punches.size(); i++) {
@@ -241,7 +242,7 @@ public final class AreaRegistry {
                     toClose.add(c);
                 }
             }
-            pagesPurgedTotal += freedPages;
+            purgedPages[cause.ordinal()] += freedPages;
             if (--purgesInFlight == 0) {
                 purgeDone.signalAll();
             }
@@ -269,7 +270,6 @@ public final class AreaRegistry {
         }
     }
 
-    /** Pages freed by purges since the registry was created. */
     /** Pages unpinned and not yet purged, across all areas: what purging could free now. */
     public long lruPages() {
         lock.lock();
@@ -280,10 +280,25 @@ public final class AreaRegistry {
         }
     }
 
+    /** Pages freed by purges of every cause since the registry was created. */
     public long pagesPurgedTotal() {
         lock.lock();
         try {
-            return pagesPurgedTotal;
+            long total = 0;
+            for (long pages : purgedPages) {
+                total += pages;
+            }
+            return total;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Purges of one cause since the registry was created: pages freed, and purges that freed any. */
+    public PurgeCount purged(PurgeCause cause) {
+        lock.lock();
+        try {
+            return new PurgeCount(purgedPages[cause.ordinal()], purgeBursts[cause.ordinal()]);
         } finally {
             lock.unlock();
         }

@@ -15,6 +15,9 @@ import java.util.List;
  * @param hasBacking whether the area was mapped (its backing memory exists)
  * @param inode the backing memory's inode number, or -1 without backing
  * @param unpinned the unpinned ranges, highest page first (the driver's list order)
+ * @param unpinnedPages pages in unpinned ranges, purged or not (counted as the registry's
+ *     totals count them)
+ * @param purgedPages pages in purged ranges
  * @param createdNanos {@link System#nanoTime()} when the area was opened
  */
 public record AreaSnapshot(
@@ -26,19 +29,11 @@ public record AreaSnapshot(
         boolean hasBacking,
         long inode,
         List<UnpinnedRange> unpinned,
+        long unpinnedPages,
+        long purgedPages,
         long createdNanos) {
 
     public AreaSnapshot {
         unpinned = List.copyOf(unpinned);
-    }
-
-    /** Pages in unpinned ranges, purged or not. */
-    public long unpinnedPages() {
-        return unpinned.stream().mapToLong(UnpinnedRange::pages).sum();
-    }
-
-    /** Pages in purged ranges. */
-    public long purgedPages() {
-        return unpinned.stream().filter(UnpinnedRange::purged).mapToLong(UnpinnedRange::pages).sum();
     }
 }

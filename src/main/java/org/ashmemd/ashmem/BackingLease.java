@@ -3,9 +3,9 @@ package org.ashmemd.ashmem;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Keeps an area's backing memory open while something outside the registry still uses it, such
- * as the broker passing it to a client: an area released meanwhile closes its backing only when
- * the last lease is closed.
+ * Keeps an area's backing memory open while something outside the registry uses it, such as the
+ * broker passing its fd to a client: an area released meanwhile closes its backing only when the
+ * last lease is closed. Taken with {@link Area#lease()}.
  */
 public final class BackingLease implements AutoCloseable {
     private final Area area;

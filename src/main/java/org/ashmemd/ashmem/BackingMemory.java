@@ -6,12 +6,20 @@ import org.ashmemd.posix.ErrnoException;
 /**
  * The memory behind one area, created at its first mmap (a host memfd in the daemon). The core
  * never changes which backing an area has once set, and closes it exactly once, after the area is
- * released and no read, seek, purge or lease still uses it.
+ * released and no read, seek, purge or {@link BackingLease lease} still uses it: that is the only
+ * reference count, so an implementation needs none of its own. Code outside the core reaches the
+ * memory only through a lease ({@link Area#lease()}) or through {@link Area}'s own methods.
  */
 public interface BackingMemory {
 
     /** The inode number GET_FILE_ID reports. */
     long inode();
+
+    /**
+     * The file descriptor a client maps (the broker passes it with SCM_RIGHTS). Valid while the
+     * caller holds a lease; the caller must not close it.
+     */
+    int fd();
 
     /**
      * Frees {@code [offset, offset + length)} (hole punch, keeping the size); the range reads back
@@ -32,13 +40,16 @@ public interface BackingMemory {
      */
     long seek(long position, long offset, int whence) throws ErrnoException;
 
+    /** Memory the backing holds now, in bytes (its allocated pages). Never throws. */
+    long residentBytes();
+
     /**
      * The area's protection mask changed after this memory was created (SET_PROT_MASK after the
-     * first mmap). A mask without PROT_WRITE lets the memory layer seal future writes, as it does
-     * at creation. Called with the registry lock held; must be quick and never throw.
+     * first mmap). A mask without PROT_WRITE seals future writable mappings, as creation does for
+     * such a mask. Called with the registry lock held; must be quick and never throw (a seal that
+     * cannot be added is the implementation's to report).
      */
-    default void protMaskChanged(int protMask) {
-    }
+    void protMaskChanged(int protMask);
 
     /** Releases the memory; existing mappings keep their pages. Called exactly once. */
     void close();

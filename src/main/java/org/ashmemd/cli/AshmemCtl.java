@@ -1,11 +1,11 @@
 package org.ashmemd.cli;
 
 import java.util.concurrent.Callable;
-import org.ashmemd.daemon.Version;
-import picocli.CommandLine;
+import org.ashmemd.cmdline.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** ashmemctl: inspect and steer a running ashmemd. */
 @Command(name = "ashmemctl", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import org.ashmemd.cmdline.Sysexits;
 import org.ashmemd.control.AdminClient;
 import org.ashmemd.procscan.ProcUnavailableException;
 import org.ashmemd.text.Escape;
@@ -11,20 +12,10 @@ import org.ashmemd.waydroid.WaydroidException;
 import picocli.CommandLine;
 
 /**
- * ashmemctl's exit statuses (sysexits.h where one fits) and the one place where a failure becomes
- * one: every command just throws, {@link #install} prints one line and picks the status.
+ * The one place where a failure of ashmemctl becomes an exit status of {@link Sysexits}: every
+ * command just throws, {@link #install} prints one line and picks the status.
  */
 public final class ExitCodes {
-    public static final int OK = 0;
-    /** The command ran and found what it looks for (leaks). */
-    public static final int FOUND = 1;
-    public static final int USAGE = 64;
-    public static final int NOT_FOUND = 66;
-    public static final int UNAVAILABLE = 69;
-    public static final int SOFTWARE = 70;
-    public static final int IO_ERROR = 74;
-    public static final int NO_PERMISSION = 77;
-
     private ExitCodes() {
     }
 
@@ -34,46 +25,46 @@ public final class ExitCodes {
             return ofAdminCode(((AdminClient.AdminException) e).code());
         }
         if (e instanceof CommandLine.ParameterException) {
-            return USAGE;
+            return Sysexits.USAGE;
         }
         if (e instanceof WaydroidException) {
             switch (((WaydroidException) e).reason()) {
                 case NO_WAYDROID:
-                    return NOT_FOUND;
+                    return Sysexits.NOT_FOUND;
                 case INCOMPLETE_INSTALLATION:
-                    return SOFTWARE;
+                    return Sysexits.SOFTWARE;
                 default:
-                    return UNAVAILABLE;
+                    return Sysexits.UNAVAILABLE;
             }
         }
         if (e instanceof ProcUnavailableException) {
-            return UNAVAILABLE;
+            return Sysexits.UNAVAILABLE;
         }
         if (e instanceof AccessDeniedException) {
-            return NO_PERMISSION;
+            return Sysexits.NO_PERMISSION;
         }
         if (e instanceof NoSuchFileException) {
-            return NOT_FOUND;
+            return Sysexits.NOT_FOUND;
         }
         if (e instanceof IOException) {
-            return IO_ERROR;
+            return Sysexits.IO_ERROR;
         }
-        return SOFTWARE;
+        return Sysexits.SOFTWARE;
     }
 
     /** The status for an admin protocol error code (see {@link AdminClient.AdminException#code()}). */
     public static int ofAdminCode(String code) {
         switch (code == null ? "" : code) {
             case "unavailable":
-                return UNAVAILABLE;
+                return Sysexits.UNAVAILABLE;
             case "denied":
-                return NO_PERMISSION;
+                return Sysexits.NO_PERMISSION;
             case "usage":
-                return USAGE;
+                return Sysexits.USAGE;
             case "notfound":
-                return NOT_FOUND;
+                return Sysexits.NOT_FOUND;
             default:
-                return SOFTWARE;
+                return Sysexits.SOFTWARE;
         }
     }
 
@@ -94,7 +85,7 @@ public final class ExitCodes {
             err.println(cmd.getCommandSpec().qualifiedName() + ": " + Escape.text(e.getMessage()));
             err.println("Try '" + helpCommand(cmd) + "' for more information.");
             err.flush();
-            return USAGE;
+            return Sysexits.USAGE;
         });
         return cl;
     }

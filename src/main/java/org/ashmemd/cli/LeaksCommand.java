@@ -1,8 +1,5 @@
 package org.ashmemd.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,19 +7,26 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.ashmemd.daemon.Version;
+import org.ashmemd.cmdline.DurationConverter;
+import org.ashmemd.cmdline.SizeConverter;
+import org.ashmemd.cmdline.Sysexits;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.control.Opener;
 import org.ashmemd.control.RegionInfo;
+import org.ashmemd.leaks.LeakFinder;
+import org.ashmemd.leaks.LeakSampler;
 import org.ashmemd.procscan.FdHolder;
 import org.ashmemd.procscan.ProcUnavailableException;
 import org.ashmemd.procscan.RegionMapper;
 import org.ashmemd.text.Escape;
-import picocli.CommandLine;
+import org.ashmemd.units.ByteSize;
+import org.ashmemd.units.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 @Command(name = "leaks", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class, description = {
     "Look for ashmem memory that leaks: samples /proc (and the daemon's regions when it answers) over time "
@@ -53,7 +57,7 @@ final class LeaksCommand implements Callable<Integer> {
                     + "across all of them.")
     int samples;
 
-    @Option(names = "--min-growth", paramLabel = "SIZE", defaultValue = "1M", converter = ByteSizeConverter.class,
+    @Option(names = "--min-growth", paramLabel = "SIZE", defaultValue = "1M", converter = SizeConverter.class,
             description = "Bytes a process or region name must gain, first to last sample (default: ${DEFAULT-VALUE}).")
     long minGrowth;
 
@@ -110,10 +114,10 @@ final class LeaksCommand implements Callable<Integer> {
                     + s.daemonError(), null);
         }
         LeakFinder.Report r = LeakFinder.find(taken,
-                new LeakFinder.Criteria(minGrowth, minCountGrowth, unmappedFor.toMillis()));
+                new LeakFinder.Criteria(minGrowth, minCountGrowth, unmappedFor.toMillis()), interval.toMillis());
         PrintWriter out = spec.commandLine().getOut();
         if (admin.json) {
-            JsonOutput.print(out, toJson(r));
+            JsonOutput.print(out, r);
         } else {
             for (String note : r.notes()) {
                 err.println(spec.qualifiedName() + ": " + Escape.text(note));
@@ -122,7 +126,7 @@ final class LeaksCommand implements Callable<Integer> {
             render(out, r);
         }
         out.flush();
-        return r.findings() > 0 ? ExitCodes.FOUND : ExitCodes.OK;
+        return r.findings() > 0 ? Sysexits.FOUND : Sysexits.OK;
     }
 
     private void render(PrintWriter out, LeakFinder.Report r) {
@@ -148,7 +152,7 @@ final class LeaksCommand implements Callable<Integer> {
             Table t = new Table("ID>", "NAME", "SIZE>", "AGE>", "STATE", "OPENER");
             for (LeakFinder.Unmapped u : r.unmapped()) {
                 RegionInfo x = u.region();
-                t.row(x.id(), name(x.displayName()), HumanSize.of(x.size()), HumanSize.duration(u.ageMillis() / 1000),
+                t.row(x.id(), name(x.displayName()), ByteSize.format(x.size()), Durations.format(u.ageMillis() / 1000),
                         u.neverMapped() ? "never mapped" : "no longer mapped", opener(x));
             }
             t.print(out);
@@ -158,7 +162,7 @@ final class LeaksCommand implements Callable<Integer> {
             Table t = new Table("ID>", "NAME", "SIZE>", "AGE>", "OPENER", "HELD BY", "MAPPED BY");
             for (LeakFinder.OpenerGone g : r.openerGone()) {
                 RegionInfo x = g.region();
-                t.row(x.id(), name(x.displayName()), HumanSize.of(x.size()), HumanSize.duration(g.ageMillis() / 1000),
+                t.row(x.id(), name(x.displayName()), ByteSize.format(x.size()), Durations.format(g.ageMillis() / 1000),
                         opener(x), g.procSeen() ? holders(g.holders()) : "?", g.procSeen() ? mappers(g.mappers()) : "?");
             }
             t.print(out);
@@ -187,8 +191,8 @@ final class LeaksCommand implements Callable<Integer> {
 
     private static String bytes(LeakFinder.Series s) {
         long g = s.byteGrowth();
-        return HumanSize.of(s.bytes().get(0)) + " -> " + HumanSize.of(s.bytes().get(s.bytes().size() - 1)) + " ("
-                + (g < 0 ? "-" + HumanSize.of(-g) : "+" + HumanSize.of(g)) + ")";
+        return ByteSize.format(s.bytes().get(0)) + " -> " + ByteSize.format(s.bytes().get(s.bytes().size() - 1)) + " ("
+                + (g < 0 ? "-" + ByteSize.format(-g) : "+" + ByteSize.format(g)) + ")";
     }
 
     private static String signed(long v) {
@@ -225,91 +229,6 @@ final class LeaksCommand implements Callable<Integer> {
         if (ms < 60_000 && ms % 1000 != 0) {
             return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
         }
-        return HumanSize.duration(ms / 1000);
-    }
-
-    private ObjectNode toJson(LeakFinder.Report r) {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ObjectNode o = f.objectNode();
-        o.put("samples", r.samples());
-        o.put("intervalMillis", interval.toMillis());
-        o.put("spanMillis", r.spanMillis());
-        o.put("proc", r.procSeen());
-        o.put("daemon", r.daemonSeen());
-        o.put("leaks", r.findings());
-        ArrayNode notes = o.putArray("notes");
-        r.notes().forEach(notes::add);
-        ArrayNode ps = o.putArray("growingProcesses");
-        for (LeakFinder.ProcessGrowth g : r.processes()) {
-            ObjectNode x = ps.addObject();
-            x.put("pid", g.pid());
-            x.put("comm", g.comm());
-            x.put("container", g.container());
-            series(x, g.series());
-        }
-        ArrayNode rs = o.putArray("growingRegions");
-        for (LeakFinder.RegionGrowth g : r.regions()) {
-            ObjectNode x = rs.addObject();
-            x.put("kind", g.kind().label());
-            x.put("name", g.name());
-            x.put("source", g.source());
-            series(x, g.series());
-        }
-        ArrayNode us = o.putArray("unmapped");
-        for (LeakFinder.Unmapped u : r.unmapped()) {
-            ObjectNode x = region(us.addObject(), u.region(), u.ageMillis());
-            x.put("neverMapped", u.neverMapped());
-        }
-        ArrayNode gs = o.putArray("openerGone");
-        for (LeakFinder.OpenerGone g : r.openerGone()) {
-            ObjectNode x = region(gs.addObject(), g.region(), g.ageMillis());
-            x.put("procSeen", g.procSeen());
-            ArrayNode h = x.putArray("holders");
-            for (FdHolder fh : g.holders()) {
-                ObjectNode y = h.addObject();
-                y.put("pid", fh.pid());
-                y.put("comm", fh.comm());
-                y.put("container", fh.container());
-                y.put("fds", fh.fds());
-            }
-            ArrayNode m = x.putArray("mappers");
-            for (RegionMapper rm : g.mappers()) {
-                ObjectNode y = m.addObject();
-                y.put("pid", rm.pid());
-                y.put("comm", rm.comm());
-                y.put("container", rm.container());
-                y.put("mappings", rm.mappings());
-                y.put("sizeBytes", rm.sizeBytes());
-                y.put("rssBytes", rm.rssBytes());
-                y.put("pssBytes", rm.pssBytes());
-                y.put("swapBytes", rm.swapBytes());
-            }
-        }
-        return o;
-    }
-
-    private static void series(ObjectNode x, LeakFinder.Series s) {
-        ArrayNode c = x.putArray("counts");
-        s.counts().forEach(c::add);
-        ArrayNode b = x.putArray("bytes");
-        s.bytes().forEach(b::add);
-        x.put("countGrowth", s.countGrowth());
-        x.put("byteGrowth", s.byteGrowth());
-    }
-
-    private static ObjectNode region(ObjectNode x, RegionInfo r, long ageMillis) {
-        x.put("id", r.id());
-        x.put("name", r.name());
-        x.put("sizeBytes", r.size());
-        x.put("inode", r.inode());
-        x.put("mapped", r.mapped());
-        x.put("ageMillis", ageMillis);
-        ObjectNode o = x.putObject("opener");
-        Opener op = r.opener();
-        o.put("pid", op == null ? -1 : op.pid());
-        o.put("processName", op == null ? "?" : op.processName());
-        o.put("container", op == null ? "" : op.container());
-        o.put("alive", r.openerAlive());
-        return x;
+        return Durations.format(ms / 1000);
     }
 }

@@ -11,13 +11,15 @@ import java.util.stream.Collectors;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.RegionInfo;
 import org.ashmemd.posix.Prot;
+import org.ashmemd.units.ByteSize;
+import org.ashmemd.units.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "regions", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.daemon.Version.Provider.class, description = "List the daemon's regions, who opened them and what they cost.")
+@Command(name = "regions", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "List the daemon's regions, who opened them and what they cost.")
 final class ListRegionsCommand implements Callable<Integer> {
     enum SortKey { id, size, resident, unpinned, name, pid, age }
 
@@ -57,16 +59,16 @@ final class ListRegionsCommand implements Callable<Integer> {
         Table t = new Table("ID>", "NAME", "SIZE>", "RESIDENT>", "UNPINNED>", "PURGED>", "PROT", "MAPPED", "PID>", "COMM",
                 "UID>", "CONTAINER", "AGE>");
         for (RegionInfo r : regions) {
-            t.row(r.id(), r.name().isEmpty() ? "-" : r.displayName(), HumanSize.of(r.size()), HumanSize.of(r.residentBytes()),
-                    HumanSize.of(r.unpinnedBytes()), HumanSize.of(r.purgedBytes()), Prot.toString(r.protMask()),
+            t.row(r.id(), r.name().isEmpty() ? "-" : r.displayName(), ByteSize.format(r.size()), ByteSize.format(r.residentBytes()),
+                    ByteSize.format(r.unpinnedBytes()), ByteSize.format(r.purgedBytes()), Prot.toString(r.protMask()),
                     r.mapped() ? "yes" : "no", r.opener().pid(), r.opener().processName() + (r.openerAlive() ? "" : " (gone)"),
                     r.opener().uid(), r.opener().container().isEmpty() ? "host" : r.opener().container(),
-                    HumanSize.duration(Math.max(0, (now - r.createdAtMillis()) / 1000)));
+                    Durations.format(Math.max(0, (now - r.createdAtMillis()) / 1000)));
         }
         t.print(out);
         out.printf("%d regions, %s declared, %s resident%n", regions.size(),
-                HumanSize.of(regions.stream().mapToLong(RegionInfo::size).sum()),
-                HumanSize.of(regions.stream().mapToLong(RegionInfo::residentBytes).sum()));
+                ByteSize.format(regions.stream().mapToLong(RegionInfo::size).sum()),
+                ByteSize.format(regions.stream().mapToLong(RegionInfo::residentBytes).sum()));
         return 0;
     }
 

@@ -5,12 +5,13 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.PurgeResult;
+import org.ashmemd.units.ByteSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "purge", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.daemon.Version.Provider.class, description = "Purge every unpinned range now, as the kernel's shrinker would under pressure.")
+@Command(name = "purge", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "Purge every unpinned range now, as the kernel's shrinker would under pressure.")
 final class PurgeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -27,7 +28,7 @@ final class PurgeCommand implements Callable<Integer> {
             return 0;
         }
         PurgeResult r = AdminProtocol.json().treeToValue(data, PurgeResult.class);
-        out.printf("purged %d pages (%s)%n", r.pagesFreed(), HumanSize.of(r.bytesFreed()));
+        out.printf("purged %d pages (%s)%n", r.pagesFreed(), ByteSize.format(r.bytesFreed()));
         return 0;
     }
 }

@@ -1,22 +1,25 @@
 package org.ashmemd.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
-import org.ashmemd.daemon.Version;
+import org.ashmemd.cmdline.Sysexits;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.procscan.AshmemKind;
 import org.ashmemd.procscan.ContainerFootprint;
 import org.ashmemd.procscan.ProcScanner;
 import org.ashmemd.procscan.ProcessFootprint;
 import org.ashmemd.procscan.ScanResult;
+import org.ashmemd.procscan.ScanStats;
 import org.ashmemd.procscan.SortKey;
 import org.ashmemd.procscan.Usage;
+import org.ashmemd.units.ByteSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,7 +85,7 @@ final class ScanCommand implements Callable<Integer> {
         ScanResult r = scanners.apply(procOptions).scan(wanted);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            JsonOutput.print(out, toJson(r, wanted, key));
+            JsonOutput.print(out, Json.of(r, wanted, key, by, top));
         } else if (by == By.container) {
             containerTable(out, r, key);
         } else {
@@ -91,10 +94,10 @@ final class ScanCommand implements Callable<Integer> {
         out.flush();
         if (r.stats().denied() > 0) {
             PrintWriter err = spec.commandLine().getErr();
-            err.println(spec.qualifiedName() + ": " + unreadable(r.stats().denied()));
+            err.println(spec.qualifiedName() + ": " + ScanStats.unreadable(r.stats().denied()));
             err.flush();
         }
-        return ExitCodes.OK;
+        return Sysexits.OK;
     }
 
     static Set<AshmemKind> selectedKinds(List<Kind> kinds) {
@@ -112,8 +115,8 @@ final class ScanCommand implements Callable<Integer> {
         List<ProcessFootprint> rows = limit(r.sorted(key));
         Table t = new Table("PID>", "COMM", "CONTAINER", "KIND", "SIZE>", "RSS>", "PSS>", "SWAP>", "MAPS>", "FDS>");
         for (ProcessFootprint p : rows) {
-            p.kinds().forEach((k, u) -> t.row(p.pid(), p.comm(), host(p.container()), k.label(), HumanSize.of(u.sizeBytes()),
-                    HumanSize.of(u.rssBytes()), HumanSize.of(u.pssBytes()), HumanSize.of(u.swapBytes()), u.mappings(),
+            p.kinds().forEach((k, u) -> t.row(p.pid(), p.comm(), host(p.container()), k.label(), ByteSize.format(u.sizeBytes()),
+                    ByteSize.format(u.rssBytes()), ByteSize.format(u.pssBytes()), ByteSize.format(u.swapBytes()), u.mappings(),
                     u.fds()));
         }
         if (t.size() > 0) {
@@ -125,16 +128,16 @@ final class ScanCommand implements Callable<Integer> {
         }
         out.printf("%d of %d processes use ashmem memory%s: size %s, rss %s, pss %s, swap %s%n", r.processes().size(),
                 r.stats().processes(), rows.size() < r.processes().size() ? " (" + rows.size() + " shown)" : "",
-                HumanSize.of(all.sizeBytes()), HumanSize.of(all.rssBytes()), HumanSize.of(all.pssBytes()),
-                HumanSize.of(all.swapBytes()));
+                ByteSize.format(all.sizeBytes()), ByteSize.format(all.rssBytes()), ByteSize.format(all.pssBytes()),
+                ByteSize.format(all.swapBytes()));
     }
 
     private void containerTable(PrintWriter out, ScanResult r, SortKey key) {
         List<ContainerFootprint> rows = limit(r.containers(key));
         Table t = new Table("CONTAINER", "PROCS>", "KIND", "SIZE>", "RSS>", "PSS>", "SWAP>", "MAPS>", "FDS>");
         for (ContainerFootprint c : rows) {
-            c.kinds().forEach((k, u) -> t.row(host(c.container()), c.processes(), k.label(), HumanSize.of(u.sizeBytes()),
-                    HumanSize.of(u.rssBytes()), HumanSize.of(u.pssBytes()), HumanSize.of(u.swapBytes()), u.mappings(),
+            c.kinds().forEach((k, u) -> t.row(host(c.container()), c.processes(), k.label(), ByteSize.format(u.sizeBytes()),
+                    ByteSize.format(u.rssBytes()), ByteSize.format(u.pssBytes()), ByteSize.format(u.swapBytes()), u.mappings(),
                     u.fds()));
         }
         if (t.size() > 0) {
@@ -144,34 +147,28 @@ final class ScanCommand implements Callable<Integer> {
                 r.processes().size());
     }
 
-    private ObjectNode toJson(ScanResult r, Set<AshmemKind> wanted, SortKey key) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("by", by.name());
-        o.put("sort", key.label());
-        ArrayNode k = o.putArray("kinds");
-        for (AshmemKind kind : AshmemKind.values()) {
-            if (wanted.contains(kind)) {
-                k.add(kind.label());
-            }
+    /**
+     * What {@code scan --json} prints; the records are serialised as they are (their field names
+     * are ashmemctl's interface). {@code containers} or {@code processes}, as {@code by} says.
+     */
+    @JsonPropertyOrder({"by", "sort", "kinds", "containers", "processes", "stats"})
+    record Json(String by, String sort, List<AshmemKind> kinds,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<ContainerFootprint> containers,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<ProcessFootprint> processes, ScanStats stats) {
+        static Json of(ScanResult r, Set<AshmemKind> wanted, SortKey key, By by, int top) {
+            List<AshmemKind> kinds = Arrays.stream(AshmemKind.values()).filter(wanted::contains).toList();
+            return by == By.container
+                    ? new Json(by.name(), key.label(), kinds, limit(r.containers(key), top), null, r.stats())
+                    : new Json(by.name(), key.label(), kinds, null, limit(r.sorted(key), top), r.stats());
         }
-        if (by == By.container) {
-            ArrayNode a = o.putArray("containers");
-            limit(r.containers(key)).forEach(c -> a.add(ProcScanJson.container(c)));
-        } else {
-            ArrayNode a = o.putArray("processes");
-            limit(r.sorted(key)).forEach(p -> a.add(ProcScanJson.process(p)));
-        }
-        o.set("stats", ProcScanJson.stats(r.stats()));
-        return o;
     }
 
     private <T> List<T> limit(List<T> all) {
-        return top > 0 && all.size() > top ? all.subList(0, top) : all;
+        return limit(all, top);
     }
 
-    static String unreadable(int processes) {
-        return (processes == 1 ? "1 process" : processes + " processes")
-                + " could not be read (permission denied); run as root to see them all";
+    private static <T> List<T> limit(List<T> all, int top) {
+        return top > 0 && all.size() > top ? all.subList(0, top) : all;
     }
 
     static String host(String container) {

@@ -11,13 +11,15 @@ import org.ashmemd.control.RegionDetail;
 import org.ashmemd.control.RegionInfo;
 import org.ashmemd.posix.Prot;
 import org.ashmemd.text.Escape;
+import org.ashmemd.units.ByteSize;
+import org.ashmemd.units.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "region", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.daemon.Version.Provider.class, description = "Show one region: its pins, who opened it, who maps it (Rss/Pss) and who holds its memory.")
+@Command(name = "region", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "Show one region: its pins, who opened it, who maps it (Rss/Pss) and who holds its memory.")
 final class ShowRegionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,12 +43,12 @@ final class ShowRegionCommand implements Callable<Integer> {
         Opener o = r.opener();
         // names, comm, container and cgroup come from clients: escaped (Escape.text) wherever printed
         out.printf("region %d \"%s\"%n", r.id(), r.name().isEmpty() ? "dev/ashmem" : Escape.text(r.displayName()));
-        out.printf("  size %d (%s), prot mask %s, %s%n", r.size(), HumanSize.of(r.size()), Prot.toString(r.protMask()),
+        out.printf("  size %d (%s), prot mask %s, %s%n", r.size(), ByteSize.format(r.size()), Prot.toString(r.protMask()),
                 r.mapped() ? "mapped (memfd inode " + r.inode() + ")" : "never mapped");
-        out.printf("  resident %s, unpinned %s, purged %s%n", HumanSize.of(r.residentBytes()),
-                HumanSize.of(r.unpinnedBytes()), HumanSize.of(r.purgedBytes()));
+        out.printf("  resident %s, unpinned %s, purged %s%n", ByteSize.format(r.residentBytes()),
+                ByteSize.format(r.unpinnedBytes()), ByteSize.format(r.purgedBytes()));
         out.printf("  opened %s ago by pid %d (%s, thread %d %s), uid %d, %s%s%n",
-                HumanSize.duration(Math.max(0, (System.currentTimeMillis() - r.createdAtMillis()) / 1000)), o.pid(),
+                Durations.format(Math.max(0, (System.currentTimeMillis() - r.createdAtMillis()) / 1000)), o.pid(),
                 Escape.text(o.processName()), o.tid(), Escape.text(o.threadName()), o.uid(),
                 o.container().isEmpty() ? "host" : "container " + Escape.text(o.container()),
                 r.openerAlive() ? "" : " - that process has exited");
@@ -68,8 +70,8 @@ final class ShowRegionCommand implements Callable<Integer> {
             Table m = new Table("MAPPED BY PID>", "COMM", "CONTAINER", "MAPS>", "SIZE>", "RSS>", "PSS>", "SWAP>");
             for (RegionDetail.Mapper x : d.mappers()) {
                 m.row(x.pid(), x.processName(), x.container().isEmpty() ? "host" : x.container(), x.mappings(),
-                        HumanSize.of(x.sizeBytes()), HumanSize.of(x.rssBytes()), HumanSize.of(x.pssBytes()),
-                        HumanSize.of(x.swapBytes()));
+                        ByteSize.format(x.sizeBytes()), ByteSize.format(x.rssBytes()), ByteSize.format(x.pssBytes()),
+                        ByteSize.format(x.swapBytes()));
             }
             m.print(out);
         }

@@ -7,12 +7,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.DaemonStatus;
+import org.ashmemd.units.ByteSize;
+import org.ashmemd.units.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.daemon.Version.Provider.class, description = "Show the daemon's state: device, regions, memory, requests, broker.")
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "Show the daemon's state: device, regions, memory, requests, broker.")
 final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -34,13 +36,13 @@ final class StatusCommand implements Callable<Integer> {
 
     /** The status as text; linear in the operations and errors listed. */
     static void render(PrintWriter out, DaemonStatus s) {
-        out.printf("ashmemd %s, pid %d, up %s, kernel %s%n", s.version(), s.pid(), HumanSize.duration(s.uptimeSeconds()),
+        out.printf("ashmemd %s, pid %d, up %s, kernel %s%n", s.version(), s.pid(), Durations.format(s.uptimeSeconds()),
                 s.kernel());
         out.printf("device   %s (char %s)%n", s.device(), s.deviceNumbers());
         out.printf("regions  %d (%d mapped)%n", s.regions(), s.mappedRegions());
         out.printf("memory   size %s, resident %s, unpinned %s, purged %s (purged since start %s)%n",
-                HumanSize.of(s.sizeBytes()), HumanSize.of(s.residentBytes()), HumanSize.of(s.unpinnedBytes()),
-                HumanSize.of(s.purgedBytes()), HumanSize.of(s.purgedTotalBytes()));
+                ByteSize.format(s.sizeBytes()), ByteSize.format(s.residentBytes()), ByteSize.format(s.unpinnedBytes()),
+                ByteSize.format(s.purgedBytes()), ByteSize.format(s.purgedTotalBytes()));
         DaemonStatus.Broker b = s.broker();
         out.printf("broker   %s: %d granted, %d refused, %d malformed, %d timed out, %d connections, %d tokens pending%n",
                 b.socket(), b.granted(), b.refused(), b.malformed(), b.timedOut(), b.connections(), b.outstandingTokens());
@@ -48,7 +50,7 @@ final class StatusCommand implements Callable<Integer> {
         if (p.enabled()) {
             out.printf("pressure trigger \"%s\": %d events, %d bursts, %d pages purged%s%n", p.trigger(), p.events(),
                     p.bursts(), p.pagesPurged(), p.unpinnedSoftLimitBytes() > 0
-                            ? ", unpinned soft limit " + HumanSize.of(p.unpinnedSoftLimitBytes()) : "");
+                            ? ", unpinned soft limit " + ByteSize.format(p.unpinnedSoftLimitBytes()) : "");
         } else {
             out.println("pressure off");
         }
@@ -82,6 +84,6 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static String capBytes(long n) {
-        return n == 0 ? "unlimited" : HumanSize.of(n);
+        return n == 0 ? "unlimited" : ByteSize.format(n);
     }
 }

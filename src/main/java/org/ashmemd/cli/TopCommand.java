@@ -12,13 +12,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.RegionInfo;
+import org.ashmemd.units.ByteSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "top", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.daemon.Version.Provider.class, description = "A live view of the processes holding regions, refreshed until interrupted.")
+@Command(name = "top", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "A live view of the processes holding regions, refreshed until interrupted.")
 final class TopCommand implements Callable<Integer> {
     enum SortKey { resident, size, regions, unpinned, growth }
 
@@ -113,11 +114,11 @@ final class TopCommand implements Callable<Integer> {
         }
         out.printf("ashmemctl top - %s - %d regions, %s declared, %s resident, sorted by %s%n%n",
                 LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")), regions.size(),
-                HumanSize.of(regions.stream().mapToLong(RegionInfo::size).sum()),
-                HumanSize.of(regions.stream().mapToLong(RegionInfo::residentBytes).sum()), sort);
+                ByteSize.format(regions.stream().mapToLong(RegionInfo::size).sum()),
+                ByteSize.format(regions.stream().mapToLong(RegionInfo::residentBytes).sum()), sort);
         Table t = new Table("PID>", "COMM", "CONTAINER", "REGIONS>", "SIZE>", "RESIDENT>", "UNPINNED>", "GROWTH>");
-        rows.stream().limit(lines).forEach(r -> t.row(r.pid, r.comm, r.container, r.regions, HumanSize.of(r.size),
-                HumanSize.of(r.resident), HumanSize.of(r.unpinned), (r.growth >= 0 ? "+" : "-") + HumanSize.of(Math.abs(r.growth))));
+        rows.stream().limit(lines).forEach(r -> t.row(r.pid, r.comm, r.container, r.regions, ByteSize.format(r.size),
+                ByteSize.format(r.resident), ByteSize.format(r.unpinned), (r.growth >= 0 ? "+" : "-") + ByteSize.format(Math.abs(r.growth))));
         t.print(out);
     }
 }

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import org.ashmemd.daemon.Version;
+import org.ashmemd.cmdline.Sysexits;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.text.Escape;
 import org.ashmemd.waydroid.Installation;
 import org.ashmemd.waydroid.WaydroidLayout;
@@ -52,7 +53,7 @@ final class WaydroidCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getOut());
-        return ExitCodes.OK;
+        return Sysexits.OK;
     }
 
     WaydroidSetup setup(RootOption root) {
@@ -105,7 +106,7 @@ final class WaydroidCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             setup().enable(dryRun, printer());
-            return ExitCodes.OK;
+            return Sysexits.OK;
         }
     }
 
@@ -119,7 +120,7 @@ final class WaydroidCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             setup().disable(dryRun, printer());
-            return ExitCodes.OK;
+            return Sysexits.OK;
         }
     }
 
@@ -131,7 +132,7 @@ final class WaydroidCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             setup().reapply(printer());
-            return ExitCodes.OK;
+            return Sysexits.OK;
         }
     }
 
@@ -152,7 +153,7 @@ final class WaydroidCommand implements Callable<Integer> {
                 print(out, s);
             }
             out.flush();
-            return s.actionNeeded() ? ExitCodes.FOUND : ExitCodes.OK;
+            return s.actionNeeded() ? Sysexits.FOUND : Sysexits.OK;
         }
 
         private static void print(PrintWriter out, WaydroidSetup.Status s) {

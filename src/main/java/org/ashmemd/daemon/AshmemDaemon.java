@@ -1,13 +1,17 @@
 package org.ashmemd.daemon;
 
 import ch.qos.logback.classic.Level;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.ashmemd.cmdline.DurationConverter;
+import org.ashmemd.cmdline.SizeConverter;
+import org.ashmemd.cmdline.Sysexits;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.device.RegionLimits;
 import org.ashmemd.metrics.MetricsServer;
 import org.ashmemd.pressure.PressureConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -15,20 +19,14 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** The ashmemd command: serves /dev/ashmem in the foreground until SIGTERM or SIGINT. */
 @Command(name = "ashmemd", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
         description = {"Serve Android's /dev/ashmem from user space through CUSE.",
             "Runs in the foreground; stops cleanly on SIGTERM or SIGINT."},
-        exitCodeOnInvalidInput = 64)
+        exitCodeOnInvalidInput = Sysexits.USAGE)
 public final class AshmemDaemon implements Callable<Integer> {
-    /** sysexits: the service or a kernel facility is unavailable. */
-    static final int EXIT_UNAVAILABLE = 69;
-    /** sysexits: not permitted. */
-    static final int EXIT_NOPERM = 77;
-    /** sysexits: internal software error. */
-    static final int EXIT_SOFTWARE = 70;
-
     @Option(names = "--device", paramLabel = "NAME", defaultValue = "ashmem",
             description = "Device name: serves /dev/NAME (default: ${DEFAULT-VALUE}).")
     String device;
@@ -57,17 +55,17 @@ public final class AshmemDaemon implements Callable<Integer> {
             description = "Open fails with EMFILE beyond N regions of one uid; 0 = no cap (default: ${DEFAULT-VALUE}).")
     int maxRegionsPerUid;
 
-    @Option(names = "--max-bytes-per-uid", paramLabel = "SIZE", defaultValue = "16G",
+    @Option(names = "--max-bytes-per-uid", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "16G",
             description = "Open fails with ENOMEM once one uid's regions add up to SIZE; 0 = no cap (default: ${DEFAULT-VALUE}).")
-    String maxBytesPerUid;
+    long maxBytesPerUid;
 
     @Option(names = "--max-regions-per-container", paramLabel = "N", defaultValue = "65536",
             description = "Open fails with EMFILE beyond N regions of one container; 0 = no cap (default: ${DEFAULT-VALUE}).")
     int maxRegionsPerContainer;
 
-    @Option(names = "--max-bytes-per-container", paramLabel = "SIZE", defaultValue = "64G",
+    @Option(names = "--max-bytes-per-container", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "64G",
             description = "Open fails with ENOMEM once one container's regions add up to SIZE; 0 = no cap (default: ${DEFAULT-VALUE}).")
-    String maxBytesPerContainer;
+    long maxBytesPerContainer;
 
     @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (default: off).")
@@ -78,10 +76,10 @@ public final class AshmemDaemon implements Callable<Integer> {
                     + " (stall within window); 'off' disables (default: ${DEFAULT-VALUE}).")
     String pressureTrigger;
 
-    @Option(names = "--unpinned-soft-limit", paramLabel = "SIZE", defaultValue = "0",
+    @Option(names = "--unpinned-soft-limit", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "0",
             description = "Purge the oldest unpinned memory whenever the unpinned total exceeds SIZE; 0 = no limit"
                     + " (default: ${DEFAULT-VALUE}).")
-    String unpinnedSoftLimit;
+    long unpinnedSoftLimit;
 
     @Option(names = "--major", paramLabel = "N",
             description = {"Register the device under this fixed major number, 1-" + DaemonConfig.MAX_MAJOR
@@ -93,6 +91,12 @@ public final class AshmemDaemon implements Callable<Integer> {
     @Option(names = "--minor", paramLabel = "M", defaultValue = "0",
             description = "The device's minor number, 0-" + DaemonConfig.MAX_MINOR + " (default: ${DEFAULT-VALUE}).")
     int minor;
+
+    @Option(names = "--token-lifetime", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "30s",
+            description = "How long a mapping token stays valid between the GET_TOKEN ioctl and the broker exchange,"
+                    + " 1s-1h (default: ${DEFAULT-VALUE}).")
+    Duration tokenLifetime;
 
     @Spec
     CommandSpec spec;
@@ -124,22 +128,22 @@ public final class AshmemDaemon implements Callable<Integer> {
         try {
             setLogLevel(logLevel);
             int bits = Integer.parseInt(mode.startsWith("0") && mode.length() > 1 ? mode.substring(1) : mode, 8);
-            RegionLimits.Caps caps = new RegionLimits.Caps(maxRegionsPerUid, Sizes.parse(maxBytesPerUid),
-                    maxRegionsPerContainer, Sizes.parse(maxBytesPerContainer));
+            RegionLimits.Caps caps = new RegionLimits.Caps(maxRegionsPerUid, maxBytesPerUid,
+                    maxRegionsPerContainer, maxBytesPerContainer);
             config = new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias, adminGroup, caps,
                     metricsAddress == null ? null : MetricsServer.parseAddress(metricsAddress),
-                    PressureConfig.fromOptions(pressureTrigger, Sizes.parse(unpinnedSoftLimit)),
-                    major == null ? 0 : major, minor, fdStore);
+                    PressureConfig.fromOptions(pressureTrigger, unpinnedSoftLimit),
+                    major == null ? 0 : major, minor, tokenLifetime, fdStore);
         } catch (IllegalArgumentException e) {
             System.err.println("ashmemd: " + e.getMessage());
-            return 64;
+            return Sysexits.USAGE;
         }
         try (Daemon daemon = Daemon.start(config)) {
             daemon.awaitStopSignal();
             if (daemon.lostReason() != null) {
                 // not a requested stop: a failure, so that Restart=on-failure brings the device back
                 log.error("stopping: the device is no longer served");
-                return EXIT_UNAVAILABLE;
+                return Sysexits.UNAVAILABLE;
             }
             log.info("stopping");
             return 0;
@@ -148,7 +152,7 @@ public final class AshmemDaemon implements Callable<Integer> {
             return e.exitCode();
         } catch (Exception e) {
             log.error("failed: {}", e.toString(), e);
-            return EXIT_SOFTWARE;
+            return Sysexits.SOFTWARE;
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.ashmemd.cmdline.Sysexits;
 import org.ashmemd.cuse.session.CharDevice;
 import org.ashmemd.cuse.session.CuseConfig;
 import org.ashmemd.cuse.session.CuseSession;
@@ -14,6 +15,7 @@ import org.ashmemd.cuse.transport.CuseTransport;
 import org.ashmemd.cuse.transport.DeviceInfo;
 import org.ashmemd.cuse.transport.InFlightLog;
 import org.ashmemd.cuse.transport.ReaderActivity;
+import org.ashmemd.sys.DeviceFd;
 
 /** The device's CUSE connection: session plus transport, started and stopped as one. */
 final class CuseService implements AutoCloseable {
@@ -33,22 +35,22 @@ final class CuseService implements AutoCloseable {
         try {
             transport = CuseTransport.start(session, workers);
         } catch (CuseStartException e) {
-            throw new Daemon.StartException(AshmemDaemon.EXIT_UNAVAILABLE, e.getMessage());
+            throw new Daemon.StartException(Sysexits.UNAVAILABLE, e.getMessage());
         }
         DeviceInfo info;
         try {
             info = transport.started().get(timeoutSeconds, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             transport.close();
-            throw new Daemon.StartException(AshmemDaemon.EXIT_UNAVAILABLE, e.getCause().getMessage());
+            throw new Daemon.StartException(Sysexits.UNAVAILABLE, e.getCause().getMessage());
         } catch (TimeoutException e) {
             transport.close();
-            throw new Daemon.StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+            throw new Daemon.StartException(Sysexits.UNAVAILABLE,
                     "the kernel did not create /dev/" + name + " within " + timeoutSeconds + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             transport.close();
-            throw new Daemon.StartException(AshmemDaemon.EXIT_SOFTWARE, "interrupted while starting");
+            throw new Daemon.StartException(Sysexits.SOFTWARE, "interrupted while starting");
         }
         CuseService s = new CuseService(transport, info);
         transport.stopped().thenRun(() -> {
@@ -63,7 +65,7 @@ final class CuseService implements AutoCloseable {
      * Serves the device whose channel a previous daemon handed over, with the protocol it
      * settled in CUSE_INIT; checks that sysfs still shows the device under its numbers.
      */
-    static CuseService resume(String name, int channelFd, NegotiatedProtocol settled, int devMajor, int devMinor,
+    static CuseService resume(String name, DeviceFd channelFd, NegotiatedProtocol settled, int devMajor, int devMinor,
             int workers, int pageSize, CharDevice device, RequestObserver observer, InFlightLog inFlight,
             Consumer<String> onLost) throws Daemon.StartException {
         DeviceInfo info;
@@ -71,11 +73,11 @@ final class CuseService implements AutoCloseable {
             info = DeviceInfo.parse(name, java.nio.file.Files.readString(
                     CuseTransport.SYSFS_CLASS.resolve(DeviceInfo.sysfsName(name)).resolve("dev")));
         } catch (java.io.IOException | IllegalArgumentException e) {
-            throw new Daemon.StartException(AshmemDaemon.EXIT_UNAVAILABLE, "a /dev/cuse channel was handed over, but"
+            throw new Daemon.StartException(Sysexits.UNAVAILABLE, "a /dev/cuse channel was handed over, but"
                     + " the device /dev/" + name + " is not in sysfs (" + e.getMessage() + ")");
         }
         if (info.major() != devMajor || info.minor() != devMinor) {
-            throw new Daemon.StartException(AshmemDaemon.EXIT_UNAVAILABLE, "the handed-over device /dev/" + name + " is "
+            throw new Daemon.StartException(Sysexits.UNAVAILABLE, "the handed-over device /dev/" + name + " is "
                     + info.numbers() + " in sysfs, but the restart state says " + devMajor + ":" + devMinor);
         }
         CuseSession session = new CuseSession(new CuseConfig(name, devMajor, devMinor, pageSize), device, observer);
@@ -109,7 +111,7 @@ final class CuseService implements AutoCloseable {
 
     /** The /dev/cuse descriptor. */
     int channelFd() {
-        return transport.fd();
+        return transport.fd().number();
     }
 
     /**

@@ -14,46 +14,51 @@ import java.util.concurrent.TimeUnit;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.ashmemd.ashmem.Area;
-import org.ashmemd.ashmem.AreaRegistry;
-import org.ashmemd.cuse.session.NegotiatedProtocol;
-import org.ashmemd.device.OpenFile;
-import org.ashmemd.memory.MemfdBacking;
-import org.ashmemd.posix.ErrnoException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import org.ashmemd.admin.AdminServer;
+import org.ashmemd.admin.AdminService;
+import org.ashmemd.admin.ProcRegionProcesses;
+import org.ashmemd.ashmem.Area;
+import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
+import org.ashmemd.cuse.session.NegotiatedProtocol;
 import org.ashmemd.cuse.transport.CuseTransport;
 import org.ashmemd.cuse.wire.FuseProtocol;
+import org.ashmemd.device.OpenFile;
+import org.ashmemd.memory.MemfdBacking;
 import org.ashmemd.posix.Errno;
+import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.restart.FdStore;
-import org.ashmemd.restart.InFlightTable;
-import org.ashmemd.sys.Memfd;
 import org.ashmemd.restart.HandOver;
 import org.ashmemd.restart.HandedOverFds;
+import org.ashmemd.restart.InFlightTable;
 import org.ashmemd.restart.RegionRecord;
 import org.ashmemd.restart.RestartState;
 import org.ashmemd.restart.StateJournal;
 import org.ashmemd.sys.Descriptors;
+import org.ashmemd.sys.DeviceFd;
+import org.ashmemd.sys.Memfd;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
-import org.ashmemd.device.AshmemCharDevice;
+import org.ashmemd.cmdline.Sysexits;
+import org.ashmemd.cmdline.Version;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.cuse.transport.ReaderActivity;
+import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.CallerFacts;
 import org.ashmemd.device.OpenerResolver;
 import org.ashmemd.device.RegionLimits;
+import org.ashmemd.device.RequestStats;
 import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.metrics.MetricsServer;
 import org.ashmemd.metrics.MetricsSource;
-import org.ashmemd.metrics.PurgeCause;
-import org.ashmemd.metrics.PurgeCount;
-import org.ashmemd.metrics.PurgeCounters;
 import org.ashmemd.pressure.PressureMonitor;
-import org.ashmemd.procscan.ContainerNames;
+import org.ashmemd.pressure.PurgeTarget;
 import org.ashmemd.procscan.DeviceNumber;
+import org.ashmemd.procscan.ProcFs;
 import org.ashmemd.procscan.ProcScanner;
-import org.ashmemd.pressure.PurgePolicy;
-import org.ashmemd.sys.ProcFs;
 import org.ashmemd.sys.SdNotify;
 import org.ashmemd.sys.SystemInfo;
 import org.slf4j.Logger;
@@ -61,14 +66,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running daemon: the wiring of core, device, broker and CUSE transport. Start order: runtime
- * directory → broker socket → CUSE device (the kernel creates the node inside the INIT reply) →
- * node mode → {@code /dev/NAME<boot_id>} alias → pid file → pressure monitor → metrics → admin
- * socket → check that node, alias and both sockets are there → {@code READY=1} → watchdog. Every
- * step that fails stops the start with a one-line reason; stop undoes them in reverse.
+ * directory → broker socket (before the device, so that a client's first mmap finds it) → CUSE
+ * device (the kernel creates the node inside the INIT reply) → node mode → {@code
+ * /dev/NAME<boot_id>} alias → pid file → pressure monitor → metrics → admin socket → signal
+ * handlers → check that node, alias and both sockets are there → {@code READY=1} → watchdog.
+ * Every step that fails stops the start with a one-line reason. Stop order: watchdog → metrics →
+ * admin socket → pressure monitor → broker → CUSE device (the node goes) → every region → alias →
+ * pid file.
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
-    static final long TOKEN_LIFETIME_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long START_TIMEOUT_SECONDS = 30;
     private static final Path PROC = Path.of("/proc");
     private static final long OPENER_CACHE_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -98,7 +105,6 @@ public final class Daemon implements AutoCloseable {
     private AdminServer adminServer;
     private PressureMonitor pressure;
     private MetricsServer metrics;
-    private final PurgeCounters purges = new PurgeCounters();
     private final RequestStats requestStats = new RequestStats();
 
     private Watchdog watchdog;
@@ -130,14 +136,14 @@ public final class Daemon implements AutoCloseable {
         HandOver handOver = null;
         if (config.fdStore()) {
             if (!notify.enabled()) {
-                throw new StartException(64, "--fd-store needs a file descriptor store at"
+                throw new StartException(Sysexits.USAGE, "--fd-store needs a file descriptor store at"
                         + " $NOTIFY_SOCKET: run it under systemd (FileDescriptorStoreMax=) or under ashmemd-hold");
             }
             fdStore = FdStore.notifySocket(notify);
             try {
                 handOver = HandOver.read(HandedOverFds.fromEnvironment(System.getenv(), ProcessHandle.current().pid()));
             } catch (IllegalArgumentException | IllegalStateException e) {
-                throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot resume the previous daemon's device: "
+                throw new StartException(Sysexits.UNAVAILABLE, "cannot resume the previous daemon's device: "
                         + e.getMessage());
             }
         }
@@ -148,8 +154,8 @@ public final class Daemon implements AutoCloseable {
         }
         ProcFs proc = new ProcFs();
         registry = new AreaRegistry(new MemfdBackingFactory(), SystemInfo.pageSize());
-        tokens = new TokenTable(TOKEN_LIFETIME_NANOS, System::nanoTime);
-        OpenerResolver openers = new OpenerResolver(proc, pid -> ContainerNames.ofProcess(PROC, pid), System::nanoTime,
+        tokens = new TokenTable(config.tokenLifetime().toNanos(), System::nanoTime);
+        OpenerResolver openers = new OpenerResolver(proc, System::nanoTime,
                 OPENER_CACHE_NANOS);
         AdminService.RegionProcesses regionProcesses = new ProcRegionProcesses(ProcScanner.system(config.deviceName()));
         device = new AshmemCharDevice(registry, new CallerFacts() {
@@ -168,13 +174,13 @@ public final class Daemon implements AutoCloseable {
             Files.createDirectories(config.runtimeDir());
             Files.setPosixFilePermissions(config.runtimeDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+            throw new StartException(Sysexits.UNAVAILABLE,
                     "cannot create the runtime directory " + config.runtimeDir() + ": " + e.getMessage());
         }
         try {
             broker = new BrokerServer(config.brokerSocket(), config.brokerMode(), tokens, System::nanoTime);
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+            throw new StartException(Sysexits.UNAVAILABLE,
                     "cannot open the broker socket " + config.brokerSocket() + ": " + e.getMessage());
         }
 
@@ -192,7 +198,7 @@ public final class Daemon implements AutoCloseable {
         try {
             Files.setPosixFilePermissions(node, permissions(config.mode()));
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot set the mode of " + node + ": " + e.getMessage());
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot set the mode of " + node + ": " + e.getMessage());
         }
         if (config.alias()) {
             createAlias(node);
@@ -201,33 +207,45 @@ public final class Daemon implements AutoCloseable {
             Files.writeString(config.pidFile(), ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
             pidFileWritten = true;
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot write " + config.pidFile() + ": " + e.getMessage());
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot write " + config.pidFile() + ": " + e.getMessage());
         }
-        pressure = new PressureMonitor(config.pressure(), registry::purgeOldest, registry::lruPages,
-                registry.pageSize()).start();
+        pressure = new PressureMonitor(config.pressure(), new PurgeTarget() {
+            @Override
+            public long purgeOldest(long pages, PurgeCause cause) {
+                return registry.purgeOldest(pages, cause);
+            }
+
+            @Override
+            public long unpinnedPages() {
+                return registry.lruPages();
+            }
+
+            @Override
+            public PurgeCount purged(PurgeCause cause) {
+                return registry.purged(cause);
+            }
+        }, registry.pageSize()).start();
         if (config.pressure().hasSoftLimit()) {
             device.setAfterUnpin(pressure::checkSoftLimit);
         }
         AdminService admin = new AdminService(device, requestStats, broker, proc, regionProcesses, pressure::pressure,
                 () -> {
-                    long pages = registry.purgeOldest(Long.MAX_VALUE);
-                    purges.record(PurgeCause.ADMIN, pages);
+                    long pages = registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN);
                     log.info("purged {} pages on request of the admin socket", pages);
                     return pages;
-                }, node.toString(), cuse.major() + ":" + cuse.minor());
+                }, Version.get(), node.toString(), cuse.major() + ":" + cuse.minor());
         if (config.metricsAddress() != null) {
             try {
                 metrics = MetricsServer.start(config.metricsAddress(), metricsSource(admin));
             } catch (IOException e) {
-                throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+                throw new StartException(Sysexits.UNAVAILABLE,
                         "cannot serve metrics at " + config.metricsAddress() + ": " + e.getMessage());
             }
-            requestStats.setLatencySink(metrics.requests()::record);
         }
         try {
             adminServer = new AdminServer(config.adminSocket(), config.adminGroup(), admin, proc);
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+            throw new StartException(Sysexits.UNAVAILABLE,
                     "cannot open the admin socket " + config.adminSocket() + ": " + e.getMessage());
         }
         installSignalHandlers();
@@ -281,7 +299,7 @@ public final class Daemon implements AutoCloseable {
         try {
             restartState = RestartState.start(fdStore, d, h.generation(), resumed, parked);
         } catch (ErrnoException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot write the restart state: " + e.getMessage());
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot write the restart state: " + e.getMessage());
         }
         for (Map.Entry<Integer, Integer> old : h.stateFds().entrySet()) {
             dropFromStore(RestartState.STATE_PREFIX + old.getKey(), old.getValue());
@@ -291,10 +309,17 @@ public final class Daemon implements AutoCloseable {
             dropFromStore(RestartState.AREA_PREFIX + orphan.getKey(), orphan.getValue());
         }
         device.setStateSink(restartState);
-        InFlightTable inFlight = releaseWaitingCallers(h);
+        DeviceFd channel;
+        try {
+            channel = DeviceFd.adopt(CuseTransport.DEFAULT_CHANNEL, h.cuseFd());
+        } catch (ErrnoException e) {
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot use the handed-over /dev/cuse channel: "
+                    + e.getMessage());
+        }
+        InFlightTable inFlight = releaseWaitingCallers(h, channel);
         NegotiatedProtocol settled = new NegotiatedProtocol(d.kernelMinor(), d.kernelFlags(), d.minorAnswered(),
                 d.flagsAnswered(), d.maxRead(), d.maxWrite());
-        cuse = CuseService.resume(config.deviceName(), h.cuseFd(), settled, d.major(), d.minor(), config.workers(),
+        cuse = CuseService.resume(config.deviceName(), channel, settled, d.major(), d.minor(), config.workers(),
                 SystemInfo.pageSize(), device, requestStats, inFlight, this::onTransportLost);
         log.info("resumed /dev/{} (char {}:{}) with {} regions from the previous daemon ({}){}", config.deviceName(),
                 d.major(), d.minor(), resumed.size(), h.cleanHandOver() ? "planned restart" : "it did not stop cleanly",
@@ -309,7 +334,7 @@ public final class Daemon implements AutoCloseable {
      * the new reader: the recorded reply when there is one, else EINTR, which libcutils retries.
      * The table is cleared and goes on serving this daemon's readers.
      */
-    private InFlightTable releaseWaitingCallers(HandOver h) throws StartException {
+    private InFlightTable releaseWaitingCallers(HandOver h, DeviceFd channel) throws StartException {
         List<InFlightTable.Entry> waiting = List.of();
         ByteBuffer tableMemory;
         int tableFd = h.inFlightFd();
@@ -324,7 +349,7 @@ public final class Daemon implements AutoCloseable {
                 waiting = InFlightTable.read(tableMemory);
             }
         } catch (ErrnoException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot keep the in-flight table: " + e.getMessage());
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot keep the in-flight table: " + e.getMessage());
         }
         InFlightTable table = InFlightTable.create(tableMemory, CuseTransport.MAX_READERS);
         if (waiting.isEmpty()) {
@@ -333,7 +358,7 @@ public final class Daemon implements AutoCloseable {
         boolean resent = false;
         if (h.device().kernelMinor() >= FuseProtocol.MIN_MINOR_RESEND) {
             table.expectResent(waiting);
-            int err = CuseTransport.writeFrame(h.cuseFd(), InFlightTable.resendNotification());
+            int err = CuseTransport.writeFrame(channel, InFlightTable.resendNotification());
             resent = err == 0;
             if (!resent) {
                 log.warn("FUSE_NOTIFY_RESEND refused ({}); answering the waiting requests directly", Errno.nameOf(err));
@@ -347,7 +372,7 @@ public final class Daemon implements AutoCloseable {
         int replayed = 0;
         int interrupted = 0;
         for (InFlightTable.Entry e : waiting) {
-            int err = CuseTransport.writeFrame(h.cuseFd(), InFlightTable.releaseFrame(e, Errno.EINTR.number()));
+            int err = CuseTransport.writeFrame(channel, InFlightTable.releaseFrame(e, Errno.EINTR.number()));
             if (err == 0) {
                 if (e.reply() != null) {
                     replayed++;
@@ -385,7 +410,7 @@ public final class Daemon implements AutoCloseable {
             fdStore.store(RestartState.CUSE_NAME, cuse.channelFd());
             restartState = RestartState.start(fdStore, d, 0, Map.of(), Set.of());
         } catch (ErrnoException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot park the device in the fd store at "
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot park the device in the fd store at "
                     + System.getenv("NOTIFY_SOCKET") + ": " + e.getMessage());
         }
         device.setStateSink(restartState);
@@ -395,7 +420,7 @@ public final class Daemon implements AutoCloseable {
             cuse.setInFlightLog(InFlightTable.create(Memfd.mapShared(tableFd, size), CuseTransport.MAX_READERS));
             fdStore.store(InFlightTable.NAME, tableFd);
         } catch (ErrnoException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot park the in-flight table: " + e.getMessage());
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot park the in-flight table: " + e.getMessage());
         }
         for (OpenFile f : device.openFiles()) {
             restartState.changed(f);
@@ -414,7 +439,7 @@ public final class Daemon implements AutoCloseable {
         }
         for (Path socket : new Path[] {config.brokerSocket(), config.adminSocket()}) {
             if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new StartException(AshmemDaemon.EXIT_SOFTWARE, "the socket " + socket + " vanished before READY");
+                throw new StartException(Sysexits.SOFTWARE, "the socket " + socket + " vanished before READY");
             }
         }
     }
@@ -423,15 +448,15 @@ public final class Daemon implements AutoCloseable {
         DeviceNumber found;
         try {
             if (!Files.readAttributes(path, java.nio.file.attribute.PosixFileAttributes.class).isOther()) {
-                throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, what + " " + path + " is not a device node");
+                throw new StartException(Sysexits.UNAVAILABLE, what + " " + path + " is not a device node");
             }
             found = DeviceNumber.fromRdev((Long) Files.getAttribute(path, "unix:rdev"));
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, what + " " + path + " is missing: " + e.getMessage()
+            throw new StartException(Sysexits.UNAVAILABLE, what + " " + path + " is missing: " + e.getMessage()
                     + (path.startsWith("/dev") ? " (is /dev a devtmpfs?)" : ""));
         }
         if (!found.equals(expected)) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, what + " " + path + " is char " + found
+            throw new StartException(Sysexits.UNAVAILABLE, what + " " + path + " is char " + found
                     + ", not the device's " + expected);
         }
     }
@@ -462,21 +487,13 @@ public final class Daemon implements AutoCloseable {
             }
 
             @Override
+            public java.util.List<RequestStats.Operation> requests() {
+                return requestStats.snapshot();
+            }
+
+            @Override
             public PurgeCount purges(PurgeCause cause) {
-                PurgePolicy.Stats p = pressure.stats();
-                switch (cause) {
-                    case PRESSURE:
-                        return new PurgeCount(p.pressurePages(), p.pressureBursts());
-                    case SOFT_LIMIT:
-                        return new PurgeCount(p.softLimitPages(), p.softLimitBursts());
-                    case PURGE_ALL_CACHES: {
-                        // the ioctl reports pages before purging; what it freed is the remainder
-                        long others = p.pressurePages() + p.softLimitPages() + purges.get(PurgeCause.ADMIN).pages();
-                        return new PurgeCount(Math.max(0, registry.pagesPurgedTotal() - others), 0);
-                    }
-                    default:
-                        return purges.get(cause);
-                }
+                return registry.purged(cause);
             }
         };
     }
@@ -484,22 +501,22 @@ public final class Daemon implements AutoCloseable {
     private void preflight() throws StartException {
         preflightUser();
         if (!Files.exists(Path.of("/dev/cuse"))) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE,
+            throw new StartException(Sysexits.UNAVAILABLE,
                     "no /dev/cuse: the kernel's CUSE module is not loaded (run 'modprobe cuse')");
         }
         if (Files.exists(Path.of("/sys/class/cuse", config.deviceName()))) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "the device name '" + config.deviceName()
+            throw new StartException(Sysexits.UNAVAILABLE, "the device name '" + config.deviceName()
                     + "' is taken: another CUSE device (another ashmemd?) is registered under it");
         }
         if (Files.exists(config.devicePath(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "the device name '" + config.deviceName()
+            throw new StartException(Sysexits.UNAVAILABLE, "the device name '" + config.deviceName()
                     + "' is taken: " + config.devicePath() + " exists (the kernel's ashmem driver?); pick another with --device");
         }
     }
 
     private static void preflightUser() throws StartException {
         if (!SystemInfo.isRoot()) {
-            throw new StartException(AshmemDaemon.EXIT_NOPERM,
+            throw new StartException(Sysexits.NO_PERMISSION,
                     "ashmemd must run as root: it registers a device through /dev/cuse and creates nodes in /dev");
         }
     }
@@ -514,7 +531,7 @@ public final class Daemon implements AutoCloseable {
         try {
             bootId = new ProcFs().bootId();
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "no boot id (" + e.getMessage() + ") for the /dev/"
+            throw new StartException(Sysexits.UNAVAILABLE, "no boot id (" + e.getMessage() + ") for the /dev/"
                     + config.deviceName() + "<boot_id> alias; --no-alias serves without it");
         }
         Path link = node.resolveSibling(config.deviceName() + bootId);
@@ -523,7 +540,7 @@ public final class Daemon implements AutoCloseable {
             Files.createSymbolicLink(link, node.getFileName());
             alias = link;
         } catch (IOException e) {
-            throw new StartException(AshmemDaemon.EXIT_UNAVAILABLE, "cannot create the alias " + link + ": " + e
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot create the alias " + link + ": " + e
                     + "; --no-alias serves without it");
         }
     }
@@ -610,7 +627,7 @@ public final class Daemon implements AutoCloseable {
      */
     private void handOver() {
         boolean drained = cuse.handOver(HAND_OVER_TIMEOUT);
-        long deadline = System.nanoTime() + TOKEN_LIFETIME_NANOS;
+        long deadline = System.nanoTime() + config.tokenLifetime().toNanos();
         while (broker != null && tokens.redeemable() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(20);

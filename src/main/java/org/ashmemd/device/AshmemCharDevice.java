@@ -7,14 +7,12 @@ import java.util.Collections;
 import java.util.concurrent.ConcurrentHashMap;
 import org.ashmemd.ashmem.Area;
 import org.ashmemd.ashmem.AreaRegistry;
-import org.ashmemd.ashmem.BackingMemory;
 import org.ashmemd.control.Opener;
 import org.ashmemd.cuse.session.Caller;
 import org.ashmemd.cuse.session.CharDevice;
 import org.ashmemd.cuse.session.IoctlReply;
 import org.ashmemd.cuse.session.IoctlRequest;
 import org.ashmemd.logging.RateLimitedLogger;
-import org.ashmemd.memory.MemfdBacking;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.posix.Prot;
@@ -216,8 +214,7 @@ public final class AshmemCharDevice implements CharDevice {
                 return IoctlReply.result((int) area.size());
             case AshmemIoctl.SET_PROT_MASK: {
                 boolean impliesExec = (arg & Prot.READ) != 0 && callers.readImpliesExec(caller.tid());
-                area.setProtMask(arg, impliesExec);
-                denyWritesIfMasked(area);
+                area.setProtMask(arg, impliesExec); // seals writes of a mapped region when PROT_WRITE goes
                 return IoctlReply.result(0);
             }
             case AshmemIoctl.GET_PROT_MASK:
@@ -263,13 +260,13 @@ public final class AshmemCharDevice implements CharDevice {
         int have = req.inSize();
         if (have == 0) {
             long toPageEnd = pageSize - Long.remainderUnsigned(arg, pageSize);
-            return IoctlReply.retryIn(arg, Math.min(AshmemIoctl.NAME_LEN, toPageEnd));
+            return IoctlReply.retryIn(arg, Math.min(Area.NAME_LEN, toPageEnd));
         }
         byte[] buf = new byte[have];
         req.in().duplicate().get(buf);
         int nul = indexOfNul(buf);
-        if (nul < 0 && have < AshmemIoctl.NAME_LEN) {
-            return IoctlReply.retryIn(arg, AshmemIoctl.NAME_LEN);
+        if (nul < 0 && have < Area.NAME_LEN) {
+            return IoctlReply.retryIn(arg, Area.NAME_LEN);
         }
         area.setName(buf, have);
         return IoctlReply.result(0);
@@ -327,17 +324,6 @@ public final class AshmemCharDevice implements CharDevice {
         ByteBuffer out = ByteBuffer.allocate(AshmemIoctl.SEEK_STRUCT_SIZE).order(ByteOrder.nativeOrder());
         out.putLong(0, pos).putInt(8, whence);
         return IoctlReply.result(0, out.array());
-    }
-
-    private static void denyWritesIfMasked(Area area) {
-        BackingMemory b = area.backing();
-        if (b instanceof MemfdBacking && (area.protMask() & Prot.WRITE) == 0) {
-            try {
-                ((MemfdBacking) b).denyFutureWrites();
-            } catch (ErrnoException e) {
-                log.warn("region {}: could not seal writes after PROT_WRITE left its mask: {}", area.id(), e.getMessage());
-            }
-        }
     }
 
     private OpenFile file(long fh) throws ErrnoException {

@@ -8,10 +8,9 @@ import org.ashmemd.posix.IoctlNumber;
  */
 public final class AshmemIoctl {
     public static final int TYPE = 0x77;
-    public static final int NAME_LEN = 256;
 
-    public static final int SET_NAME = 0x41007701; // IoctlNumber.iow(TYPE, 1, NAME_LEN)
-    public static final int GET_NAME = 0x81007702; // IoctlNumber.ior(TYPE, 2, NAME_LEN)
+    public static final int SET_NAME = 0x41007701; // IoctlNumber.iow(TYPE, 1, Area.NAME_LEN)
+    public static final int GET_NAME = 0x81007702; // IoctlNumber.ior(TYPE, 2, Area.NAME_LEN)
     public static final int SET_SIZE = 0x40087703; // IoctlNumber.iow(TYPE, 3, 8)
     public static final int GET_SIZE = 0x00007704; // IoctlNumber.io(TYPE, 4)
     public static final int SET_PROT_MASK = 0x40087705; // IoctlNumber.iow(TYPE, 5, 8)

@@ -11,6 +11,7 @@ import org.ashmemd.cuse.session.Caller;
 public final class OpenFile {
     private static final int O_ACCMODE = 3;
     private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
 
     private final Area area;
     private final int flags;
@@ -46,12 +47,12 @@ public final class OpenFile {
         return (flags & O_ACCMODE) == O_RDONLY;
     }
 
-    /** The request header of the OPEN. */
     /** Opened O_WRONLY: nothing may be mapped through it. */
     public boolean writeOnly() {
-        return (flags & O_ACCMODE) == 1;
+        return (flags & O_ACCMODE) == O_WRONLY;
     }
 
+    /** The request header of the OPEN. */
     public Caller caller() {
         return caller;
     }

@@ -2,10 +2,9 @@ package org.ashmemd.device;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.ashmemd.control.Opener;
-import org.ashmemd.sys.ProcFs;
+import org.ashmemd.procscan.ProcFs;
 
 /**
  * Learns who a calling thread is (process, names, cgroup, container) from /proc, with a small
@@ -16,7 +15,6 @@ public final class OpenerResolver {
     private static final int CAPACITY = 4096;
 
     private final ProcFs proc;
-    private final IntFunction<String> containerOf;
     private final LongSupplier clock;
     private final long ttlNanos;
     private final Map<Long, Cached> cache = new LinkedHashMap<>(256, 0.75f, true) {
@@ -32,10 +30,8 @@ public final class OpenerResolver {
     private record Cached(Opener opener, long atNanos) {
     }
 
-    /** @param containerOf a process's container name ("" for the host) */
-    public OpenerResolver(ProcFs proc, IntFunction<String> containerOf, LongSupplier clock, long ttlNanos) {
+    public OpenerResolver(ProcFs proc, LongSupplier clock, long ttlNanos) {
         this.proc = proc;
-        this.containerOf = containerOf;
         this.clock = clock;
         this.ttlNanos = ttlNanos;
     }
@@ -53,15 +49,9 @@ public final class OpenerResolver {
                 return c.opener();
             }
         }
-        int pid = proc.tgid(tid);
-        Opener o;
-        if (pid <= 0) {
-            o = new Opener(-1, tid, "?", "?", uid, "", "");
-        } else {
-            String cgroup = proc.cgroup(pid);
-            o = new Opener(pid, tid, proc.comm(pid), proc.threadComm(pid, tid), uid, cgroup,
-                    containerOf.apply(pid));
-        }
+        // one read of each file: the thread's status, both comms, the process's cgroup
+        ProcFs.Caller c = proc.caller(tid);
+        Opener o = new Opener(c.pid(), tid, c.comm(), c.threadComm(), uid, c.cgroup(), c.container());
         synchronized (cache) {
             cache.put(key, new Cached(o, now));
         }

@@ -1,30 +1,30 @@
 package org.ashmemd.memory;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.ashmemd.ashmem.BackingMemory;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
+import org.ashmemd.posix.Prot;
 import org.ashmemd.sys.LibC;
 import org.ashmemd.sys.Memfd;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An area's memory as a host memfd: what clients map (the broker passes the fd), what read()
- * and lseek() use, and what purging punches holes in. The fd is reference counted so that the
- * broker can send it while the area is being released on another thread.
+ * and lseek() use, and what purging punches holes in. The area closes it once its last user is
+ * done (see {@link BackingMemory}), so the fd is valid in every call.
  */
 public final class MemfdBacking implements BackingMemory {
+    private static final Logger log = LoggerFactory.getLogger(MemfdBacking.class);
+
     private final int fd;
     private final long inode;
-    private final long size;
-    /** 1 for the owning area, plus one per in-flight use; the fd closes when it reaches 0. */
-    private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean writesDenied;
 
-    private MemfdBacking(int fd, long inode, long size, boolean writesDenied) {
+    private MemfdBacking(int fd, long inode, boolean writesDenied) {
         this.fd = fd;
         this.inode = inode;
-        this.size = size;
         this.writesDenied = writesDenied;
     }
 
@@ -38,7 +38,7 @@ public final class MemfdBacking implements BackingMemory {
             if (denyWrites) {
                 Memfd.addSeals(fd, LibC.F_SEAL_FUTURE_WRITE);
             }
-            return new MemfdBacking(fd, Memfd.inode(fd), size, denyWrites);
+            return new MemfdBacking(fd, Memfd.inode(fd), denyWrites);
         } catch (ErrnoException e) {
             Memfd.close(fd);
             throw e;
@@ -47,11 +47,10 @@ public final class MemfdBacking implements BackingMemory {
 
     /**
      * Takes over the memfd of an area a previous daemon served (handed over through the fd
-     * store): its size and write seal are read from the file itself.
+     * store): its write seal is read from the file itself.
      */
     public static MemfdBacking adopt(int fd) throws ErrnoException {
-        return new MemfdBacking(fd, Memfd.inode(fd), Memfd.size(fd),
-                (Memfd.seals(fd) & LibC.F_SEAL_FUTURE_WRITE) != 0);
+        return new MemfdBacking(fd, Memfd.inode(fd), (Memfd.seals(fd) & LibC.F_SEAL_FUTURE_WRITE) != 0);
     }
 
     @Override
@@ -59,32 +58,19 @@ public final class MemfdBacking implements BackingMemory {
         return inode;
     }
 
-    public long size() {
-        return size;
+    @Override
+    public int fd() {
+        return fd;
     }
 
     @Override
     public boolean punchHole(long offset, long length) {
-        if (!retain()) {
-            return false;
-        }
-        try {
-            return Memfd.punchHole(fd, offset, length);
-        } finally {
-            unretain();
-        }
+        return Memfd.punchHole(fd, offset, length);
     }
 
     @Override
     public int read(long position, ByteBuffer dst) throws ErrnoException {
-        if (!retain()) {
-            throw new ErrnoException(Errno.EBADF, "read of a released region");
-        }
-        try {
-            return Memfd.pread(fd, dst, position);
-        } finally {
-            unretain();
-        }
+        return Memfd.pread(fd, dst, position);
     }
 
     @Override
@@ -107,81 +93,43 @@ public final class MemfdBacking implements BackingMemory {
             case LibC.SEEK_END:
             case LibC.SEEK_DATA:
             case LibC.SEEK_HOLE:
-                if (!retain()) {
-                    throw new ErrnoException(Errno.EBADF, "seek on a released region");
-                }
-                try {
-                    return Memfd.lseek(fd, offset, whence);
-                } finally {
-                    unretain();
-                }
+                return Memfd.lseek(fd, offset, whence);
             default:
                 throw new ErrnoException(Errno.EINVAL, "bad whence " + whence);
         }
     }
 
-    /** Memory the region holds now, in bytes (0 once released). */
+    @Override
     public long residentBytes() {
-        if (!retain()) {
-            return 0;
-        }
-        try {
-            return Memfd.allocatedBytes(fd);
-        } finally {
-            unretain();
-        }
+        return Memfd.allocatedBytes(fd);
     }
 
-    /** Seals off new writable mappings, once the prot mask has lost PROT_WRITE. */
-    public void denyFutureWrites() throws ErrnoException {
-        if (writesDenied) {
-            return;
-        }
-        if (!retain()) {
+    /**
+     * Seals off new writable mappings once the mask has lost PROT_WRITE. A client holding the fd
+     * may have sealed the seals already; the broker then still hands out read-only fds only.
+     */
+    @Override
+    public void protMaskChanged(int protMask) {
+        if ((protMask & Prot.WRITE) != 0 || writesDenied) {
             return;
         }
         try {
             Memfd.addSeals(fd, LibC.F_SEAL_FUTURE_WRITE);
             writesDenied = true;
-        } finally {
-            unretain();
+        } catch (ErrnoException e) {
+            log.warn("memfd inode {}: could not seal writes after PROT_WRITE left the mask: {}", inode,
+                    e.getMessage());
         }
     }
 
+    /** Whether writable mappings are sealed off. */
     public boolean writesDenied() {
         return writesDenied;
     }
 
-    /**
-     * Takes a reference for a use of {@link #fd()} outside the area's lock; false when the area
-     * is already released.
-     */
-    public boolean retain() {
-        for (;;) {
-            int r = references.get();
-            if (r <= 0) {
-                return false;
-            }
-            if (references.compareAndSet(r, r + 1)) {
-                return true;
-            }
-        }
-    }
-
-    public void unretain() {
-        if (references.decrementAndGet() == 0) {
-            Memfd.close(fd);
-        }
-    }
-
-    /** The memfd; valid only while a reference is held. */
-    public int fd() {
-        return fd;
-    }
-
-    /** The area is gone: drop its reference (the fd closes once in-flight uses end). */
+    /** The area is gone and nothing uses the memory any more: close the fd. */
     @Override
     public void close() {
-        unretain();
+        Memfd.close(fd);
     }
 }

@@ -12,22 +12,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves the daemon's metrics in the Prometheus text format on {@code http://ADDRESS/metrics}.
- * State is read from the {@link MetricsSource} at each scrape; request latencies come in through
- * {@link #requests()}. The HTTP server's own threads are daemon threads that only answer scrapes.
+ * Everything is read from the {@link MetricsSource} at each scrape. The HTTP server's own
+ * threads are daemon threads that only answer scrapes.
  */
 public final class MetricsServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
 
     private final PrometheusRegistry registry;
-    private final RequestMetrics requests;
     private final HTTPServer http;
     private final InetSocketAddress address;
     private volatile boolean closed;
 
-    private MetricsServer(PrometheusRegistry registry, RequestMetrics requests, HTTPServer http,
-            InetSocketAddress address) {
+    private MetricsServer(PrometheusRegistry registry, HTTPServer http, InetSocketAddress address) {
         this.registry = registry;
-        this.requests = requests;
         this.http = http;
         this.address = address;
     }
@@ -43,8 +40,7 @@ public final class MetricsServer implements AutoCloseable {
             throw new UnknownHostException("cannot resolve " + address.getHostString());
         }
         PrometheusRegistry registry = new PrometheusRegistry();
-        RequestMetrics requests = new RequestMetrics();
-        registry.register(requests);
+        registry.register(new RequestMetrics(source));
         registry.register(new StateCollector(source));
         HTTPServer http = HTTPServer.builder()
                 .inetAddress(address.getAddress())
@@ -53,14 +49,7 @@ public final class MetricsServer implements AutoCloseable {
                 .buildAndStart();
         InetSocketAddress bound = new InetSocketAddress(address.getAddress(), http.getPort());
         log.info("metrics on http://{}/metrics", format(bound));
-        return new MetricsServer(registry, requests, http, bound);
-    }
-
-    /**
-     * The request latency sink: {@code requestStats.setLatencySink(metrics.requests()::record)}.
-     */
-    public RequestMetrics requests() {
-        return requests;
+        return new MetricsServer(registry, http, bound);
     }
 
     /** The address actually bound. */

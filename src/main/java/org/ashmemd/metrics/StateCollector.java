@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.control.RegionInfo;
 import org.ashmemd.text.Escape;

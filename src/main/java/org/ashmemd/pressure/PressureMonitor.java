@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
-import java.util.function.LongUnaryOperator;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
@@ -34,6 +35,7 @@ public final class PressureMonitor implements AutoCloseable {
 
     private final PressureConfig config;
     private final Path psiFile;
+    private final PurgeTarget target;
     private final PurgePolicy policy;
     private final AtomicBoolean softLimitPending = new AtomicBoolean();
     private final Object lifecycle = new Object();
@@ -49,27 +51,20 @@ public final class PressureMonitor implements AutoCloseable {
     private volatile boolean psiActive;
     private volatile boolean softLimitActive;
 
-    /**
-     * Watches {@code /proc/pressure/memory}.
-     *
-     * @param purgeOldest   purges at least N pages, least recently unpinned first; returns pages freed
-     * @param unpinnedPages pages in unpinned, not purged ranges now; called after every UNPIN when a
-     *                      soft limit is set, so it must be cheap
-     */
-    public PressureMonitor(PressureConfig config, LongUnaryOperator purgeOldest, LongSupplier unpinnedPages,
-            int pageSize) {
-        this(config, purgeOldest, unpinnedPages, pageSize, PROC_PRESSURE_MEMORY, DEFAULT_SETTLE_NANOS);
+    /** Watches {@code /proc/pressure/memory}. */
+    public PressureMonitor(PressureConfig config, PurgeTarget target, int pageSize) {
+        this(config, target, pageSize, PROC_PRESSURE_MEMORY, DEFAULT_SETTLE_NANOS);
     }
 
     /**
      * @param psiFile a PSI memory pressure file: {@code /proc/pressure/memory}, or a cgroup's
      *                {@code memory.pressure} to react to one group's pressure only
      */
-    public PressureMonitor(PressureConfig config, LongUnaryOperator purgeOldest, LongSupplier unpinnedPages,
-            int pageSize, Path psiFile, long settleNanos) {
+    public PressureMonitor(PressureConfig config, PurgeTarget target, int pageSize, Path psiFile, long settleNanos) {
         this.config = config;
         this.psiFile = psiFile;
-        this.policy = new PurgePolicy(purgeOldest, unpinnedPages, pageSize, config, settleNanos);
+        this.target = target;
+        this.policy = new PurgePolicy(target, pageSize, config, settleNanos);
     }
 
     /**
@@ -253,19 +248,15 @@ public final class PressureMonitor implements AutoCloseable {
         return psiActive;
     }
 
-    public PurgePolicy.Stats stats() {
-        return policy.stats();
-    }
-
     /**
      * The pressure section of the daemon's status: enabled while the trigger is watched; bursts
-     * and pages count pressure and soft limit purges together.
+     * and pages count pressure and soft limit purges together, as the target counted them.
      */
     public DaemonStatus.Pressure pressure() {
-        PurgePolicy.Stats s = policy.stats();
+        PurgeCount p = target.purged(PurgeCause.PRESSURE);
+        PurgeCount s = target.purged(PurgeCause.SOFT_LIMIT);
         return new DaemonStatus.Pressure(psiActive, config.trigger() != null ? config.trigger().toString() : "off",
-                s.events(), s.pressureBursts() + s.softLimitBursts(), s.pressurePages() + s.softLimitPages(),
-                config.unpinnedSoftLimitBytes());
+                policy.events(), p.bursts() + s.bursts(), p.pages() + s.pages(), config.unpinnedSoftLimitBytes());
     }
 
     /** Stops the thread and closes the trigger. Idempotent. */

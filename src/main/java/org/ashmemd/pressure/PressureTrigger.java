@@ -1,8 +1,9 @@
 package org.ashmemd.pressure;
 
-import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import org.ashmemd.units.Durations;
 
 /**
  * A PSI trigger: fire when tasks were stalled on memory for at least {@code stallMicros} within
@@ -41,9 +42,9 @@ public record PressureTrigger(Kind kind, long stallMicros, long windowMicros) {
     }
 
     /**
-     * Parses {@code "some 150ms 1s"}: the kind, the stall threshold and the window. Durations
-     * take the units us, ms or s (decimals allowed: "1.5s"); a bare number is microseconds, so
-     * the kernel's own form {@code "some 150000 1000000"} is accepted too.
+     * Parses {@code "some 150ms 1s"}: the kind, the stall threshold and the window, each a
+     * duration as every option reads one ({@link Durations#parse}: "150ms", "1.5s", "70000us"; a
+     * bare number is seconds), to the microsecond.
      *
      * @throws IllegalArgumentException with a message fit for the command line
      */
@@ -69,36 +70,16 @@ public record PressureTrigger(Kind kind, long stallMicros, long windowMicros) {
     }
 
     private static long micros(String s) {
-        String t = s.toLowerCase(Locale.ROOT);
-        long scale;
-        String number;
-        if (t.endsWith("us") || t.endsWith("µs")) {
-            scale = 1;
-            number = t.substring(0, t.length() - 2);
-        } else if (t.endsWith("ms")) {
-            scale = 1_000;
-            number = t.substring(0, t.length() - 2);
-        } else if (t.endsWith("s")) {
-            scale = 1_000_000;
-            number = t.substring(0, t.length() - 1);
-        } else {
-            scale = 1;
-            number = t;
+        long nanos = Durations.parse(s).toNanos();
+        if (nanos > MAX_WINDOW_MICROS * 1_000) {
+            throw new IllegalArgumentException("'" + s + "' is out of range (0..10s)"
+                    + (s.chars().allMatch(Character::isDigit) ? "; a bare number is seconds: write " + s
+                            + "us for the kernel's microseconds" : ""));
         }
-        BigDecimal v;
-        try {
-            v = new BigDecimal(number);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + s + "' is not a duration (use e.g. 150ms, 1s, 500000)");
-        }
-        BigDecimal us = v.multiply(BigDecimal.valueOf(scale));
-        if (us.signum() < 0 || us.compareTo(BigDecimal.valueOf(MAX_WINDOW_MICROS)) > 0) {
-            throw new IllegalArgumentException("'" + s + "' is out of range (0..10s)");
-        }
-        if (us.stripTrailingZeros().scale() > 0) {
+        if (nanos % 1_000 != 0) {
             throw new IllegalArgumentException("'" + s + "' is finer than a microsecond");
         }
-        return us.longValueExact();
+        return nanos / 1_000;
     }
 
     /** The text written to the PSI file, without the terminating NUL. */
@@ -123,12 +104,6 @@ public record PressureTrigger(Kind kind, long stallMicros, long windowMicros) {
     }
 
     static String duration(long micros) {
-        if (micros != 0 && micros % 1_000_000 == 0) {
-            return micros / 1_000_000 + "s";
-        }
-        if (micros != 0 && micros % 1_000 == 0) {
-            return micros / 1_000 + "ms";
-        }
-        return micros + "us";
+        return Durations.exact(Duration.ofNanos(micros * 1_000));
     }
 }

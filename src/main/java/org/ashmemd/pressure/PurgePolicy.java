@@ -2,8 +2,7 @@ package org.ashmemd.pressure;
 
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
-import java.util.function.LongUnaryOperator;
+import org.ashmemd.ashmem.PurgeCause;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * that ends when the stall share measured after a burst drops below the trigger's, when nothing
  * is left to purge, or when the daemon stops; the soft limit purges the oldest unpinned memory
  * down to the limit. Only one thread (the monitor's) calls {@link #onPressureEvent} and
- * {@link #enforceSoftLimit}; counters may be read from any thread.
+ * {@link #enforceSoftLimit}; the event count may be read from any thread. What it purges is
+ * counted where it is purged, by the {@link PurgeTarget}, under PRESSURE or SOFT_LIMIT.
  */
 public final class PurgePolicy {
     private static final Logger log = LoggerFactory.getLogger(PurgePolicy.class);
@@ -32,13 +32,7 @@ public final class PurgePolicy {
         boolean pause(long nanos);
     }
 
-    /** Counters since start. */
-    public record Stats(long events, long pressureBursts, long pressurePages, long softLimitBursts,
-            long softLimitPages) {
-    }
-
-    private final LongUnaryOperator purgeOldest;
-    private final LongSupplier unpinnedPages;
+    private final PurgeTarget target;
     private final int pageSize;
     private final double easedShare;
     private final long windowNanos;
@@ -47,10 +41,6 @@ public final class PurgePolicy {
     private final long softLimitBytes;
 
     private final AtomicLong events = new AtomicLong();
-    private final AtomicLong pressureBursts = new AtomicLong();
-    private final AtomicLong pressurePages = new AtomicLong();
-    private final AtomicLong softLimitBursts = new AtomicLong();
-    private final AtomicLong softLimitPages = new AtomicLong();
     /**
      * Unpinned pages left over the limit after the last enforcement (memory that cannot be
      * freed, such as ranges of write-sealed regions): no new attempt until that count changes.
@@ -60,20 +50,16 @@ public final class PurgePolicy {
     private PsiReading lastEased;
 
     /**
-     * @param purgeOldest   purges at least N pages, least recently unpinned first, and returns the
-     *                      pages freed (fewer when the LRU ran out)
-     * @param unpinnedPages pages in unpinned, not purged ranges now (cheap: called after UNPIN)
+     * @param target        what is purged, and where purges are counted
      * @param config        the trigger (its stall share is the line under which pressure counts
      *                      as eased; none when only the soft limit is in use), bursts, soft limit
      * @param settleNanos   the time between a burst and the measurement that decides the next
      */
-    public PurgePolicy(LongUnaryOperator purgeOldest, LongSupplier unpinnedPages, int pageSize,
-            PressureConfig config, long settleNanos) {
+    public PurgePolicy(PurgeTarget target, int pageSize, PressureConfig config, long settleNanos) {
         if (pageSize <= 0) {
             throw new IllegalArgumentException("page size " + pageSize);
         }
-        this.purgeOldest = purgeOldest;
-        this.unpinnedPages = unpinnedPages;
+        this.target = target;
         this.pageSize = pageSize;
         this.easedShare = config.trigger() != null ? config.trigger().stallRatio() : 0;
         this.windowNanos = config.trigger() != null ? config.trigger().windowMicros() * 1_000 : 0;
@@ -108,7 +94,7 @@ public final class PurgePolicy {
         long burst = burstPages;
         long freedTotal = 0;
         while (true) {
-            long freed = purgeOldest.applyAsLong(burst);
+            long freed = target.purgeOldest(burst, PurgeCause.PRESSURE);
             if (freed <= 0) {
                 if (freedTotal == 0) {
                     log.debug("memory pressure (some avg10={}), but nothing unpinned to purge", avg10(before));
@@ -116,8 +102,6 @@ public final class PurgePolicy {
                 return freedTotal;
             }
             freedTotal += freed;
-            pressureBursts.incrementAndGet();
-            pressurePages.addAndGet(freed);
             log.info("purged {} pages ({} MiB) under memory pressure (some avg10={})", freed, mib(freed),
                     avg10(before));
             PsiReading start = psi.read();
@@ -143,7 +127,7 @@ public final class PurgePolicy {
         if (softLimitBytes <= 0) {
             return false;
         }
-        long pages = unpinnedPages.getAsLong();
+        long pages = target.unpinnedPages();
         return pages * (long) pageSize > softLimitBytes && pages != softLimitStuckPages;
     }
 
@@ -154,13 +138,13 @@ public final class PurgePolicy {
         }
         long freedTotal = 0;
         while (true) {
-            long pages = unpinnedPages.getAsLong();
+            long pages = target.unpinnedPages();
             long over = pages * (long) pageSize - softLimitBytes;
             if (over <= 0) {
                 softLimitStuckPages = 0;
                 return freedTotal;
             }
-            long freed = purgeOldest.applyAsLong((over + pageSize - 1) / pageSize);
+            long freed = target.purgeOldest((over + pageSize - 1) / pageSize, PurgeCause.SOFT_LIMIT);
             if (freed <= 0) {
                 softLimitStuckPages = pages;
                 log.debug("{} MiB unpinned, over the soft limit of {} MiB, cannot be purged", mib(pages),
@@ -168,16 +152,14 @@ public final class PurgePolicy {
                 return freedTotal;
             }
             freedTotal += freed;
-            softLimitBursts.incrementAndGet();
-            softLimitPages.addAndGet(freed);
             log.info("purged {} pages ({} MiB) over the unpinned soft limit of {} MiB", freed, mib(freed),
                     mibOfBytes(softLimitBytes));
         }
     }
 
-    public Stats stats() {
-        return new Stats(events.get(), pressureBursts.get(), pressurePages.get(), softLimitBursts.get(),
-                softLimitPages.get());
+    /** PSI events received since start. */
+    public long events() {
+        return events.get();
     }
 
     private String mib(long pages) {

@@ -1,5 +1,6 @@
 package org.ashmemd.procscan;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -14,6 +15,7 @@ public enum AshmemKind {
     ASHMEMD;
 
     /** The name used on the command line and in JSON. */
+    @JsonValue
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

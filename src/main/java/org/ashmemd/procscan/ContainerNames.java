@@ -1,8 +1,6 @@
 package org.ashmemd.procscan;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +32,7 @@ public final class ContainerNames {
     public static String ofProcess(Path proc, int pid) {
         try {
             // a cgroup's name is any bytes its creator chose: U+FFFD for invalid UTF-8, never refused
-            return of(Cgroups.parse(new String(Files.readAllBytes(proc.resolve(pid + "/cgroup")), StandardCharsets.UTF_8)));
+            return of(Cgroups.parse(ProcIo.system().read(proc.resolve(pid + "/cgroup"))));
         } catch (IOException e) {
             return "";
         }

@@ -152,6 +152,7 @@ public final class ProcScanner {
     private ProcessInfo info(int pid) throws IOException {
         Path dir = proc.resolve(Integer.toString(pid));
         ProcStatus status = ProcStatus.parse(io.read(dir.resolve("status")));
+        String comm = Comm.parse(io.readBytes(dir.resolve("comm")));
         Cgroups cgroups;
         try {
             cgroups = Cgroups.parse(io.read(dir.resolve("cgroup")));
@@ -160,7 +161,7 @@ public final class ProcScanner {
         } catch (IOException e) {
             cgroups = new Cgroups(List.of());
         }
-        return new ProcessInfo(pid, status.name(), status.uid(), cgroups.primaryPath(), ContainerNames.of(cgroups));
+        return new ProcessInfo(pid, comm, status.uid(), cgroups.primaryPath(), ContainerNames.of(cgroups));
     }
 
     private ProcessFootprint footprint(int pid, Set<AshmemKind> kinds, Counters c) throws IOException {

@@ -27,6 +27,11 @@ public record ProcStatus(String name, char state, int tgid, int pid, int ppid, L
         return uids.isEmpty() ? -1 : uids.get(0);
     }
 
+    /** The supplementary groups ("Groups:"), empty when none or unknown. */
+    public List<Integer> groups() {
+        return numbers(fields.get("Groups"));
+    }
+
     /** A field as written, after "Key:" and its tab, or null. */
     public String field(String key) {
         return fields.get(key);

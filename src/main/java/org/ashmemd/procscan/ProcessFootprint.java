@@ -1,5 +1,7 @@
 package org.ashmemd.procscan;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
@@ -14,6 +16,7 @@ import java.util.Set;
  * @param servesCuse whether it holds /dev/cuse open: the daemon (or a service manager keeping the
  *                   daemon's fds), whose fds to regions are no leak
  */
+@JsonPropertyOrder({"pid", "comm", "uid", "container", "cgroup", "servesCuse", "total", "kinds", "regions"})
 public record ProcessFootprint(int pid, String comm, int uid, String container, String cgroup, boolean servesCuse,
         Map<AshmemKind, Usage> kinds, List<RegionUse> regions) {
     public ProcessFootprint {
@@ -27,6 +30,7 @@ public record ProcessFootprint(int pid, String comm, int uid, String container, 
         return kinds.getOrDefault(kind, Usage.ZERO);
     }
 
+    @JsonProperty("total")
     public Usage total() {
         return total(kinds.keySet());
     }

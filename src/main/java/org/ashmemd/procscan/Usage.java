@@ -1,5 +1,7 @@
 package org.ashmemd.procscan;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
 /**
  * What some ashmem memory costs, summed over mappings (smaps counters) and fds.
  *
@@ -10,6 +12,7 @@ package org.ashmemd.procscan;
  * @param mappings  mappings counted
  * @param fds       fds to memfds or to the device
  */
+@JsonPropertyOrder({"sizeBytes", "rssBytes", "pssBytes", "swapBytes", "swapPssBytes", "mappings", "fds"})
 public record Usage(long sizeBytes, long rssBytes, long pssBytes, long swapBytes, long swapPssBytes, int mappings,
         int fds) {
     public static final Usage ZERO = new Usage(0, 0, 0, 0, 0, 0, 0);
@@ -25,9 +28,5 @@ public record Usage(long sizeBytes, long rssBytes, long pssBytes, long swapBytes
 
     static Usage fd() {
         return new Usage(0, 0, 0, 0, 0, 0, 1);
-    }
-
-    public boolean isZero() {
-        return mappings == 0 && fds == 0;
     }
 }

@@ -8,7 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.ashmemd.ashmem.Area;
 import org.ashmemd.ashmem.AreaState;
-import org.ashmemd.ashmem.BackingMemory;
+import org.ashmemd.ashmem.BackingLease;
 import org.ashmemd.device.OpenFile;
 import org.ashmemd.device.StateSink;
 import org.ashmemd.logging.RateLimitedLogger;
@@ -129,18 +129,21 @@ public final class RestartState implements StateSink {
             if (parked.contains(area.id())) {
                 return;
             }
-            BackingMemory b = area.backing();
-            if (!(b instanceof MemfdBacking m) || !m.retain()) {
-                return;
-            }
+            BackingLease lease;
             try {
+                lease = area.lease(); // keeps the memfd open while it is parked, even if the area is released
+            } catch (ErrnoException e) {
+                return; // released, or never mapped: nothing to park
+            }
+            try (lease) {
+                if (!(lease.memory() instanceof MemfdBacking m)) {
+                    return;
+                }
                 store.store(AREA_PREFIX + area.id(), m.fd());
                 parked.add(area.id());
             } catch (ErrnoException e) {
                 errors.warn("cannot park region {}'s memory in the fd store ({}): a restart would lose it", area.id(),
                         e.getMessage());
-            } finally {
-                m.unretain();
             }
         }
     }

@@ -49,8 +49,6 @@ public interface LibC {
 
     int fstat(int fd, @Out Pointer statbuf);
 
-    int getpid();
-
     // open(2) flags
     int O_RDONLY = 0;
     int O_WRONLY = 1;

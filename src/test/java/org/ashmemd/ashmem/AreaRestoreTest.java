@@ -18,6 +18,11 @@ class AreaRestoreTest {
         }
 
         @Override
+        public int fd() {
+            return -1;
+        }
+
+        @Override
         public boolean punchHole(long offset, long length) {
             return true;
         }
@@ -30,6 +35,15 @@ class AreaRestoreTest {
         @Override
         public long seek(long position, long offset, int whence) {
             return offset;
+        }
+
+        @Override
+        public long residentBytes() {
+            return 0;
+        }
+
+        @Override
+        public void protMaskChanged(int protMask) {
         }
 
         @Override
@@ -46,7 +60,7 @@ class AreaRestoreTest {
         orig.map(4 * PAGE, 3);
         orig.unpin(PAGE, PAGE);
         orig.unpin(3 * PAGE, PAGE);
-        a.purgeOldest(1); // the older range is purged
+        a.purgeOldest(1, PurgeCause.ADMIN); // the older range is purged
         AreaState s = orig.state();
 
         AreaRegistry b = new AreaRegistry((n, sz, p) -> new Memory(), PAGE);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The per-area rows of ashmem-semantics.md: names, sizes, masks, file ids, read, lseek, mmap. */
+/** The per-area rows of docs/ashmem-semantics.md: names, sizes, masks, file ids, read, lseek, mmap. */
 class AreaTest {
     static final int PAGE = 4096;
 
@@ -61,7 +61,7 @@ class AreaTest {
     }
 
     FakeBacking mapWhole() throws ErrnoException {
-        return (FakeBacking) area.map(PageSpan.pageAlign(area.size(), PAGE), Prot.READ | Prot.WRITE);
+        return (FakeBacking) FakeFactory.map(area, PageSpan.pageAlign(area.size(), PAGE), Prot.READ | Prot.WRITE);
     }
 
     @Test
@@ -397,75 +397,69 @@ class AreaTest {
         }
     }
 
-    @Test
-    void writeIsEinval() {
-        ErrnoException e = assertErrno(Errno.EINVAL, () -> area.write(ByteBuffer.allocate(1)));
-        assertEquals("write is not supported on ashmem", e.getMessage());
-    }
-
     @Nested
     class Mmap {
         @Test
         void sizeZeroIsEinval() {
-            assertErrno(Errno.EINVAL, () -> area.map(0, Prot.READ));
-            assertErrno(Errno.EINVAL, () -> area.map(PAGE, Prot.READ));
+            assertErrno(Errno.EINVAL, () -> FakeFactory.map(area, 0, Prot.READ));
+            assertErrno(Errno.EINVAL, () -> FakeFactory.map(area, PAGE, Prot.READ));
             assertTrue(factory.created.isEmpty());
         }
 
         @Test
         void lengthUpToThePageAlignedSizeIsAllowed() throws ErrnoException {
             area.setSize(PAGE + 1);
-            assertNotNull(area.map(2 * PAGE, Prot.READ));
-            assertNotNull(area.map(PAGE, Prot.READ));
+            assertNotNull(FakeFactory.map(area, 2 * PAGE, Prot.READ));
+            assertNotNull(FakeFactory.map(area, PAGE, Prot.READ));
         }
 
         @Test
         void lengthBeyondThePageAlignedSizeIsEinval() throws ErrnoException {
             area.setSize(PAGE + 1);
-            assertErrno(Errno.EINVAL, () -> area.map(3 * PAGE, Prot.READ));
-            assertErrno(Errno.EINVAL, () -> area.map(-PAGE, Prot.READ)); // unsigned: huge
+            assertErrno(Errno.EINVAL, () -> FakeFactory.map(area, 3 * PAGE, Prot.READ));
+            assertErrno(Errno.EINVAL, () -> FakeFactory.map(area, -PAGE, Prot.READ)); // unsigned: huge
             assertTrue(factory.created.isEmpty());
         }
 
         @Test
         void defaultMaskAllowsEveryProtection() throws ErrnoException {
             area.setSize(PAGE);
-            assertNotNull(area.map(PAGE, Prot.READ | Prot.WRITE | Prot.EXEC));
+            assertNotNull(FakeFactory.map(area, PAGE, Prot.READ | Prot.WRITE | Prot.EXEC));
         }
 
         @Test
         void protectionOutsideTheMaskIsEperm() throws ErrnoException {
             area.setSize(PAGE);
             area.setProtMask(Prot.READ, false);
-            assertErrno(Errno.EPERM, () -> area.map(PAGE, Prot.READ | Prot.WRITE));
-            assertErrno(Errno.EPERM, () -> area.map(PAGE, Prot.EXEC));
+            assertErrno(Errno.EPERM, () -> FakeFactory.map(area, PAGE, Prot.READ | Prot.WRITE));
+            assertErrno(Errno.EPERM, () -> FakeFactory.map(area, PAGE, Prot.EXEC));
             assertTrue(factory.created.isEmpty());
-            assertNotNull(area.map(PAGE, Prot.READ));
-            assertNotNull(area.map(PAGE, Prot.NONE));
+            assertNotNull(FakeFactory.map(area, PAGE, Prot.READ));
+            assertNotNull(FakeFactory.map(area, PAGE, Prot.NONE));
         }
 
         @Test
         void emptyMaskRefusesEvenReadMappings() throws ErrnoException {
             area.setSize(PAGE);
             area.setProtMask(0, false);
-            assertErrno(Errno.EPERM, () -> area.map(PAGE, Prot.READ));
-            assertNotNull(area.map(PAGE, Prot.NONE));
+            assertErrno(Errno.EPERM, () -> FakeFactory.map(area, PAGE, Prot.READ));
+            assertNotNull(FakeFactory.map(area, PAGE, Prot.NONE));
         }
 
         @Test
         void protBitsBeyondRwxAreNotChecked() throws ErrnoException {
             area.setSize(PAGE);
             area.setProtMask(Prot.READ, false);
-            assertNotNull(area.map(PAGE, Prot.READ | 0x8 | 0x0100_0000));
+            assertNotNull(FakeFactory.map(area, PAGE, Prot.READ | 0x8 | 0x0100_0000));
         }
 
         @Test
         void checksInTheDriversOrder() throws ErrnoException {
             area.setProtMask(0, false);
-            assertErrno(Errno.EINVAL, () -> area.map(PAGE, Prot.READ)); // size 0 first
+            assertErrno(Errno.EINVAL, () -> FakeFactory.map(area, PAGE, Prot.READ)); // size 0 first
             area.setSize(PAGE);
-            assertErrno(Errno.EINVAL, () -> area.map(2 * PAGE, Prot.READ)); // then length
-            assertErrno(Errno.EPERM, () -> area.map(PAGE, Prot.READ)); // then prot
+            assertErrno(Errno.EINVAL, () -> FakeFactory.map(area, 2 * PAGE, Prot.READ)); // then length
+            assertErrno(Errno.EPERM, () -> FakeFactory.map(area, PAGE, Prot.READ)); // then prot
         }
 
         @Test
@@ -473,12 +467,12 @@ class AreaTest {
             area.setName(bytes("my region\0"), 10);
             area.setSize(3 * PAGE + 5);
             area.setProtMask(Prot.READ | Prot.WRITE, false);
-            BackingMemory first = area.map(PAGE, Prot.READ);
+            BackingMemory first = FakeFactory.map(area, PAGE, Prot.READ);
             FakeBacking b = (FakeBacking) first;
             assertEquals("dev/ashmem/my region", b.name);
             assertEquals(3 * PAGE + 5, b.size);
             assertEquals(Prot.READ | Prot.WRITE, b.createMask);
-            assertSame(first, area.map(4 * PAGE, Prot.READ | Prot.WRITE));
+            assertSame(first, FakeFactory.map(area, 4 * PAGE, Prot.READ | Prot.WRITE));
             assertSame(first, area.backing());
             assertEquals(1, factory.created.size());
         }
@@ -487,21 +481,21 @@ class AreaTest {
         void unnamedBackingIsDevAshmem() throws ErrnoException {
             area.setName(bytes("\0"), 1);
             area.setSize(PAGE);
-            assertEquals("dev/ashmem", ((FakeBacking) area.map(PAGE, Prot.READ)).name);
+            assertEquals("dev/ashmem", ((FakeBacking) FakeFactory.map(area, PAGE, Prot.READ)).name);
         }
 
         @Test
         void maskWithoutWriteIsPassedToTheFactory() throws ErrnoException {
             area.setSize(PAGE);
             area.setProtMask(Prot.READ, false);
-            assertEquals(Prot.READ, ((FakeBacking) area.map(PAGE, Prot.READ)).createMask);
+            assertEquals(Prot.READ, ((FakeBacking) FakeFactory.map(area, PAGE, Prot.READ)).createMask);
         }
 
         @Test
         void aPrivateMappingAlsoCreatesTheBacking() throws ErrnoException {
             // The core does not see MAP_SHARED vs MAP_PRIVATE: the driver creates its file either way.
             area.setSize(PAGE);
-            area.map(PAGE, Prot.READ);
+            FakeFactory.map(area, PAGE, Prot.READ);
             assertErrno(Errno.EINVAL, () -> area.setSize(2 * PAGE));
         }
 
@@ -509,11 +503,11 @@ class AreaTest {
         void creationFailurePropagatesAndLeavesNoBacking() throws ErrnoException {
             area.setSize(PAGE);
             factory.failNext = Errno.ENOMEM;
-            assertErrno(Errno.ENOMEM, () -> area.map(PAGE, Prot.READ));
+            assertErrno(Errno.ENOMEM, () -> FakeFactory.map(area, PAGE, Prot.READ));
             assertNull(area.backing());
             area.setSize(2 * PAGE); // still allowed
             area.setName(bytes("later\0"), 6);
-            FakeBacking b = (FakeBacking) area.map(PAGE, Prot.READ);
+            FakeBacking b = (FakeBacking) FakeFactory.map(area, PAGE, Prot.READ);
             assertEquals("dev/ashmem/later", b.name);
             assertEquals(2 * PAGE, b.size);
         }
@@ -521,10 +515,10 @@ class AreaTest {
         @Test
         void laterMasksAffectLaterMmapsOnly() throws ErrnoException {
             area.setSize(PAGE);
-            BackingMemory b = area.map(PAGE, Prot.READ | Prot.WRITE);
+            BackingMemory b = FakeFactory.map(area, PAGE, Prot.READ | Prot.WRITE);
             area.setProtMask(Prot.READ, false);
-            assertErrno(Errno.EPERM, () -> area.map(PAGE, Prot.READ | Prot.WRITE));
-            assertSame(b, area.map(PAGE, Prot.READ));
+            assertErrno(Errno.EPERM, () -> FakeFactory.map(area, PAGE, Prot.READ | Prot.WRITE));
+            assertSame(b, FakeFactory.map(area, PAGE, Prot.READ));
         }
     }
 
@@ -538,7 +532,7 @@ class AreaTest {
             assertEquals(1, b.closeCount());
             assertNull(area.backing());
             assertTrue(area.isReleased());
-            assertNull(registry.find(area.id()));
+            assertEquals(0, registry.stats().areas());
             assertTrue(registry.snapshot().isEmpty());
             registry.release(area);
             assertEquals(1, b.closeCount(), "release is idempotent");
@@ -565,14 +559,15 @@ class AreaTest {
             assertErrno(Errno.EBADF, area::fileId);
             assertErrno(Errno.EBADF, () -> area.read(ByteBuffer.allocate(1)));
             assertErrno(Errno.EBADF, () -> area.seek(0, FakeBacking.SEEK_SET));
-            assertErrno(Errno.EBADF, () -> area.map(PAGE, Prot.READ));
+            assertErrno(Errno.EBADF, () -> FakeFactory.map(area, PAGE, Prot.READ));
             assertEquals(1, factory.created.size());
         }
 
         @Test
         void aLeaseKeepsTheBackingOpenUntilClosed() throws ErrnoException {
             area.setSize(PAGE);
-            BackingLease lease = area.mapAndLease(PAGE, Prot.READ);
+            area.map(PAGE, Prot.READ);
+            BackingLease lease = area.lease();
             FakeBacking b = (FakeBacking) lease.memory();
             assertSame(area, lease.area());
             registry.release(area);
@@ -586,7 +581,8 @@ class AreaTest {
         @Test
         void aLeaseClosedBeforeReleaseDoesNotClose() throws ErrnoException {
             area.setSize(PAGE);
-            try (BackingLease lease = area.mapAndLease(PAGE, Prot.READ)) {
+            area.map(PAGE, Prot.READ);
+            try (BackingLease lease = area.lease()) {
                 assertNotNull(lease.memory());
             }
             FakeBacking b = factory.created.get(0);
@@ -598,10 +594,24 @@ class AreaTest {
         @Test
         void aFailedLeaseHoldsNothing() throws ErrnoException {
             area.setSize(PAGE);
+            assertErrno(Errno.EINVAL, area::lease); // never mapped
             mapWhole();
-            assertErrno(Errno.EINVAL, () -> area.mapAndLease(2 * PAGE, Prot.READ));
             registry.release(area);
             assertEquals(1, factory.created.get(0).closeCount());
+            assertErrno(Errno.EBADF, area::lease); // released
+            assertEquals(1, factory.created.get(0).closeCount());
+        }
+
+        @Test
+        void residentBytesAskTheBackingWhileItLives() throws ErrnoException {
+            assertEquals(0, area.residentBytes(), "no backing yet");
+            area.setSize(PAGE);
+            FakeBacking b = mapWhole();
+            b.resident = PAGE;
+            assertEquals(PAGE, area.residentBytes());
+            registry.release(area);
+            assertEquals(0, area.residentBytes(), "released");
+            assertEquals(1, b.closeCount());
         }
 
         @Test
@@ -619,13 +629,13 @@ class AreaTest {
             area.setSize(4 * PAGE);
             area.setProtMask(Prot.READ | Prot.WRITE, false);
             AreaSnapshot before = area.snapshot();
-            assertEquals(new AreaSnapshot(area.id(), "snap", null, 4 * PAGE, 3, false, -1, List.of(),
+            assertEquals(new AreaSnapshot(area.id(), "snap", null, 4 * PAGE, 3, false, -1, List.of(), 0, 0,
                     before.createdNanos()), before);
 
             FakeBacking b = mapWhole();
             area.unpin(PAGE, PAGE);
             area.unpin(3 * PAGE, 0);
-            registry.purgeOldest(1);
+            registry.purgeOldest(1, PurgeCause.ADMIN);
             AreaSnapshot after = area.snapshot();
             assertTrue(after.hasBacking());
             assertEquals(b.inode, after.inode());
@@ -662,7 +672,7 @@ class AreaTest {
             area.unpin(5 * PAGE, 3 * PAGE);
             small.unpin(0, 0);
             assertEquals(new RegistryStats(3, 2, 15 * PAGE + 100, 6, 0, 6), registry.stats());
-            registry.purgeOldest(1); // area's [0,1]
+            registry.purgeOldest(1, PurgeCause.ADMIN); // area's [0,1]
             assertEquals(new RegistryStats(3, 2, 15 * PAGE + 100, 6, 2, 4), registry.stats());
             assertEquals(2, registry.pagesPurgedTotal());
             registry.release(area);

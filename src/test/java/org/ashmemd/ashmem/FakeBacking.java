@@ -28,6 +28,8 @@ final class FakeBacking implements BackingMemory {
     final List<long[]> punched = new ArrayList<>();
     final List<Integer> maskChanges = new ArrayList<>();
     volatile boolean sealed;
+    /** What {@link #residentBytes()} reports. */
+    volatile long resident;
     private final AtomicInteger closes = new AtomicInteger();
     volatile long lastSeekPosition = -1;
     /** When set, punchHole announces itself on {@code punchEntered} and waits for the gate. */
@@ -51,6 +53,20 @@ final class FakeBacking implements BackingMemory {
     @Override
     public long inode() {
         return inode;
+    }
+
+    /** No file behind it: the fake never reaches the broker. */
+    @Override
+    public int fd() {
+        return -1;
+    }
+
+    @Override
+    public long residentBytes() {
+        if (closes.get() > 0) {
+            throw new AssertionError("residentBytes on closed backing " + name);
+        }
+        return resident;
     }
 
     @Override

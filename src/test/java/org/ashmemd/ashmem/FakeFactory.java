@@ -11,6 +11,12 @@ final class FakeFactory implements BackingMemoryFactory {
     Errno failNext;
     private long nextInode = 1000;
 
+    /** Maps {@code area} and returns its backing memory (what the core keeps to itself). */
+    static BackingMemory map(Area area, long lengthBytes, int prot) throws ErrnoException {
+        area.map(lengthBytes, prot);
+        return area.backing();
+    }
+
     @Override
     public synchronized BackingMemory create(byte[] rawName, long size, int protMask) throws ErrnoException {
         if (failNext != null) {

@@ -124,7 +124,7 @@ class PinModelPropertyTest {
         }
 
         void map(ModelArea m) throws ErrnoException {
-            FakeBacking b = (FakeBacking) m.area.map((long) m.n * PAGE, Prot.READ | Prot.WRITE);
+            FakeBacking b = (FakeBacking) FakeFactory.map(m.area, (long) m.n * PAGE, Prot.READ | Prot.WRITE);
             m.mapped = true;
             m.sealed = rnd.nextInt(6) == 0;
             b.sealed = m.sealed;
@@ -185,7 +185,7 @@ class PinModelPropertyTest {
             } else if (op < 90) {
                 long target = 1 + rnd.nextInt(8);
                 long[] expected = modelPurge(target);
-                assertEquals(expected[1], registry.purgeOldest(target), "purgeOldest");
+                assertEquals(expected[1], registry.purgeOldest(target, PurgeCause.ADMIN), "purgeOldest");
             } else if (op < 94) {
                 long[] expected = modelPurge(Long.MAX_VALUE);
                 assertEquals(expected[0], registry.purgeAllCaches(), "PURGE_ALL_CACHES");

@@ -125,6 +125,26 @@ class PurgeTest {
     }
 
     @Test
+    void purgesAreCountedByCauseWhereTheyHappen() throws ErrnoException {
+        unpin(a, 1, 2);
+        unpin(b, 7, 9);
+        assertEquals(2, registry.purgeOldest(1, PurgeCause.PRESSURE));
+        assertEquals(0, registry.purgeOldest(0, PurgeCause.PRESSURE), "nothing asked: no burst");
+        unpin(a, 5, 5);
+        assertEquals(4, registry.purgeAllCaches());
+        assertEquals(0, registry.purgeOldest(10, PurgeCause.ADMIN), "nothing left: no burst");
+        assertEquals(new PurgeCount(2, 1), registry.purged(PurgeCause.PRESSURE));
+        assertEquals(new PurgeCount(4, 1), registry.purged(PurgeCause.PURGE_ALL_CACHES));
+        assertEquals(PurgeCount.NONE, registry.purged(PurgeCause.ADMIN));
+        assertEquals(PurgeCount.NONE, registry.purged(PurgeCause.SOFT_LIMIT));
+        assertEquals(6, registry.pagesPurgedTotal());
+        backing(a).sealed = true;
+        unpin(a, 0, 0);
+        assertEquals(0, registry.purgeOldest(1, PurgeCause.SOFT_LIMIT), "sealed: nothing freed");
+        assertEquals(PurgeCount.NONE, registry.purged(PurgeCause.SOFT_LIMIT));
+    }
+
+    @Test
     void purgedPagesReadAsZeroWhilePinnedPagesKeepTheirData() throws ErrnoException {
         byte[] content = new byte[10 * PAGE];
         Arrays.fill(content, (byte) 7);
@@ -160,20 +180,20 @@ class PurgeTest {
         unpin(a, 0, 2); // 3 pages
         unpin(b, 4, 4); // 1
         unpin(a, 8, 9); // 2
-        assertEquals(3, registry.purgeOldest(2));
+        assertEquals(3, registry.purgeOldest(2, PurgeCause.ADMIN));
         assertEquals(List.of(e(b, 4, 4), e(a, 8, 9)), lru());
         assertEquals(List.of(punch(0, 2)), punches(backing(a)));
-        assertEquals(3, registry.purgeOldest(2), "1 page is not enough, so the next range goes too");
+        assertEquals(3, registry.purgeOldest(2, PurgeCause.ADMIN), "1 page is not enough, so the next range goes too");
         assertTrue(lru().isEmpty());
-        assertEquals(0, registry.purgeOldest(5));
+        assertEquals(0, registry.purgeOldest(5, PurgeCause.ADMIN));
         assertEquals(6, registry.pagesPurgedTotal());
     }
 
     @Test
     void purgeOldestOfNothingPurgesNothing() throws ErrnoException {
         unpin(a, 0, 2);
-        assertEquals(0, registry.purgeOldest(0));
-        assertEquals(0, registry.purgeOldest(-1));
+        assertEquals(0, registry.purgeOldest(0, PurgeCause.ADMIN));
+        assertEquals(0, registry.purgeOldest(-1, PurgeCause.ADMIN));
         assertEquals(List.of(e(a, 0, 2)), lru());
     }
 
@@ -181,7 +201,7 @@ class PurgeTest {
     void purgeOldestGoesPastEmptyRanges() throws ErrnoException {
         a.unpin(10L * PAGE, 0); // an empty range [10, 9] first on the LRU
         unpin(b, 3, 3);
-        assertEquals(1, registry.purgeOldest(1));
+        assertEquals(1, registry.purgeOldest(1, PurgeCause.ADMIN));
         assertEquals(List.of(purged(10, 9)), a.snapshot().unpinned());
         assertEquals(List.of(purged(3, 3)), b.snapshot().unpinned());
     }
@@ -196,7 +216,7 @@ class PurgeTest {
         assertEquals(7, registry.stats().lruPages());
         unpin(a, 3, 6); // merge [1, 3] and [6, 9] into [1, 9]
         assertEquals(9, registry.stats().lruPages());
-        registry.purgeOldest(1);
+        registry.purgeOldest(1, PurgeCause.ADMIN);
         assertEquals(0, registry.stats().lruPages());
         unpin(a, 0, 0); // adjacent to a purged range: separate, on the LRU
         assertEquals(1, registry.stats().lruPages());
@@ -209,7 +229,7 @@ class PurgeTest {
         unpin(a, 0, 1);
         unpin(b, 2, 2);
         unpin(a, 5, 5);
-        assertEquals(1, registry.purgeOldest(1), "a's [0, 1] failed, b's [2, 2] freed");
+        assertEquals(1, registry.purgeOldest(1, PurgeCause.ADMIN), "a's [0, 1] failed, b's [2, 2] freed");
         assertEquals(List.of(e(a, 5, 5), e(a, 0, 1)), lru());
         assertEquals(List.of(r(5, 5), r(0, 1)), a.snapshot().unpinned());
         assertEquals(3, registry.purgeAllCaches(), "counted before purging, as the driver does");
@@ -224,7 +244,7 @@ class PurgeTest {
         unpin(b, 3, 4);
         unpin(a, 6, 6);
         unpin(a, 8, 9);
-        registry.purgeOldest(1);
+        registry.purgeOldest(1, PurgeCause.ADMIN);
         FakeBacking fa = backing(a);
         registry.release(a);
         assertEquals(List.of(e(b, 3, 4)), lru());
@@ -278,7 +298,7 @@ class PurgeTest {
         CountDownLatch gate = new CountDownLatch(1);
         fa.punchGate = gate;
         assertTimeoutPreemptively(HANG, () -> {
-            Future<Long> purge = pool.submit(() -> registry.purgeOldest(1));
+            Future<Long> purge = pool.submit(() -> registry.purgeOldest(1, PurgeCause.ADMIN));
             fa.punchEntered.await();
             registry.release(a);
             assertEquals(0, fa.closeCount(), "the punch still uses the memory");
@@ -298,7 +318,7 @@ class PurgeTest {
         CountDownLatch gate = new CountDownLatch(1);
         fa.punchGate = gate;
         assertTimeoutPreemptively(HANG, () -> {
-            Future<Long> purge = pool.submit(() -> registry.purgeOldest(1));
+            Future<Long> purge = pool.submit(() -> registry.purgeOldest(1, PurgeCause.ADMIN));
             fa.punchEntered.await();
             registry.release(a);
             gate.countDown();
@@ -348,7 +368,7 @@ class PurgeTest {
                                 case 0, 1 -> area.unpin((long) s * PAGE, (long) len * PAGE);
                                 case 2 -> area.pin((long) s * PAGE, (long) len * PAGE);
                                 case 3 -> area.pinStatus((long) s * PAGE, 0);
-                                default -> registry.purgeOldest(1 + rnd.nextInt(4));
+                                default -> registry.purgeOldest(1 + rnd.nextInt(4), PurgeCause.ADMIN);
                             }
                         } catch (ErrnoException e) {
                             throw new AssertionError(e);

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.ashmem.PurgeCause;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
 import org.ashmemd.control.AdminProtocol;
@@ -18,9 +20,10 @@ import org.ashmemd.control.RegionDetail;
 import org.ashmemd.cuse.session.Caller;
 import org.ashmemd.cuse.session.IoctlReply;
 import org.ashmemd.cuse.session.IoctlRequest;
-import org.ashmemd.daemon.AdminServer;
-import org.ashmemd.daemon.AdminService;
-import org.ashmemd.daemon.RequestStats;
+import org.ashmemd.admin.AdminServer;
+import org.ashmemd.admin.AdminService;
+import org.ashmemd.cmdline.Version;
+import org.ashmemd.device.RequestStats;
 import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.AshmemIoctl;
 import org.ashmemd.device.CallerFacts;
@@ -28,7 +31,7 @@ import org.ashmemd.device.OpenerResolver;
 import org.ashmemd.device.RegionLimits;
 import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.posix.Prot;
-import org.ashmemd.sys.ProcFs;
+import org.ashmemd.procscan.ProcFs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,6 +58,13 @@ class AdminCommandsTest {
     void start() throws Exception {
         AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
         ProcFs proc = new ProcFs();
+        // the opener as /proc would show this process inside a container named "box"
+        Path fake = Files.createDirectories(dir.resolve("proc/" + ME.tid() + "/task/" + ME.tid()));
+        Files.writeString(fake.resolve("../../status"), "Name:\tjava\nTgid:\t" + ME.tid() + "\n");
+        Files.writeString(fake.resolve("../../comm"), "java\n");
+        Files.writeString(fake.resolve("comm"), "java\n");
+        Files.writeString(fake.resolve("../../cgroup"), "0::/lxc.payload.box/app\n");
+        ProcFs openerProc = new ProcFs(dir.resolve("proc"));
         TokenTable tokens = new TokenTable(5_000_000_000L, System::nanoTime);
         device = new AshmemCharDevice(registry, new CallerFacts() {
             @Override
@@ -66,12 +76,12 @@ class AdminCommandsTest {
             public boolean readImpliesExec(int tid) {
                 return false;
             }
-        }, tokens, new OpenerResolver(proc, pid -> "box", System::nanoTime, 1_000_000_000L),
+        }, tokens, new OpenerResolver(openerProc, System::nanoTime, 1_000_000_000L),
                 new RegionLimits(RegionLimits.Caps.DEFAULT));
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         AdminService service = new AdminService(device, stats, broker, proc, AdminService.RegionProcesses.NONE,
-                () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), () -> registry.purgeOldest(Long.MAX_VALUE),
-                "/dev/ashmem", "250:0");
+                () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN),
+                Version.get(), "/dev/ashmem", "250:0");
         server = new AdminServer(dir.resolve("admin.sock"), null, service, proc);
 
         region("frames", 3 * PAGE, true);

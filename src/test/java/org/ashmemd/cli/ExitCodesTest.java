@@ -13,9 +13,9 @@ import org.ashmemd.procscan.ProcUnavailableException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 class ExitCodesTest {
     @ParameterizedTest(name = "{0} -> {1}")

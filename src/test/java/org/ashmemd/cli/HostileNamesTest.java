@@ -19,14 +19,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.ashmem.PurgeCause;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.cuse.session.Caller;
-import org.ashmemd.daemon.AdminServer;
-import org.ashmemd.daemon.AdminService;
-import org.ashmemd.daemon.RequestStats;
+import org.ashmemd.admin.AdminServer;
+import org.ashmemd.admin.AdminService;
+import org.ashmemd.cmdline.Version;
+import org.ashmemd.device.RequestStats;
 import org.ashmemd.device.AshmemCharDevice;
 import org.ashmemd.device.AshmemIoctl;
 import org.ashmemd.device.CallerFacts;
@@ -34,7 +36,7 @@ import org.ashmemd.device.OpenerResolver;
 import org.ashmemd.device.RegionLimits;
 import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.posix.ErrnoException;
-import org.ashmemd.sys.ProcFs;
+import org.ashmemd.procscan.ProcFs;
 import org.ashmemd.text.Escape;
 import org.ashmemd.text.HostileBytes;
 import org.junit.jupiter.api.AfterEach;
@@ -55,7 +57,9 @@ class HostileNamesTest {
     private static final Caller EVIL = new Caller(10061, 10061, PID);
     /** What the client set with PR_SET_NAME (15 bytes), as /proc/PID/comm gives it. */
     private static final byte[] COMM = bytes("\u001b[31m\n\r\u007f", 0xff, "FORGED");
-    private static final String CONTAINER = "evil\u001b]0;x\u0007\nbox\u202e";
+    /** The container of {@link #CGROUP}: what follows lxc.payload., invalid UTF-8 replaced. */
+    private static final String CONTAINER = "evil\u001b]0;x\u0007box\u202e\ufffd";
+    private static final String CGROUP = "/lxc.payload.evil\u001b]0;x\u0007box\u202e\ufffd/x";
     /** Region names: escapes and line breaks; invalid UTF-8 and U+202E; the longest SET_NAME takes. */
     private static final byte[][] NAMES = {
         bytes("a\u001b[2J\u001b]0;owned\u0007\nFORGED LINE\r\u007f\\x1b"),
@@ -85,7 +89,7 @@ class HostileNamesTest {
         Files.write(proc.resolve(PID + "/comm"), bytes(new String(COMM, StandardCharsets.ISO_8859_1), "\n"));
         Files.write(proc.resolve(PID + "/comm"), concat(COMM, new byte[] {'\n'}));
         Files.write(task.resolve("comm"), concat(COMM, new byte[] {'\n'}));
-        Files.write(proc.resolve(PID + "/cgroup"), bytes("0::/lxc.payload.evil\u001b[2J", 0xfe, "/x\n"));
+        Files.write(proc.resolve(PID + "/cgroup"), bytes("0::/lxc.payload.evil\u001b]0;x\u0007box\u202e", 0xfe, "/x\n"));
         ProcFs procFs = new ProcFs(proc);
 
         AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
@@ -100,17 +104,17 @@ class HostileNamesTest {
             public boolean readImpliesExec(int tid) {
                 return false;
             }
-        }, tokens, new OpenerResolver(procFs, pid -> CONTAINER, System::nanoTime, 1_000_000_000L),
+        }, tokens, new OpenerResolver(procFs, System::nanoTime, 1_000_000_000L),
                 new RegionLimits(new RegionLimits.Caps(NAMES.length, 0, 0, 0)));
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         AdminService service = new AdminService(device, new RequestStats(), broker, procFs,
                 AdminService.RegionProcesses.NONE, () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0),
-                () -> registry.purgeOldest(Long.MAX_VALUE), "/dev/ashmem", "250:0");
+                () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN), Version.get(), "/dev/ashmem", "250:0");
         server = new AdminServer(dir.resolve("admin.sock"), null, service, new ProcFs());
         for (byte[] name : NAMES) {
             long fh = device.open(EVIL, 2);
             files.add(fh);
-            byte[] arg = Arrays.copyOf(name, AshmemIoctl.NAME_LEN);
+            byte[] arg = Arrays.copyOf(name, org.ashmemd.ashmem.Area.NAME_LEN);
             device.ioctl(EVIL, new org.ashmemd.cuse.session.IoctlRequest(fh, 2, AshmemIoctl.SET_NAME, 0x1000,
                     ByteBuffer.wrap(arg), 0));
         }
@@ -175,7 +179,7 @@ class HostileNamesTest {
         assertTrue(r[1].contains("a\\x1b[2J\\x1b]0;owned\\x07\\nFORGED LINE\\r\\x7f\\\\x1b"), r[1]);
         assertTrue(r[1].contains("b\\xc3(\\xff\\u202etxt.exe\\u0085"), r[1]);
         assertTrue(r[1].contains("\\x1b[31m\\n\\r\\x7f\ufffdFORGED"), r[1]);
-        assertTrue(r[1].contains("evil\\x1b]0;x\\x07\\nbox\\u202e"), r[1]);
+        assertTrue(r[1].contains("evil\\x1b]0;x\\x07box\\u202e\ufffd"), r[1]);
         assertTrue(r[1].contains("(L\\x1b\\n".substring(1).repeat(85)), "the long name whole: " + r[1]);
         assertEquals(NAMES.length + 2, r[1].split("\n").length, "one line per region: " + r[1]);
     }
@@ -198,7 +202,7 @@ class HostileNamesTest {
             assertNull(x.get("displayName"), "display helpers are not part of the JSON");
             assertEquals(new String(COMM, StandardCharsets.UTF_8), x.get("opener").get("processName").asText());
             assertEquals(CONTAINER, x.get("opener").get("container").asText());
-            assertEquals("/lxc.payload.evil\u001b[2J\ufffd/x", x.get("opener").get("cgroup").asText());
+            assertEquals(CGROUP, x.get("opener").get("cgroup").asText());
         }
         assertTrue(r[1].contains("\\u202E") && r[1].contains("\\u001B") && r[1].contains("\\u007F"), r[1]);
     }
@@ -209,7 +213,7 @@ class HostileNamesTest {
         assertEquals("0", r[0], r[2]);
         assertSafe(r[1]);
         assertTrue(r[1].startsWith("region " + files.get(1) + " \"b\\xc3(\\xff\\u202etxt.exe\\u0085\"\n"), r[1]);
-        assertTrue(r[1].contains("cgroup /lxc.payload.evil\\x1b[2J\ufffd/x\n"), r[1]);
+        assertTrue(r[1].contains("cgroup /lxc.payload.evil\\x1b]0;x\\x07box\\u202e\ufffd/x\n"), r[1]);
         String[] j = run("region", Long.toString(files.get(0)), "--json");
         assertSafe(j[1].replace("\n", ""));
         assertEquals(new String(NAMES[0], StandardCharsets.UTF_8),

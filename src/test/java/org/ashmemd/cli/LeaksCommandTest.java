@@ -1,18 +1,5 @@
 package org.ashmemd.cli;
 
-import static org.ashmemd.cli.LeakSamples.K;
-import static org.ashmemd.cli.LeakSamples.M;
-import static org.ashmemd.cli.LeakSamples.T0;
-import static org.ashmemd.cli.LeakSamples.held;
-import static org.ashmemd.cli.LeakSamples.mapped;
-import static org.ashmemd.cli.LeakSamples.mappedOnce;
-import static org.ashmemd.cli.LeakSamples.proc;
-import static org.ashmemd.cli.LeakSamples.process;
-import static org.ashmemd.cli.LeakSamples.region;
-import static org.ashmemd.cli.LeakSamples.sample;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
@@ -22,10 +9,24 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import org.ashmemd.cmdline.Sysexits;
 import org.ashmemd.control.RegionInfo;
+import org.ashmemd.leaks.LeakSampler;
 import org.ashmemd.procscan.AshmemKind;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import static org.ashmemd.leaks.LeakSamples.K;
+import static org.ashmemd.leaks.LeakSamples.M;
+import static org.ashmemd.leaks.LeakSamples.T0;
+import static org.ashmemd.leaks.LeakSamples.held;
+import static org.ashmemd.leaks.LeakSamples.mapped;
+import static org.ashmemd.leaks.LeakSamples.mappedOnce;
+import static org.ashmemd.leaks.LeakSamples.proc;
+import static org.ashmemd.leaks.LeakSamples.process;
+import static org.ashmemd.leaks.LeakSamples.region;
+import static org.ashmemd.leaks.LeakSamples.sample;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `ashmemctl leaks` with a fake sampler: no /proc, no daemon, no waiting. */
 class LeaksCommandTest {
@@ -63,7 +64,7 @@ class LeaksCommandTest {
     @Test
     void growthFoundExitsOne() {
         growingApp();
-        assertEquals(ExitCodes.FOUND, run("--interval", "10s"));
+        assertEquals(Sysexits.FOUND, run("--interval", "10s"));
         assertEquals(List.of(Duration.ofSeconds(10)), slept);
         String text = out.toString();
         assertTrue(text.startsWith("Processes whose ashmem memory only grew:\n"), text);
@@ -172,7 +173,7 @@ class LeaksCommandTest {
     void neitherProcNorDaemonExits69() {
         queue.add(sample(T0, null, null));
         queue.add(sample(T0 + 1, null, null));
-        assertEquals(ExitCodes.UNAVAILABLE, run("--interval", "0"));
+        assertEquals(Sysexits.UNAVAILABLE, run("--interval", "0"));
         assertTrue(err.toString().contains("ashmemctl leaks: neither /proc nor the daemon could be read: "
                 + "cannot read /proc: gone; ashmemd is not running"), err.toString());
         assertEquals("", out.toString());
@@ -180,11 +181,11 @@ class LeaksCommandTest {
 
     @Test
     void usageErrorsExit64() {
-        assertEquals(ExitCodes.USAGE, run("--samples", "0"));
-        assertEquals(ExitCodes.USAGE, run("--interval", "soon"));
+        assertEquals(Sysexits.USAGE, run("--samples", "0"));
+        assertEquals(Sysexits.USAGE, run("--interval", "soon"));
         assertTrue(err.toString().contains("'soon' is not a duration"), err.toString());
-        assertEquals(ExitCodes.USAGE, run("--min-growth", "lots"));
-        assertEquals(ExitCodes.USAGE, run("--min-count-growth", "0"));
+        assertEquals(Sysexits.USAGE, run("--min-growth", "lots"));
+        assertEquals(Sysexits.USAGE, run("--min-count-growth", "0"));
         assertEquals(List.of(), slept, "no sampling on a usage error");
     }
 

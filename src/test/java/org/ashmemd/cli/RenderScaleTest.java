@@ -1,6 +1,6 @@
 package org.ashmemd.cli;
 
-import static org.ashmemd.cli.LeakSamples.T0;
+import static org.ashmemd.leaks.LeakSamples.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +18,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.control.RegionInfo;
+import org.ashmemd.leaks.LeakFinder;
+import org.ashmemd.leaks.LeakSampler;
+import org.ashmemd.leaks.LeakSamples;
 import org.ashmemd.procscan.ProcessFootprint;
 import org.ashmemd.procscan.RegionUse;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,5 @@
 package org.ashmemd.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -13,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.ashmemd.cmdline.Sysexits;
 import org.ashmemd.procscan.AshmemClassifier;
 import org.ashmemd.procscan.DeviceNumber;
 import org.ashmemd.procscan.ProcFixtures;
@@ -22,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `ashmemctl scan` over the fixture tree, as a user runs it. */
 class ScanCommandTest {
@@ -197,18 +197,18 @@ class ScanCommandTest {
 
     @Test
     void usageErrorsExit64() {
-        assertEquals(ExitCodes.USAGE, run("--sort", "bogus"));
+        assertEquals(Sysexits.USAGE, run("--sort", "bogus"));
         assertTrue(err.toString().startsWith("ashmemctl scan: Invalid value for option '--sort'"), err.toString());
         assertTrue(err.toString().contains("Try 'ashmemctl scan --help'"));
-        assertEquals(ExitCodes.USAGE, run("--kind", "sysv"));
-        assertEquals(ExitCodes.USAGE, run("--top", "-1"));
-        assertEquals(ExitCodes.USAGE, run("--frobnicate"));
+        assertEquals(Sysexits.USAGE, run("--kind", "sysv"));
+        assertEquals(Sysexits.USAGE, run("--top", "-1"));
+        assertEquals(Sysexits.USAGE, run("--frobnicate"));
         assertEquals("", out.toString());
     }
 
     @Test
     void noProcfsExits69() {
-        assertEquals(ExitCodes.UNAVAILABLE, runOn(tree.root().resolve("nowhere")));
+        assertEquals(Sysexits.UNAVAILABLE, runOn(tree.root().resolve("nowhere")));
         assertTrue(err.toString().startsWith("ashmemctl scan: cannot read "), err.toString());
     }
 

@@ -390,6 +390,7 @@ class WaydroidCommandTest {
         Path p = fx.path("/proc/" + pid);
         Files.createDirectories(p.resolve("fd"));
         Files.writeString(p.resolve("status"), "Name:\tproc" + pid + "\nUid:\t10061\t10061\t10061\t10061\n");
+        Files.writeString(p.resolve("comm"), "proc" + pid + "\n");
         Files.writeString(p.resolve("cgroup"), container.isEmpty() ? "0::/user.slice/user-1000.slice/session-2.scope\n"
                 : "0::/lxc.payload." + container + "/uid_10061/pid_" + pid + "\n");
         Files.writeString(p.resolve("maps"), "");
@@ -491,7 +492,7 @@ class WaydroidCommandTest {
 
     @Test
     void manPageHasTheNestedCommands() {
-        String page = ManPage.render(new CommandLine(new AshmemCtl()), 8, "test");
+        String page = org.ashmemd.manual.ManPage.render(new CommandLine(new AshmemCtl()), 8, "test");
         assertTrue(page.contains(".SS waydroid enable\n"), page);
         assertTrue(page.contains("\\fB\\-\\-dry\\-run\\fR"), page);
         assertTrue(page.contains(".SS waydroid reapply\n"), page);

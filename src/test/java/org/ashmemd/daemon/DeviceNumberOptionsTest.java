@@ -71,6 +71,7 @@ class DeviceNumberOptionsTest {
 
     private static DaemonConfig config(int major, int minor) {
         return new DaemonConfig("ashmem", java.nio.file.Path.of("/run/ashmemd"), 0666, 4, "rw-rw-rw-", true, null,
-                new RegionLimits.Caps(0, 0, 0, 0), null, PressureConfig.fromOptions("off", 0), major, minor, false);
+                new RegionLimits.Caps(0, 0, 0, 0), null, PressureConfig.fromOptions("off", 0), major, minor,
+                DaemonConfig.DEFAULT_TOKEN_LIFETIME, false);
     }
 }

@@ -20,7 +20,7 @@ import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.posix.Prot;
-import org.ashmemd.sys.ProcFs;
+import org.ashmemd.procscan.ProcFs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,7 +68,7 @@ class AshmemCharDeviceTest {
             }
         };
         device = new AshmemCharDevice(registry, facts, grants,
-                new OpenerResolver(new ProcFs(), pid -> "", System::nanoTime, 1_000_000_000L),
+                new OpenerResolver(new ProcFs(), System::nanoTime, 1_000_000_000L),
                 new RegionLimits(new RegionLimits.Caps(3, 0, 0, 0)));
         fh = device.open(ME, 2);
     }

@@ -11,8 +11,8 @@ class AshmemIoctlTest {
 
     @Test
     void ashmemNumbers() {
-        assertEquals(IoctlNumber.iow(T, 1, 256), AshmemIoctl.SET_NAME);
-        assertEquals(IoctlNumber.ior(T, 2, 256), AshmemIoctl.GET_NAME);
+        assertEquals(IoctlNumber.iow(T, 1, org.ashmemd.ashmem.Area.NAME_LEN), AshmemIoctl.SET_NAME);
+        assertEquals(IoctlNumber.ior(T, 2, org.ashmemd.ashmem.Area.NAME_LEN), AshmemIoctl.GET_NAME);
         assertEquals(IoctlNumber.iow(T, 3, 8), AshmemIoctl.SET_SIZE);
         assertEquals(IoctlNumber.io(T, 4), AshmemIoctl.GET_SIZE);
         assertEquals(IoctlNumber.iow(T, 5, 8), AshmemIoctl.SET_PROT_MASK);

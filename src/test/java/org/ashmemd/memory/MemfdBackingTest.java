@@ -12,8 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import org.ashmemd.ashmem.Area;
+import org.ashmemd.ashmem.AreaRegistry;
+import org.ashmemd.ashmem.BackingLease;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
+import org.ashmemd.posix.Prot;
 import org.ashmemd.sys.LibC;
 import org.ashmemd.sys.Memfd;
 import org.junit.jupiter.api.Test;
@@ -31,6 +35,14 @@ class MemfdBackingTest {
             f.seek(offset);
             f.write(data);
         }
+    }
+
+    /** An area of one page, mapped read-write: its memfd exists. */
+    private static Area mappedPage(AreaRegistry registry) throws ErrnoException {
+        Area area = registry.open();
+        area.setSize(PAGE);
+        area.map(PAGE, Prot.READ | Prot.WRITE);
+        return area;
     }
 
     @Test
@@ -126,14 +138,44 @@ class MemfdBackingTest {
     }
 
     @Test
-    void denyFutureWritesLater() throws Exception {
+    void losingProtWriteSealsLater() throws Exception {
         MemfdBacking b = MemfdBacking.create("dev/ashmem/later".getBytes(StandardCharsets.US_ASCII), PAGE, false);
         try {
             assertFalse(b.writesDenied());
-            b.denyFutureWrites();
-            b.denyFutureWrites(); // idempotent
+            b.protMaskChanged(Prot.READ | Prot.WRITE);
+            assertFalse(b.writesDenied(), "a mask with PROT_WRITE seals nothing");
+            assertEquals(0, Memfd.seals(b.fd()) & LibC.F_SEAL_FUTURE_WRITE);
+            b.protMaskChanged(Prot.READ);
+            b.protMaskChanged(Prot.NONE); // idempotent
             assertTrue(b.writesDenied());
             assertEquals(LibC.F_SEAL_FUTURE_WRITE, Memfd.seals(b.fd()) & LibC.F_SEAL_FUTURE_WRITE);
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void setProtMaskOnAMappedAreaSealsItsMemfd() throws Exception {
+        AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
+        Area area = mappedPage(registry);
+        try (BackingLease lease = area.lease()) {
+            assertEquals(0, Memfd.seals(lease.memory().fd()) & LibC.F_SEAL_FUTURE_WRITE);
+            area.setProtMask(Prot.READ, false);
+            assertEquals(LibC.F_SEAL_FUTURE_WRITE, Memfd.seals(lease.memory().fd()) & LibC.F_SEAL_FUTURE_WRITE);
+        } finally {
+            registry.release(area);
+        }
+    }
+
+    @Test
+    void residentBytesCountAllocatedPages() throws Exception {
+        MemfdBacking b = MemfdBacking.create("dev/ashmem/rss".getBytes(StandardCharsets.US_ASCII), 4 * PAGE, false);
+        try {
+            assertEquals(0, b.residentBytes());
+            write(b.fd(), PAGE, new byte[] {1});
+            assertTrue(b.residentBytes() >= PAGE, Long.toString(b.residentBytes()));
+            assertTrue(b.punchHole(0, 4 * PAGE));
+            assertEquals(0, b.residentBytes());
         } finally {
             b.close();
         }
@@ -157,17 +199,20 @@ class MemfdBackingTest {
     }
 
     @Test
-    void theFdClosesWhenTheLastReferenceGoes() throws Exception {
-        MemfdBacking b = MemfdBacking.create("dev/ashmem/ref".getBytes(StandardCharsets.US_ASCII), PAGE, false);
-        int fd = b.fd();
-        assertTrue(b.retain());
-        b.close(); // the area is gone, the broker still sends
+    void theFdClosesWhenTheLastLeaseEnds() throws Exception {
+        AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
+        Area area = mappedPage(registry);
+        BackingLease lease = area.lease();
+        int fd = lease.memory().fd();
+        registry.release(area); // the area is gone, the broker still sends
         assertTrue(Files.exists(fdPath(fd)));
-        assertTrue(b.punchHole(0, PAGE), "still usable while a use is in flight");
-        b.unretain();
+        assertTrue(lease.memory().punchHole(0, PAGE), "still usable while a lease is held");
+        lease.close();
         assertThrows(NoSuchFileException.class, () -> Files.readSymbolicLink(fdPath(fd)));
-        assertFalse(b.retain(), "a released backing cannot be retained again");
-        ErrnoException e = assertThrows(ErrnoException.class, () -> b.read(0, ByteBuffer.allocateDirect(1)));
+        ErrnoException e = assertThrows(ErrnoException.class, area::lease);
+        assertEquals(Errno.EBADF.number(), e.errno(), "a released area cannot be leased again");
+        e = assertThrows(ErrnoException.class, () -> area.read(ByteBuffer.allocateDirect(1)));
         assertEquals(Errno.EBADF.number(), e.errno());
+        assertEquals(0, area.residentBytes());
     }
 }

@@ -21,9 +21,14 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.control.Opener;
 import org.ashmemd.control.RegionInfo;
+import org.ashmemd.cuse.wire.Opcode;
+import org.ashmemd.device.AshmemIoctl;
+import org.ashmemd.device.RequestStats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +36,8 @@ import org.junit.jupiter.api.Test;
 /** The HTTP endpoint scraped as Prometheus would, over a fake daemon. */
 class MetricsServerTest {
     static final long MIB = 1 << 20;
+    static final int OPEN = Opcode.OPEN.number();
+    static final int IOCTL = Opcode.IOCTL.number();
 
     /** A daemon whose state the test sets. */
     static final class FakeSource implements MetricsSource {
@@ -40,6 +47,7 @@ class MetricsServerTest {
         final Map<PurgeCause, PurgeCount> purges = new EnumMap<>(PurgeCause.class);
         final AtomicInteger statusCalls = new AtomicInteger();
         final AtomicInteger regionCalls = new AtomicInteger();
+        final RequestStats requestStats = new RequestStats();
 
         @Override
         public DaemonStatus status() {
@@ -60,6 +68,11 @@ class MetricsServerTest {
             synchronized (regions) {
                 return new ArrayList<>(regions);
             }
+        }
+
+        @Override
+        public List<RequestStats.Operation> requests() {
+            return requestStats.snapshot();
         }
 
         @Override
@@ -215,12 +228,12 @@ class MetricsServerTest {
 
     @Test
     void requestLatenciesAndErrors() throws Exception {
-        RequestMetrics rm = server.requests();
-        rm.record("OPEN", 0, 3_000);          // 3 µs: the first bucket
-        rm.record("OPEN", 0, 40_000);         // 40 µs
-        rm.record("SET_SIZE", 22, 7_000);     // EINVAL
-        rm.record("SET_SIZE", 22, 8_000);
-        rm.record("PIN", 14, 200_000_000);    // EFAULT, 200 ms: over the last bucket
+        RequestStats rs = source.requestStats;
+        rs.requestDone(OPEN, 0, 0, 3_000);                             // 3 µs: the first bucket
+        rs.requestDone(OPEN, 0, 0, 40_000);                            // 40 µs
+        rs.requestDone(IOCTL, AshmemIoctl.SET_SIZE, 22, 7_000);        // EINVAL
+        rs.requestDone(IOCTL, AshmemIoctl.SET_SIZE, 22, 8_000);
+        rs.requestDone(IOCTL, AshmemIoctl.PIN, 14, 200_000_000);       // EFAULT, 200 ms: over the last bucket
 
         Exposition e = scrape();
         String open = "ashmemd_request_duration_seconds_bucket{operation=\"OPEN\",le=\"";
@@ -242,7 +255,7 @@ class MetricsServerTest {
 
     @Test
     void everyFamilyHasHelpAndTheAshmemdPrefix() throws Exception {
-        server.requests().record("READ", 5, 1000);
+        source.requestStats.requestDone(Opcode.READ.number(), 0, 5, 1000);
         Exposition e = scrape();
         List<String> expected = List.of("ashmemd_build_info", "ashmemd_start_time_seconds", "ashmemd_regions",
                 "ashmemd_mapped_regions", "ashmemd_region_bytes", "ashmemd_container_regions",
@@ -262,7 +275,7 @@ class MetricsServerTest {
     @Test
     void aFailingSourceCostsOnlyItsOwnMetrics() throws Exception {
         source.statusFails = new IllegalStateException("registry gone");
-        server.requests().record("OPEN", 0, 1000);
+        source.requestStats.requestDone(OPEN, 0, 0, 1000);
         Exposition e = scrape();
         assertNull(e.get("ashmemd_regions"));
         assertEquals(1.0, e.get("ashmemd_container_regions{container=\"host\"}"));

@@ -1,7 +1,6 @@
 package org.ashmemd.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -15,26 +14,63 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.ashmemd.daemon.RequestStats;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
+import org.ashmemd.control.DaemonStatus;
+import org.ashmemd.control.RegionInfo;
+import org.ashmemd.cuse.wire.Opcode;
+import org.ashmemd.device.AshmemIoctl;
+import org.ashmemd.device.DeviceOperation;
+import org.ashmemd.device.RequestStats;
 import org.junit.jupiter.api.Test;
 
-/** The per-request sink: correct under concurrency, bounded in series, free of allocation. */
+/** Request metrics from the daemon's one request count: correct under concurrency, bounded, free of allocation. */
 class RequestMetricsTest {
     static final Duration HANG = Duration.ofSeconds(120);
+    static final int IOCTL = Opcode.IOCTL.number();
     static final String[] OPS = {"OPEN", "RELEASE", "READ", "SET_NAME", "GET_SIZE", "PIN", "UNPIN", "ASHMEMD_GET_TOKEN"};
+    static final int[] OPCODES = {Opcode.OPEN.number(), Opcode.RELEASE.number(), Opcode.READ.number(), IOCTL, IOCTL,
+        IOCTL, IOCTL, IOCTL};
+    static final int[] CMDS = {0, 0, 0, AshmemIoctl.SET_NAME, AshmemIoctl.GET_SIZE, AshmemIoctl.PIN, AshmemIoctl.UNPIN,
+        AshmemIoctl.ASHMEMD_GET_TOKEN};
     static final int[] ERRNOS = {0, 0, 0, 22, 14, 25, 1, 12};
 
     final PrometheusRegistry registry = new PrometheusRegistry();
-    final RequestMetrics metrics = new RequestMetrics();
+    final RequestStats stats = new RequestStats();
 
     RequestMetricsTest() {
-        registry.register(metrics);
+        registry.register(new RequestMetrics(new MetricsSource() {
+            @Override
+            public DaemonStatus status() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public List<RegionInfo> regions() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public List<RequestStats.Operation> requests() {
+                return stats.snapshot();
+            }
+
+            @Override
+            public PurgeCount purges(PurgeCause cause) {
+                throw new UnsupportedOperationException();
+            }
+        }));
+    }
+
+    void record(int op, int errno, long nanos) {
+        stats.requestDone(OPCODES[op], CMDS[op], errno, nanos);
     }
 
     Exposition scrape() throws IOException {
@@ -54,11 +90,10 @@ class RequestMetricsTest {
     }
 
     @Test
-    void fitsTheDaemonsLatencySink() throws IOException {
-        RequestStats stats = new RequestStats();
-        stats.setLatencySink(metrics::record);
-        stats.requestDone(14, 0, 0, 12_000); // OPEN
+    void theDaemonsRequestCountIsWhatIsExposed() throws IOException {
+        stats.requestDone(Opcode.OPEN.number(), 0, 0, 12_000);
         assertEquals(1.0, count(scrape(), "OPEN"));
+        assertEquals(Map.of("OPEN", 1L), stats.requests(), "the status reads the same count");
     }
 
     @Test
@@ -80,7 +115,7 @@ class RequestMetricsTest {
                         for (int i = 0; i < perThread; i++) {
                             int op = rnd.nextInt(OPS.length);
                             int errno = rnd.nextInt(3) == 0 ? ERRNOS[op] : 0;
-                            metrics.record(OPS[op], errno, rnd.nextInt(2_000_000));
+                            record(op, errno, rnd.nextInt(2_000_000));
                             mine[op][0]++;
                             if (errno != 0) {
                                 mine[op][1]++;
@@ -132,53 +167,48 @@ class RequestMetricsTest {
 
     @Test
     void operationNamesAreBoundedAgainstClientChosenIoctlNumbers() throws IOException {
-        metrics.record("OPEN", 0, 1000);
+        stats.requestDone(Opcode.OPEN.number(), 0, 0, 1000);
         for (int i = 0; i < 1000; i++) {
-            metrics.record("0x" + Integer.toHexString(0xc0047700 + i), 25, 1000); // an unknown ioctl, by number
+            stats.requestDone(IOCTL, 0xc0047700 + i, 25, 1000); // an unknown ioctl, by number
         }
-        metrics.record("lower_case", 0, 1000);
-        metrics.record("", 0, 1000);
+        stats.requestDone(4242, 0, 0, 1000); // an opcode no CUSE server receives
+        stats.requestDone(0, 0, 0, 1000); // a frame too short to carry one
         Exposition e = scrape();
         assertEquals(1.0, count(e, "OPEN"));
-        assertEquals(1002.0, count(e, RequestMetrics.OTHER));
-        assertEquals(1000.0, errors(e, RequestMetrics.OTHER, "ENOTTY"));
+        assertEquals(1000.0, count(e, "UNKNOWN_IOCTL"));
+        assertEquals(1000.0, errors(e, "UNKNOWN_IOCTL", "ENOTTY"));
+        assertEquals(2.0, count(e, "UNKNOWN_OPCODE"));
         long series = e.samples.keySet().stream().filter(k -> k.startsWith("ashmemd_request_duration_seconds_count"))
                 .count();
-        assertEquals(2, series);
+        assertEquals(3, series);
     }
 
     @Test
-    void atMostMaxOperationsSeries() throws IOException {
-        for (int i = 0; i < RequestMetrics.MAX_OPERATIONS + 10; i++) {
-            metrics.record("OP_" + i, 0, 1000);
+    void atMostOneSeriesPerDeviceOperation() throws IOException {
+        for (int opcode = 0; opcode < 5000; opcode++) {
+            stats.requestDone(opcode, 0, 0, 1000);
+        }
+        for (int n = 0; n < 100_000; n++) {
+            stats.requestDone(IOCTL, n * 40_503, 0, 1000);
         }
         Exposition e = scrape();
-        assertEquals(1.0, count(e, "OP_0"));
-        assertEquals(1.0, count(e, "OP_" + (RequestMetrics.MAX_OPERATIONS - 1)));
-        assertEquals(0.0, count(e, "OP_" + RequestMetrics.MAX_OPERATIONS));
-        assertEquals(10.0, count(e, RequestMetrics.OTHER));
+        long series = e.samples.keySet().stream().filter(k -> k.startsWith("ashmemd_request_duration_seconds_count"))
+                .count();
+        assertTrue(series <= DeviceOperation.values().length, Long.toString(series));
+        assertEquals(105_000.0, e.samples.entrySet().stream()
+                .filter(x -> x.getKey().startsWith("ashmemd_request_duration_seconds_count"))
+                .mapToDouble(Map.Entry::getValue).sum());
     }
 
     @Test
     void unknownAndLargeErrnosStillCount() throws IOException {
-        metrics.record("READ", 200, 1000);
-        metrics.record("READ", 4000, 1000);
-        metrics.record("READ", -22, 1000);
+        stats.requestDone(Opcode.READ.number(), 0, 200, 1000);
+        stats.requestDone(Opcode.READ.number(), 0, 4000, 1000);
+        stats.requestDone(Opcode.READ.number(), 0, -22, 1000);
         Exposition e = scrape();
         assertEquals(1.0, errors(e, "READ", "errno 200"));
-        assertEquals(1.0, errors(e, "READ", "errno 4000"));
+        assertEquals(1.0, errors(e, "READ", "EOTHER"), "errnos beyond 255 share one slot");
         assertEquals(1.0, errors(e, "READ", "EINVAL"));
-    }
-
-    @Test
-    void wellFormed() {
-        assertTrue(RequestMetrics.wellFormed("ASHMEMD_GET_TOKEN"));
-        assertTrue(RequestMetrics.wellFormed("CUSE_INIT"));
-        assertFalse(RequestMetrics.wellFormed("0x7701"));
-        assertFalse(RequestMetrics.wellFormed("Open"));
-        assertFalse(RequestMetrics.wellFormed("OTHER"));
-        assertFalse(RequestMetrics.wellFormed(null));
-        assertFalse(RequestMetrics.wellFormed("A".repeat(41)));
     }
 
     @Test
@@ -189,11 +219,11 @@ class RequestMetricsTest {
         assumeTrue(tmx.isThreadAllocatedMemorySupported() && tmx.isThreadAllocatedMemoryEnabled());
         long tid = Thread.currentThread().getId();
         for (int i = 0; i < OPS.length; i++) { // each series and errno counter once
-            metrics.record(OPS[i % OPS.length], ERRNOS[i % OPS.length], i);
+            record(i % OPS.length, ERRNOS[i % OPS.length], i);
         }
         long before = tmx.getThreadAllocatedBytes(tid);
         for (int i = 0; i < 200_000; i++) {
-            metrics.record(OPS[i % OPS.length], ERRNOS[i % OPS.length], i * 7L);
+            record(i % OPS.length, ERRNOS[i % OPS.length], i * 7L);
         }
         long allocated = tmx.getThreadAllocatedBytes(tid) - before;
         // One object per request would be at least 3.2 MB; allow a few bytes the JVM itself may

@@ -20,6 +20,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongUnaryOperator;
+import org.ashmemd.ashmem.PurgeCause;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.cuse.LogCapture;
 import org.junit.jupiter.api.AfterEach;
@@ -61,8 +63,20 @@ class PressureMonitorTest {
         return freed;
     }
 
+    /** The target the monitor purges, over {@link #unpinned}; set by {@link #target}. */
+    volatile CountingTarget target;
+
+    PurgeTarget target(LongUnaryOperator purge) {
+        target = new CountingTarget(purge, unpinned::get);
+        return target;
+    }
+
+    long softLimitPages() {
+        return target.purged(PurgeCause.SOFT_LIMIT).pages();
+    }
+
     PressureMonitor monitor(PressureConfig config, Path psi) {
-        return new PressureMonitor(config, this::purge, unpinned::get, PAGE, psi, PressureMonitor.DEFAULT_SETTLE_NANOS);
+        return new PressureMonitor(config, target(this::purge), PAGE, psi, PressureMonitor.DEFAULT_SETTLE_NANOS);
     }
 
     static boolean monitorThreadAlive() {
@@ -113,7 +127,7 @@ class PressureMonitorTest {
                 unpinned.set(350);
                 m.checkSoftLimit();
                 purged.await();
-                while (m.stats().softLimitPages() < 250) {
+                while (softLimitPages() < 250) {
                     Thread.sleep(1);
                 }
                 assertEquals(100, unpinned.get());
@@ -154,7 +168,7 @@ class PressureMonitorTest {
                     m.checkSoftLimit();
                 }
                 assertEquals(Set.of("ashmemd-pressure"), purgeThreads);
-                assertEquals(8 * 2_000 * 3 - 10, m.stats().softLimitPages());
+                assertEquals(8 * 2_000 * 3 - 10, softLimitPages());
             } finally {
                 pool.shutdownNow();
             }
@@ -167,14 +181,14 @@ class PressureMonitorTest {
             AtomicInteger calls = new AtomicInteger();
             CountDownLatch second = new CountDownLatch(1);
             PressureConfig c = new PressureConfig(null, 10L * PAGE, 256);
-            try (PressureMonitor m = new PressureMonitor(c, pages -> {
+            try (PressureMonitor m = new PressureMonitor(c, target(pages -> {
                 if (calls.incrementAndGet() == 1) {
                     throw new IllegalStateException("punch hole failed");
                 }
                 second.countDown();
                 unpinned.set(0);
                 return pages;
-            }, unpinned::get, PAGE, tmp.resolve("missing"), 0).start()) {
+            }), PAGE, tmp.resolve("missing"), 0).start()) {
                 unpinned.set(20);
                 m.checkSoftLimit();
                 while (calls.get() < 1) {

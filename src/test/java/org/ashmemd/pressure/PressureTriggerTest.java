@@ -17,11 +17,12 @@ class PressureTriggerTest {
     @CsvSource(delimiter = '|', value = {
         "some 150ms 1s          | SOME | 150000 | 1000000 | some 150000 1000000 | some 150ms 1s",
         "full 100ms 2s          | FULL | 100000 | 2000000 | full 100000 2000000 | full 100ms 2s",
-        "some 150000 1000000    | SOME | 150000 | 1000000 | some 150000 1000000 | some 150ms 1s",
+        "some 150000us 1000000us | SOME | 150000 | 1000000 | some 150000 1000000 | some 150ms 1s",
         "  SOME   1.5ms   0.5s  | SOME | 1500   | 500000  | some 1500 500000    | some 1500us 500ms",
         "some 70000us 1000ms    | SOME | 70000  | 1000000 | some 70000 1000000  | some 70ms 1s",
         "some 10s 10s           | SOME | 10000000 | 10000000 | some 10000000 10000000 | some 10s 10s",
-        "some 1 500ms           | SOME | 1      | 500000  | some 1 500000       | some 1us 500ms",
+        "some 1us 500ms         | SOME | 1      | 500000  | some 1 500000       | some 1us 500ms",
+        "some 0.1 0.5           | SOME | 100000 | 500000  | some 100000 500000  | some 100ms 500ms",
     })
     void parses(String text, PressureTrigger.Kind kind, long stall, long window, String kernel, String canonical) {
         PressureTrigger t = PressureTrigger.parse(text);
@@ -41,6 +42,7 @@ class PressureTriggerTest {
         "some 100ms 400ms",     // window under 500 ms
         "some 100ms 11s",       // window over 10 s
         "some -5ms 1s", "some 1.5us 1s", "some 150xs 1s", "some ms 1s", "some 150ms 1h",
+        "some 150000 1000000",  // a bare number is seconds, as in every option
     })
     void refuses(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PressureTrigger.parse(text));
@@ -53,6 +55,7 @@ class PressureTriggerTest {
         assertTrue(message("some 100ms 400ms").contains("500ms..10s"));
         assertTrue(message("middling 1s 2s").contains("neither 'some' nor 'full'"));
         assertTrue(message("some 150").contains("expected 'some|full STALL WINDOW'"));
+        assertTrue(message("some 150000 1000000").contains("a bare number is seconds: write 150000us"));
     }
 
     private static String message(String text) {

@@ -10,6 +10,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import org.ashmemd.ashmem.PurgeCause;
+import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.cuse.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,6 +65,7 @@ class PurgePolicyTest {
         synchronized long pages() {
             return ranges.stream().mapToLong(r -> r[0]).sum();
         }
+
     }
 
     /**
@@ -105,13 +108,25 @@ class PurgePolicyTest {
         }
     }
 
+    /** What the policy did: events it saw, and purges by cause as the target counted them. */
+    record Stats(long events, long pressureBursts, long pressurePages, long softLimitBursts, long softLimitPages) {
+    }
+
+    Stats stats(PurgePolicy p) {
+        PurgeCount pressure = target.purged(PurgeCause.PRESSURE);
+        PurgeCount softLimit = target.purged(PurgeCause.SOFT_LIMIT);
+        return new Stats(p.events(), pressure.bursts(), pressure.pages(), softLimit.bursts(), softLimit.pages());
+    }
+
     FakeLru lru;
+    CountingTarget target;
     ScriptedPsi psi;
     LogCapture logs;
 
     @BeforeEach
     void setUp() {
         lru = new FakeLru();
+        target = new CountingTarget(lru::purgeOldest, lru::pages);
         psi = new ScriptedPsi();
         logs = LogCapture.of(PurgePolicy.class, Level.DEBUG);
     }
@@ -124,7 +139,7 @@ class PurgePolicyTest {
     PurgePolicy policy(String trigger, long softLimitBytes, long burstPages) {
         PressureConfig c = new PressureConfig(trigger == null ? null : PressureTrigger.parse(trigger), softLimitBytes,
                 burstPages);
-        return new PurgePolicy(lru::purgeOldest, lru::pages, PAGE, c, SETTLE);
+        return new PurgePolicy(target, PAGE, c, SETTLE);
     }
 
     PurgePolicy policy() {
@@ -148,7 +163,7 @@ class PurgePolicyTest {
 
         assertEquals(List.of(256L), lru.requests);
         assertEquals(1600 - 256, lru.pages());
-        assertEquals(new PurgePolicy.Stats(1, 1, 256, 0, 0), p.stats());
+        assertEquals(new Stats(1, 1, 256, 0, 0), stats(p));
         assertEquals(List.of("purged 256 pages (1.0 MiB) under memory pressure (some avg10=12.34)"),
                 logs.messages(Level.INFO));
         assertEquals(1, psi.pauses);
@@ -164,7 +179,7 @@ class PurgePolicyTest {
 
         assertEquals(List.of(256L, 512L, 1024L, 2048L), lru.requests);
         assertEquals(256 + 512 + 1024 + 2048, freed);
-        assertEquals(new PurgePolicy.Stats(1, 4, freed, 0, 0), p.stats());
+        assertEquals(new Stats(1, 4, freed, 0, 0), stats(p));
         assertEquals(4, logs.messages(Level.INFO).size(), "one line per burst");
         assertEquals("purged 2048 pages (8.0 MiB) under memory pressure (some avg10=12.34)",
                 logs.messages(Level.INFO).get(3));
@@ -196,7 +211,7 @@ class PurgePolicyTest {
         assertEquals(List.of(256L, 512L, 1024L), lru.requests);
         assertEquals(List.of(300L, 50L, 0L), lru.freedPerCall);
         assertEquals(0, lru.pages());
-        assertEquals(new PurgePolicy.Stats(1, 2, 350, 0, 0), p.stats());
+        assertEquals(new Stats(1, 2, 350, 0, 0), stats(p));
         assertEquals(2, logs.messages(Level.INFO).size());
     }
 
@@ -206,7 +221,7 @@ class PurgePolicyTest {
 
         assertEquals(0, p.onPressureEvent(psi, psi));
 
-        assertEquals(new PurgePolicy.Stats(1, 0, 0, 0, 0), p.stats());
+        assertEquals(new Stats(1, 0, 0, 0, 0), stats(p));
         assertTrue(logs.messages(Level.INFO).isEmpty());
         assertEquals(List.of("memory pressure (some avg10=12.34), but nothing unpinned to purge"),
                 logs.messages(Level.DEBUG));
@@ -237,7 +252,7 @@ class PurgePolicyTest {
                 logs.messages(Level.INFO));
 
         assertEquals(256, p.onPressureEvent(psi, psi));
-        assertEquals(new PurgePolicy.Stats(2, 2, 512, 0, 0), p.stats());
+        assertEquals(new Stats(2, 2, 512, 0, 0), stats(p));
     }
 
     @Test
@@ -287,7 +302,7 @@ class PurgePolicyTest {
         psi.now += 500_000_000L;
         psi.total += 10_000;
         assertEquals(0, p.onPressureEvent(psi, psi));
-        assertEquals(new PurgePolicy.Stats(2, 1, 256, 0, 0), p.stats());
+        assertEquals(new Stats(2, 1, 256, 0, 0), stats(p));
         assertEquals(List.of("memory pressure event (some avg10=12.34) for stall already answered: not purging"),
                 logs.messages(Level.DEBUG));
 
@@ -296,7 +311,7 @@ class PurgePolicyTest {
         psi.total += 400_000;
         psi.shares(0.0);
         assertEquals(256, p.onPressureEvent(psi, psi));
-        assertEquals(new PurgePolicy.Stats(3, 2, 512, 0, 0), p.stats());
+        assertEquals(new Stats(3, 2, 512, 0, 0), stats(p));
     }
 
     @Test
@@ -335,7 +350,7 @@ class PurgePolicyTest {
         assertEquals(List.of(300L), lru.requests);
         assertEquals(700, lru.pages());
         assertFalse(p.overSoftLimit());
-        assertEquals(new PurgePolicy.Stats(0, 0, 0, 1, 300), p.stats());
+        assertEquals(new Stats(0, 0, 0, 1, 300), stats(p));
         assertEquals(List.of("purged 300 pages (1.2 MiB) over the unpinned soft limit of 2.7 MiB"),
                 logs.messages(Level.INFO));
         assertEquals(0, p.enforceSoftLimit());
@@ -371,7 +386,7 @@ class PurgePolicyTest {
         assertEquals(0, p.enforceSoftLimit());
         assertEquals(1, lru.requests.size());
         assertFalse(p.overSoftLimit(), "no new attempt for the same sealed memory");
-        assertEquals(new PurgePolicy.Stats(0, 0, 0, 0, 0), p.stats());
+        assertEquals(new Stats(0, 0, 0, 0, 0), stats(p));
 
         lru.add(30);
         assertTrue(p.overSoftLimit(), "newly unpinned memory is worth an attempt");

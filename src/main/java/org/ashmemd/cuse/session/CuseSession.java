@@ -414,36 +414,24 @@ public final class CuseSession {
         return new Caller(h.uid(), h.gid(), h.pid());
     }
 
+    /** The request for the debug line: its name, its decoded body's own text and who sent it. */
     private static String describeRequest(Opcode op, InHeader h, Object body) {
-        String tid = " tid=" + Integer.toUnsignedString(h.pid());
-        if (body instanceof CuseInitIn in) {
-            return "CUSE_INIT " + in.major() + "." + in.minor() + " flags=0x" + Integer.toHexString(in.flags());
-        } else if (body instanceof OpenIn in) {
-            return "OPEN flags=0" + Integer.toOctalString(in.flags()) + " uid=" + Integer.toUnsignedString(h.uid())
-                    + " gid=" + Integer.toUnsignedString(h.gid()) + tid;
-        } else if (body instanceof ReadIn in) {
-            return "READ fh=" + Long.toUnsignedString(in.fh()) + " off=" + in.offset() + " size=" + in.size()
-                    + " flags=0" + Integer.toOctalString(in.flags()) + tid;
-        } else if (body instanceof WriteIn in) {
-            return "WRITE fh=" + Long.toUnsignedString(in.fh()) + " off=" + in.offset() + " size=" + in.size()
-                    + " flags=0" + Integer.toOctalString(in.flags()) + tid;
-        } else if (body instanceof ReleaseIn in) {
-            return "RELEASE fh=" + Long.toUnsignedString(in.fh()) + " flags=0" + Integer.toOctalString(in.flags());
-        } else if (body instanceof InterruptIn in) {
-            return "INTERRUPT of " + Long.toUnsignedString(in.unique());
-        } else if (body instanceof IoctlIn in) {
-            String flags = in.flags() == FuseProtocol.IOCTL_UNRESTRICTED ? "" : " flags=0x" + Integer.toHexString(in.flags());
-            return "IOCTL fh=" + Long.toUnsignedString(in.fh()) + " cmd=" + IoctlNumber.toHex(in.cmd())
-                    + " arg=0x" + Long.toHexString(in.arg()) + " in=" + in.inSize() + " out=" + in.outSize()
-                    + flags + tid;
-        } else if (body instanceof PollIn in) {
-            return "POLL fh=" + Long.toUnsignedString(in.fh()) + " kh=" + Long.toUnsignedString(in.kh())
-                    + " flags=0x" + Integer.toHexString(in.flags()) + " events=0x" + Integer.toHexString(in.events())
-                    + tid;
+        String text = body == null ? op.name() : op.name() + " " + body;
+        switch (op) {
+            case CUSE_INIT:
+            case RELEASE:
+            case INTERRUPT:
+                return text;
+            case OPEN:
+                text += " uid=" + Integer.toUnsignedString(h.uid()) + " gid=" + Integer.toUnsignedString(h.gid());
+                break;
+            default:
+                break;
         }
-        return op.name() + tid;
+        return text + " tid=" + Integer.toUnsignedString(h.pid());
     }
 
+    /** The answer for the debug line: the errno, or the device's result in its own text. */
     private static String describeOutcome(Exchange x, int len) {
         Object r = x.result;
         if (r instanceof ErrnoException e) {
@@ -457,31 +445,12 @@ public final class CuseSession {
         if (len == 0) {
             return "no reply";
         }
-        if (r instanceof CuseInitOut out) {
-            return out.major() + "." + out.minor() + " max_read=" + out.maxRead() + " max_write=" + out.maxWrite()
-                    + " dev=" + out.devMajor() + ":" + out.devMinor();
-        } else if (r instanceof IoctlReply.Done done) {
-            return done.out().length == 0 ? Integer.toString(done.result())
-                    : done.result() + " +" + done.out().length + " bytes";
-        } else if (r instanceof IoctlReply.Retry retry) {
-            return "RETRY in=" + describeIovecs(retry.in()) + " out=" + describeIovecs(retry.out());
-        } else if (r instanceof Long fh) {
+        if (r instanceof Long fh) {
             return "fh=" + Long.toUnsignedString(fh);
         } else if (r instanceof Integer n) {
             return x.opcode == Opcode.POLL.number() ? "revents=0x" + Integer.toHexString(n) : n.toString();
         }
-        return "OK";
-    }
-
-    private static String describeIovecs(List<IoctlIovec> iovecs) {
-        StringBuilder sb = new StringBuilder("[");
-        for (IoctlIovec v : iovecs) {
-            if (sb.length() > 1) {
-                sb.append(", ");
-            }
-            sb.append("0x").append(Long.toHexString(v.base())).append('+').append(Long.toUnsignedString(v.length()));
-        }
-        return sb.append(']').toString();
+        return r == null ? "OK" : r.toString();
     }
 
     /** A frame the kernel would never send; answered with EIO. */

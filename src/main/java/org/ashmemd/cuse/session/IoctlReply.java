@@ -14,6 +14,12 @@ public sealed interface IoctlReply {
         public Done {
             out = out == null ? NO_BYTES : out;
         }
+
+        /** For the debug line: the result, and how many bytes go back. */
+        @Override
+        public String toString() {
+            return out.length == 0 ? Integer.toString(result) : result + " +" + out.length + " bytes";
+        }
     }
 
     /**
@@ -25,6 +31,12 @@ public sealed interface IoctlReply {
         public Retry {
             in = List.copyOf(in);
             out = List.copyOf(out);
+        }
+
+        /** For the debug line: "RETRY in=[0x...+256] out=[]". */
+        @Override
+        public String toString() {
+            return "RETRY in=" + in + " out=" + out;
         }
     }
 

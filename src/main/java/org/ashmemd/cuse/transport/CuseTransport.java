@@ -14,15 +14,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import jnr.ffi.Pointer;
 import org.ashmemd.cuse.session.CuseConfig;
 import org.ashmemd.cuse.session.CuseSession;
 import org.ashmemd.cuse.wire.InHeader;
 import org.ashmemd.cuse.wire.Opcode;
 import org.ashmemd.posix.Errno;
-import org.ashmemd.sys.Descriptors;
-import org.ashmemd.sys.LibC;
-import org.ashmemd.sys.PressureFiles;
+import org.ashmemd.posix.ErrnoException;
+import org.ashmemd.sys.DeviceFd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * requests to a {@link CuseSession}. Each reader blocks in read(2), hands the frame to the
  * session and writes the reply with one write(2).
  *
- * <p>The descriptor is read through libc, never through a {@code FileChannel}: interrupting a
- * thread blocked in a channel closes it, and with the last reference the kernel destroys the
- * device. Readers are stopped by aborting the connection through sysfs instead.
+ * <p>The descriptor is a {@link DeviceFd}, never a {@code FileChannel}: interrupting a thread
+ * blocked in a channel closes it, and with the last reference the kernel destroys the device.
+ * Readers are stopped by aborting the connection through sysfs, or, for a hand-over to the next
+ * server, through the descriptor's stop signal, which keeps the connection.
  */
 public final class CuseTransport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CuseTransport.class);
@@ -51,9 +50,7 @@ public final class CuseTransport implements AutoCloseable {
     private final String channelPath;
     private final Path sysfsClass;
     private final Path procDevices;
-    private final int fd;
-    /** Made readable to send the readers away without aborting the connection (a hand-over). */
-    private final int stopFd;
+    private final DeviceFd fd;
     private final List<Thread> readers = new ArrayList<>();
     private final ReaderActivity activity;
     private final AtomicInteger running = new AtomicInteger();
@@ -68,7 +65,7 @@ public final class CuseTransport implements AutoCloseable {
     private volatile InFlightLog inFlight = InFlightLog.NONE;
     private boolean closed;
 
-    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, int fd,
+    private CuseTransport(CuseSession session, String channelPath, Path sysfsClass, Path procDevices, DeviceFd fd,
             int readerThreads) {
         this.session = session;
         this.config = session.config();
@@ -76,14 +73,6 @@ public final class CuseTransport implements AutoCloseable {
         this.sysfsClass = sysfsClass;
         this.procDevices = procDevices;
         this.fd = fd;
-        try {
-            this.stopFd = PressureFiles.newEventFd();
-        } catch (org.ashmemd.posix.ErrnoException e) {
-            throw new IllegalStateException("no eventfd for the CUSE readers: " + e.getMessage(), e);
-        }
-        if (!Descriptors.setNonBlocking(fd)) {
-            throw new IllegalStateException("cannot make " + channelPath + " non-blocking: " + Errno.nameOf(LibC.errno()));
-        }
         String[] names = new String[readerThreads];
         for (int i = 0; i < readerThreads; i++) {
             names[i] = "cuse-reader-" + (i + 1);
@@ -117,9 +106,11 @@ public final class CuseTransport implements AutoCloseable {
         if (readerThreads < 1 || readerThreads > MAX_READERS) {
             throw new IllegalArgumentException("reader threads must be 1.." + MAX_READERS + ": " + readerThreads);
         }
-        int fd = LibC.INSTANCE.open(channelPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
-        if (fd < 0) {
-            throw CuseStartException.openFailed(channelPath, LibC.errno());
+        DeviceFd fd;
+        try {
+            fd = DeviceFd.openReadWrite(channelPath);
+        } catch (ErrnoException e) {
+            throw CuseStartException.openFailed(channelPath, e.errno());
         }
         CuseTransport t = new CuseTransport(session, channelPath, sysfsClass, procDevices, fd, readerThreads);
         t.startReaders();
@@ -132,7 +123,7 @@ public final class CuseTransport implements AutoCloseable {
      * settled): {@link #started()} is complete at once with {@code device}; {@link #serve()}
      * starts the readers.
      */
-    public static CuseTransport adopt(CuseSession session, int readerThreads, int fd, DeviceInfo device,
+    public static CuseTransport adopt(CuseSession session, int readerThreads, DeviceFd fd, DeviceInfo device,
             InFlightLog inFlight) {
         if (readerThreads < 1 || readerThreads > MAX_READERS) {
             throw new IllegalArgumentException("reader threads must be 1.." + MAX_READERS + ": " + readerThreads);
@@ -171,15 +162,15 @@ public final class CuseTransport implements AutoCloseable {
      * or the errno the kernel answered (ENOENT: no such request waits any more; EINVAL: e.g. a
      * notification this kernel does not know).
      */
-    public static int writeFrame(int fd, ByteBuffer frame) {
+    public static int writeFrame(DeviceFd fd, ByteBuffer frame) {
         ByteBuffer direct = ByteBuffer.allocateDirect(frame.remaining());
         direct.put(frame.duplicate()).flip();
-        long w = LibC.INSTANCE.write(fd, Pointer.wrap(LibC.runtime(), direct), direct.remaining());
-        return w == direct.remaining() ? 0 : w < 0 ? LibC.errno() : Errno.EIO.number();
+        long w = fd.write(direct, direct.remaining());
+        return w == direct.remaining() ? 0 : w < 0 ? (int) -w : Errno.EIO.number();
     }
 
     /** The channel's descriptor, to park it where it outlives this process. */
-    public int fd() {
+    public DeviceFd fd() {
         return fd;
     }
 
@@ -198,16 +189,11 @@ public final class CuseTransport implements AutoCloseable {
             closing = true;
             handingOver = true;
         }
-        PressureFiles.signal(stopFd);
+        fd.stopWaiters();
         if (readers.contains(Thread.currentThread())) {
             return false;
         }
         return awaitReaders(timeout);
-    }
-
-    /** The kernel's page size, for {@link CuseConfig#pageSize()}. */
-    public static int systemPageSize() {
-        return (int) com.kenai.jffi.PageManager.getInstance().pageSize();
     }
 
     private void startReaders() {
@@ -248,36 +234,31 @@ public final class CuseTransport implements AutoCloseable {
     private void readLoop(int slot) {
         ByteBuffer request = ByteBuffer.allocateDirect(config.requestBufferSize());
         ByteBuffer reply = ByteBuffer.allocateDirect(config.replyBufferSize());
-        jnr.ffi.Runtime runtime = LibC.runtime();
-        Pointer requestPointer = Pointer.wrap(runtime, request);
-        Pointer replyPointer = Pointer.wrap(runtime, reply);
         int failures = 0;
-        PressureFiles.PollSet poll = new PressureFiles.PollSet(2);
+        DeviceFd.Waiter waiter = fd.waiter();
         try {
             while (true) {
                 // Waits in poll, not in read: a reader blocked in read(2) can only be woken by
                 // aborting the connection, and a hand-over must keep it.
-                poll.set(0, fd, LibC.POLLIN);
-                poll.set(1, stopFd, LibC.POLLIN);
-                int ready = poll.poll(2, -1);
+                int ready = waiter.await();
                 if (ready < 0 && -ready != Errno.EINTR.number()) {
                     log.error("poll on {} failed: {}; reader stops", channelPath, Errno.nameOf(-ready));
                     return;
                 }
-                if (poll.revents(1) != 0) {
+                if (ready == DeviceFd.Waiter.STOPPED) {
                     return; // handOver(): the request in hand was answered
                 }
-                if (ready <= 0) {
+                if (ready < 0) {
                     continue;
                 }
-                long n = LibC.INSTANCE.read(fd, requestPointer, request.capacity());
+                long n = fd.read(request.clear());
                 if (n == 0) {
                     // /dev/cuse never ends a read this way; anything else has nothing more to say
                     connectionGone("end of file");
                     return;
                 }
                 if (n < 0) {
-                    int errno = LibC.errno();
+                    int errno = (int) -n;
                     switch (ChannelErrors.onRead(errno)) {
                         case RETRY:
                             continue;
@@ -320,7 +301,7 @@ public final class CuseTransport implements AutoCloseable {
                     if (len > 0) {
                         log.answered(slot, reply.duplicate().position(0).limit(len));
                     }
-                    written = len > 0 && writeReply(replyPointer, len);
+                    written = len > 0 && writeReply(reply, len);
                 } finally {
                     log.end(slot);
                     activity.end(slot);
@@ -337,9 +318,9 @@ public final class CuseTransport implements AutoCloseable {
         }
     }
 
-    private boolean writeReply(Pointer reply, int len) {
+    private boolean writeReply(ByteBuffer reply, int len) {
         while (true) {
-            long w = LibC.INSTANCE.write(fd, reply, len);
+            long w = fd.write(reply, len);
             if (w == len) {
                 return true;
             }
@@ -347,7 +328,7 @@ public final class CuseTransport implements AutoCloseable {
                 log.error("short write of a reply to {}: {} of {} bytes", channelPath, w, len);
                 return false;
             }
-            int errno = LibC.errno();
+            int errno = (int) -w;
             switch (ChannelErrors.onWrite(errno)) {
                 case RETRY:
                     continue;
@@ -482,7 +463,7 @@ public final class CuseTransport implements AutoCloseable {
 
     private void closeChannel() {
         if (channelClosed.compareAndSet(false, true)) {
-            LibC.INSTANCE.close(fd);
+            fd.close();
             log.debug("closed {}", channelPath);
         }
     }

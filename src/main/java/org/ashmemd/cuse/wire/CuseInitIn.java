@@ -25,4 +25,10 @@ public record CuseInitIn(int major, int minor, int unused, int flags) {
         NativeBytes.putInt(b, unused);
         NativeBytes.putInt(b, flags);
     }
+
+    /** For the debug line: "7.41 flags=0x1". */
+    @Override
+    public String toString() {
+        return major + "." + minor + " flags=0x" + Integer.toHexString(flags);
+    }
 }

@@ -40,4 +40,11 @@ public record CuseInitOut(int major, int minor, int flags, int maxRead, int maxW
         NativeBytes.putInt(b, devMinor);
         NativeBytes.putZeros(b, SPARE_BYTES);
     }
+
+    /** For the debug line: the protocol, buffer sizes and device number granted. */
+    @Override
+    public String toString() {
+        return major + "." + minor + " max_read=" + maxRead + " max_write=" + maxWrite + " dev=" + devMajor + ":"
+                + devMinor;
+    }
 }

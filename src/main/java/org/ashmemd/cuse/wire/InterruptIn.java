@@ -15,4 +15,10 @@ public record InterruptIn(long unique) {
         NativeBytes.requireRoom(b, SIZE);
         NativeBytes.putLong(b, unique);
     }
+
+    /** For the debug line: "of N", the request it interrupts. */
+    @Override
+    public String toString() {
+        return "of " + Long.toUnsignedString(unique);
+    }
 }

@@ -1,6 +1,7 @@
 package org.ashmemd.cuse.wire;
 
 import java.nio.ByteBuffer;
+import org.ashmemd.posix.IoctlNumber;
 
 /**
  * {@code struct fuse_ioctl_in}, 32 bytes; {@code inSize} bytes of caller data follow it.
@@ -29,5 +30,13 @@ public record IoctlIn(long fh, int flags, int cmd, long arg, long inSize, long o
         NativeBytes.putLong(b, arg);
         NativeBytes.putUnsignedInt(b, inSize);
         NativeBytes.putUnsignedInt(b, outSize);
+    }
+
+    /** For the debug line; the flags only when they differ from an unrestricted native ioctl's. */
+    @Override
+    public String toString() {
+        String f = flags == FuseProtocol.IOCTL_UNRESTRICTED ? "" : " flags=0x" + Integer.toHexString(flags);
+        return "fh=" + Long.toUnsignedString(fh) + " cmd=" + IoctlNumber.toHex(cmd) + " arg=0x" + Long.toHexString(arg)
+                + " in=" + inSize + " out=" + outSize + f;
     }
 }

@@ -1,5 +1,8 @@
 package org.ashmemd.cuse.wire;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * The requests a CUSE server receives, each with everything the framing needs to know about it.
  * No other opcode is ever sent to a CUSE server: the kernel's character-device front end has no
@@ -80,19 +83,21 @@ public enum Opcode {
         return this == CUSE_INIT ? "CUSE_INIT" : "FUSE_" + name();
     }
 
+    private static final Map<Integer, Opcode> BY_NUMBER = byNumber();
+
+    private static Map<Integer, Opcode> byNumber() {
+        Map<Integer, Opcode> m = new HashMap<>();
+        for (Opcode op : values()) {
+            if (m.put(op.number, op) != null) {
+                throw new ExceptionInInitializerError("two opcodes numbered " + op.number);
+            }
+        }
+        return Map.copyOf(m);
+    }
+
     /** The opcode with this number, or null for one a CUSE server never receives. */
     public static Opcode of(int number) {
-        switch (number) {
-            case 4096: return CUSE_INIT;
-            case 14: return OPEN;
-            case 15: return READ;
-            case 16: return WRITE;
-            case 18: return RELEASE;
-            case 36: return INTERRUPT;
-            case 39: return IOCTL;
-            case 40: return POLL;
-            default: return null;
-        }
+        return BY_NUMBER.get(number);
     }
 
     /** A name for logs for any opcode number. */

@@ -21,4 +21,10 @@ public record OpenIn(int flags, int openFlags) {
         NativeBytes.putInt(b, flags);
         NativeBytes.putInt(b, openFlags);
     }
+
+    /** For the debug line: the open flags in octal, as open(2) writes them. */
+    @Override
+    public String toString() {
+        return "flags=0" + Integer.toOctalString(flags);
+    }
 }

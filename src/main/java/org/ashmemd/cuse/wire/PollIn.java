@@ -26,4 +26,11 @@ public record PollIn(long fh, long kh, int flags, int events) {
         NativeBytes.putInt(b, flags);
         NativeBytes.putInt(b, events);
     }
+
+    /** For the debug line. */
+    @Override
+    public String toString() {
+        return "fh=" + Long.toUnsignedString(fh) + " kh=" + Long.toUnsignedString(kh) + " flags=0x"
+                + Integer.toHexString(flags) + " events=0x" + Integer.toHexString(events);
+    }
 }

@@ -31,4 +31,11 @@ public record ReadIn(long fh, long offset, long size, int readFlags, long lockOw
         NativeBytes.putInt(b, flags);
         NativeBytes.putInt(b, padding);
     }
+
+    /** For the debug line. */
+    @Override
+    public String toString() {
+        return "fh=" + Long.toUnsignedString(fh) + " off=" + offset + " size=" + size + " flags=0"
+                + Integer.toOctalString(flags);
+    }
 }

@@ -26,4 +26,10 @@ public record ReleaseIn(long fh, int flags, int releaseFlags, long lockOwner) {
         NativeBytes.putInt(b, releaseFlags);
         NativeBytes.putLong(b, lockOwner);
     }
+
+    /** For the debug line. */
+    @Override
+    public String toString() {
+        return "fh=" + Long.toUnsignedString(fh) + " flags=0" + Integer.toOctalString(flags);
+    }
 }

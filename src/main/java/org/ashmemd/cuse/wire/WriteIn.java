@@ -31,4 +31,11 @@ public record WriteIn(long fh, long offset, long size, int writeFlags, long lock
         NativeBytes.putInt(b, flags);
         NativeBytes.putInt(b, padding);
     }
+
+    /** For the debug line. */
+    @Override
+    public String toString() {
+        return "fh=" + Long.toUnsignedString(fh) + " off=" + offset + " size=" + size + " flags=0"
+                + Integer.toOctalString(flags);
+    }
 }

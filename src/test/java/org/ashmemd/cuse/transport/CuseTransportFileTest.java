@@ -239,10 +239,4 @@ class CuseTransportFileTest {
         assertThrows(IllegalArgumentException.class,
                 () -> CuseTransport.start(session, CuseTransport.MAX_READERS + 1, "/dev/null"));
     }
-
-    @Test
-    void systemPageSizeIsAPowerOfTwo() {
-        int page = CuseTransport.systemPageSize();
-        assertTrue(page >= 4096 && Integer.bitCount(page) == 1, "page size " + page);
-    }
 }

@@ -1,0 +1,198 @@
+package org.ashmemd.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.ashmemd.ashmem.AreaSnapshot;
+import org.ashmemd.ashmem.BackingMemory;
+import org.ashmemd.ashmem.RegistryStats;
+import org.ashmemd.ashmem.UnpinnedRange;
+import org.ashmemd.broker.BrokerServer;
+import org.ashmemd.cmdline.Version;
+import org.ashmemd.control.AdminProtocol;
+import org.ashmemd.control.AdminRequest;
+import org.ashmemd.control.AdminResponse;
+import org.ashmemd.control.DaemonStatus;
+import org.ashmemd.control.PinRange;
+import org.ashmemd.control.PurgeResult;
+import org.ashmemd.control.RegionDetail;
+import org.ashmemd.control.RegionInfo;
+import org.ashmemd.device.AshmemCharDevice;
+import org.ashmemd.device.OpenFile;
+import org.ashmemd.device.RegionLimits;
+import org.ashmemd.device.RequestStats;
+import org.ashmemd.procscan.ProcFs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Answers admin requests from the daemon's live state. Transport-free, so it is easy to test. */
+public final class AdminService {
+    private static final Logger log = LoggerFactory.getLogger(AdminService.class);
+
+    /** Who maps and who holds a region's memory, from /proc. */
+    public interface RegionProcesses {
+        List<RegionDetail.Mapper> mappersOf(long inode);
+
+        List<RegionDetail.Holder> holdersOf(long inode);
+
+        RegionProcesses NONE = new RegionProcesses() {
+            @Override
+            public List<RegionDetail.Mapper> mappersOf(long inode) {
+                return List.of();
+            }
+
+            @Override
+            public List<RegionDetail.Holder> holdersOf(long inode) {
+                return List.of();
+            }
+        };
+    }
+
+    /** Supplies the pressure section of the status (the monitor may be off). */
+    public interface PressureReport {
+        DaemonStatus.Pressure pressure();
+    }
+
+    private final AshmemCharDevice device;
+    private final RequestStats requests;
+    private final BrokerServer broker;
+    private final ProcFs proc;
+    private final RegionProcesses processes;
+    private final PressureReport pressure;
+    private final String version;
+    private final String deviceNode;
+    private final String deviceNumbers;
+    private final long startedAtMillis = System.currentTimeMillis();
+    private final ObjectMapper json = AdminProtocol.json();
+    private final AdminPurger purger;
+
+    /** Purges on behalf of the admin (counted by cause). */
+    @FunctionalInterface
+    public interface AdminPurger {
+        long purgeAll();
+    }
+
+    public AdminService(AshmemCharDevice device, RequestStats requests, BrokerServer broker, ProcFs proc,
+            RegionProcesses processes, PressureReport pressure, AdminPurger purger, String version, String deviceNode,
+            String deviceNumbers) {
+        this.device = device;
+        this.requests = requests;
+        this.broker = broker;
+        this.proc = proc;
+        this.processes = processes;
+        this.pressure = pressure;
+        this.purger = purger;
+        this.version = version;
+        this.deviceNode = deviceNode;
+        this.deviceNumbers = deviceNumbers;
+    }
+
+    public AdminResponse handle(AdminRequest req) {
+        if (req.version() != AdminProtocol.VERSION) {
+            return AdminResponse.failure("usage", "this ashmemd speaks admin protocol " + AdminProtocol.VERSION
+                    + ", not " + req.version() + ": use the ashmemctl of the same release");
+        }
+        String cmd = req.command() == null ? "" : req.command();
+        try {
+            switch (cmd) {
+                case AdminProtocol.STATUS:
+                    return AdminResponse.ok(json.valueToTree(status()));
+                case AdminProtocol.REGIONS:
+                    return AdminResponse.ok(json.valueToTree(regions()));
+                case AdminProtocol.REGION: {
+                    String id = req.args().get("id");
+                    long n;
+                    try {
+                        n = Long.parseLong(id == null ? "" : id.trim());
+                    } catch (NumberFormatException e) {
+                        return AdminResponse.failure("usage", "region needs a numeric id, not '" + id + "'");
+                    }
+                    RegionDetail d = region(n);
+                    return d == null ? AdminResponse.failure("notfound", "no region " + n)
+                            : AdminResponse.ok(json.valueToTree(d));
+                }
+                case AdminProtocol.PURGE: {
+                    long pages = purger.purgeAll();
+                    return AdminResponse.ok(json.valueToTree(new PurgeResult(pages, pages * device.registry().pageSize())));
+                }
+                default:
+                    return AdminResponse.failure("usage", "unknown command '" + cmd + "'");
+            }
+        } catch (RuntimeException e) {
+            log.error("admin command {} failed", cmd, e);
+            return AdminResponse.failure("internal", "the daemon failed to answer: " + e);
+        }
+    }
+
+    public List<RegionInfo> regions() {
+        List<RegionInfo> out = new ArrayList<>();
+        Map<Integer, Boolean> alive = new HashMap<>(); // one look per opener, not per region
+        for (OpenFile f : device.openFiles()) {
+            RegionInfo r = info(f, alive);
+            if (r != null) {
+                out.add(r);
+            }
+        }
+        out.sort(Comparator.comparingLong(RegionInfo::id));
+        return out;
+    }
+
+    public RegionDetail region(long id) {
+        OpenFile f = device.openFile(id); // a lookup: one region costs the same among 100,000
+        if (f == null || f.area().id() != id) {
+            return null;
+        }
+        RegionInfo r = info(f, new HashMap<>());
+        if (r == null) {
+            return null;
+        }
+        return new RegionDetail(r, r.inode() > 0 ? processes.mappersOf(r.inode()) : List.of(),
+                r.inode() > 0 ? processes.holdersOf(r.inode()) : List.of());
+    }
+
+    private RegionInfo info(OpenFile f, Map<Integer, Boolean> alive) {
+        AreaSnapshot s;
+        try {
+            s = f.area().snapshot();
+        } catch (RuntimeException e) {
+            return null; // released meanwhile
+        }
+        int page = device.registry().pageSize();
+        List<PinRange> ranges = new ArrayList<>();
+        for (UnpinnedRange u : s.unpinned()) {
+            ranges.add(new PinRange(u.pgstart() * page, Math.max(0, u.pages()) * page, u.purged()));
+        }
+        long resident = f.area().residentBytes();
+        return new RegionInfo(s.id(), s.name(), s.nameHex(), s.size(), s.protMask(), s.hasBacking(), s.inode(), resident,
+                s.unpinnedPages() * page, s.purgedPages() * page, ranges, f.opener(), alive.computeIfAbsent(f.opener().pid(), proc::alive), f.openedAtMillis());
+    }
+
+    public DaemonStatus status() {
+        RegistryStats st = device.registry().stats();
+        int page = device.registry().pageSize();
+        // the registry keeps the page totals; only residency needs a pass (one fstat per region),
+        // without building the listing: status costs no allocation per region
+        long resident = 0;
+        for (OpenFile f : device.openFiles()) {
+            resident += f.area().residentBytes();
+        }
+        long unpinned = st.unpinnedPages() * page;
+        long purged = st.purgedPages() * page;
+        BrokerServer.Stats b = broker.stats();
+        List<RequestStats.Operation> ops = requests.snapshot();
+        RegionLimits.Caps caps = device.limits().caps();
+        long now = System.currentTimeMillis();
+        return new DaemonStatus(version, ProcessHandle.current().pid(), startedAtMillis,
+                (now - startedAtMillis) / 1000, proc.kernelRelease(), deviceNode, deviceNumbers, (int) st.areas(),
+                (int) st.mappedAreas(), st.totalSize(), resident, unpinned, purged,
+                device.registry().pagesPurgedTotal() * page, RequestStats.requests(ops), RequestStats.errors(ops),
+                new DaemonStatus.Broker(broker.path().toString(), b.granted(), b.refused(), b.malformed(), b.timedOut(),
+                        b.connections(), b.outstandingTokens()),
+                pressure.pressure(),
+                new DaemonStatus.Limits(caps.regionsPerUid(), caps.bytesPerUid(), caps.regionsPerContainer(),
+                        caps.bytesPerContainer(), device.limits().refused()));
+    }
+}

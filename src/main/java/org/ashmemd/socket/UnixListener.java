@@ -1,0 +1,265 @@
+package org.ashmemd.socket;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+import jnr.enxio.channels.NativeSelectorProvider;
+import jnr.unixsocket.Credentials;
+import jnr.unixsocket.UnixServerSocketChannel;
+import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketChannel;
+import jnr.unixsocket.UnixSocketOptions;
+import org.ashmemd.logging.RateLimitedLogger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Unix stream socket served by one thread: it binds the path (replacing a socket left by a
+ * daemon that did not stop cleanly), sets the mode and optionally the group, accepts
+ * connections with their peer's credentials (SO_PEERCRED) and hands them to a {@link Handler},
+ * which may keep them on this thread's selector. {@link #close()} stops the thread, closes every
+ * connection still registered and removes the socket.
+ */
+public final class UnixListener implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(UnixListener.class);
+    /**
+     * Connections accepted per selector round. Clients that connect for each exchange close
+     * right after their answer, and the close is seen only in the next round: accepting without
+     * bound while they churn would count closed connections as held. Waiting connections stay
+     * in the listen backlog meanwhile.
+     */
+    private static final int ACCEPT_BATCH = 8;
+    private static final long TICK_NANOS = 1_000_000_000L;
+    private static final int WARNINGS_PER_SECOND = 10;
+
+    /** The process at the other end of a connection, as the kernel recorded it at connect. */
+    public record Peer(int pid, int uid, int gid) {
+    }
+
+    /** What a socket does with its connections. Every call comes from the listener's thread. */
+    public interface Handler {
+        /**
+         * A new connection. The handler owns the channel from here on: it closes it, hands it to
+         * another thread, or keeps it on this thread with {@link UnixListener#register}.
+         */
+        void accepted(UnixSocketChannel channel, Peer peer) throws IOException;
+
+        /** A connection registered with {@link UnixListener#register} has data (or hung up). */
+        default void readable(SelectionKey key) {
+        }
+
+        /** About once a second, for timeouts and summaries. */
+        default void tick(long nowNanos) {
+        }
+    }
+
+    private final String name;
+    private final Path path;
+    private final int gid;
+    private final UnixServerSocketChannel server;
+    private final Selector selector;
+    private final LongSupplier clock;
+    private final RateLimitedLogger warnings;
+    private Handler handler;
+    private Thread thread;
+    private volatile boolean running = true;
+
+    private UnixListener(String name, Path path, int gid, UnixServerSocketChannel server, Selector selector,
+            LongSupplier clock) {
+        this.name = name;
+        this.path = path;
+        this.gid = gid;
+        this.server = server;
+        this.selector = selector;
+        this.clock = clock;
+        this.warnings = new RateLimitedLogger(log, WARNINGS_PER_SECOND, clock);
+    }
+
+    /**
+     * Binds {@code path} and sets its mode ({@code "rw-rw-rw-"} style) and, unless {@code group}
+     * is null, its group. Nothing is accepted before {@link #start}.
+     *
+     * @param name what log lines call the socket ("broker", "admin")
+     * @throws IOException when the path cannot be bound, the group does not exist or the mode
+     *     cannot be set; nothing is left behind then
+     */
+    public static UnixListener bind(String name, Path path, String mode, String group, int backlog,
+            LongSupplier clock) throws IOException {
+        removeStale(path);
+        UnixServerSocketChannel server = UnixServerSocketChannel.open();
+        Selector selector = null;
+        try {
+            server.configureBlocking(false);
+            server.socket().bind(new UnixSocketAddress(path.toFile()), backlog);
+            if (group != null) {
+                GroupPrincipal g = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(g);
+            }
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(mode));
+            int gid = (Integer) Files.getAttribute(path, "unix:gid");
+            selector = NativeSelectorProvider.getInstance().openSelector();
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            return new UnixListener(name, path, gid, server, selector, clock);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(selector);
+            closeQuietly(server);
+            Files.deleteIfExists(path);
+            throw e;
+        }
+    }
+
+    /** A socket file at the path is one a previous daemon left; anything else is not ours to remove. */
+    private static void removeStale(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.readAttributes(path, java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .isOther()) {
+            throw new IOException(path + " exists and is not a socket");
+        }
+        Files.delete(path);
+    }
+
+    /** Starts the thread (named after the socket) that accepts and serves. */
+    public UnixListener start(Handler handler) {
+        this.handler = handler;
+        thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+        return this;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The socket file's group id. */
+    public int gid() {
+        return gid;
+    }
+
+    /**
+     * Keeps a connection on this listener's thread: it becomes non-blocking and {@link
+     * Handler#readable} is called when it has data. Only from the listener's thread.
+     */
+    public SelectionKey register(UnixSocketChannel channel, Object attachment) throws IOException {
+        channel.configureBlocking(false);
+        return channel.register(selector, SelectionKey.OP_READ, attachment);
+    }
+
+    /** The registered connections' keys. Only from the listener's thread. */
+    public List<SelectionKey> connections() {
+        List<SelectionKey> out = new ArrayList<>();
+        for (SelectionKey key : selector.keys()) {
+            if (key.channel() != server && key.isValid()) {
+                out.add(key);
+            }
+        }
+        return out;
+    }
+
+    private void run() {
+        long lastTick = clock.getAsLong();
+        while (running) {
+            try {
+                selector.select(1000);
+                for (SelectionKey key : new ArrayList<>(selector.selectedKeys())) {
+                    selector.selectedKeys().remove(key);
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.channel() == server) {
+                        acceptBatch();
+                    } else if (key.isReadable()) {
+                        handler.readable(key);
+                    }
+                }
+                long now = clock.getAsLong();
+                if (now - lastTick > TICK_NANOS) {
+                    lastTick = now;
+                    handler.tick(now);
+                    warnings.flush();
+                }
+            } catch (IOException | RuntimeException e) {
+                if (running) {
+                    log.error("{} socket: unexpected failure, continuing", name, e);
+                }
+            }
+        }
+    }
+
+    private void acceptBatch() throws IOException {
+        for (int accepted = 0; accepted < ACCEPT_BATCH && running; accepted++) {
+            UnixSocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (IOException e) {
+                // EMFILE/ENFILE: the pending connection stays queued; say so, without a flood
+                warnings.warn("{} socket: cannot accept a connection: {}", name, e.getMessage());
+                return;
+            }
+            if (ch == null) {
+                return;
+            }
+            Peer peer;
+            try {
+                Credentials c = ch.getOption(UnixSocketOptions.SO_PEERCRED);
+                peer = new Peer(c.getPid(), c.getUid(), c.getGid());
+            } catch (IOException | RuntimeException e) {
+                warnings.warn("{} socket: no peer credentials ({}), closing", name, e.getMessage());
+                closeQuietly(ch);
+                continue;
+            }
+            try {
+                handler.accepted(ch, peer);
+            } catch (IOException | RuntimeException e) {
+                log.debug("{} socket: connection of pid {} failed: {}", name, peer.pid(), e.toString());
+                closeQuietly(ch);
+            }
+        }
+    }
+
+    /** Stops serving: the thread ends, registered connections close, the socket file goes. */
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        if (thread != null) {
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (SelectionKey key : selector.keys()) {
+            closeQuietly(key.channel());
+        }
+        closeQuietly(selector);
+        closeQuietly(server);
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            log.warn("could not remove {}: {}", path, e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            // closing anyway
+        }
+    }
+}

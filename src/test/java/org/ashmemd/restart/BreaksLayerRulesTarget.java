@@ -1,0 +1,5 @@
+package org.ashmemd.restart;
+
+/** Stands for a class of restart/ in LayerRulesCatchViolationsTest. */
+public final class BreaksLayerRulesTarget {
+}
