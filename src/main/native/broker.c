@@ -273,8 +273,9 @@ static int exchange(int sock, u32 token, struct ashmemd_broker_reply *rep)
 
 /*
  * Connects, trades the token and closes: when this returns, the only descriptor left is the
- * memfd handed to the caller. No retry: a connection the daemon closes unanswered means it is
- * going away or refusing connections, and a token may already be spent.
+ * memfd handed to the caller. No retry of the token: a connection the daemon closes unanswered
+ * means it is going away or refusing connections, and a token may already be spent (a mapping
+ * starts over with a new token instead, ashmemd_map_memfd).
  */
 HIDDEN int ashmemd_fetch(u32 token, struct ashmemd_broker_reply *rep)
 {
@@ -284,6 +285,45 @@ HIDDEN int ashmemd_fetch(u32 token, struct ashmemd_broker_reply *rep)
 	int r = exchange((int)sock, token, rep);
 	sys_close((int)sock);
 	return r;
+}
+
+/* ---- a token's exchange, again with a new token when the daemon changed ---- */
+
+/*
+ * Attempts of a shared mapping's GET_TOKEN and exchange in all. A daemon restarted or killed
+ * between the two leaves a token nobody can redeem: the old broker is gone (connection refused,
+ * reset or closed unanswered, socket missing) or the new one does not know the token (EACCES).
+ * GET_TOKEN is idempotent, and while no daemon serves the device it waits in the kernel for the
+ * next one, whose broker listens before its readers start; so the call starts over with a new
+ * token a few times instead of failing the mapping.
+ */
+#define MAP_ATTEMPTS 6
+
+static int daemon_changed(int err)
+{
+	return err == -ECONNREFUSED || err == -ECONNRESET || err == -EPIPE || err == -ENOENT || err == -EACCES;
+}
+
+/*
+ * The memfd of the region open at fd for a shared mapping, trading token (the first GET_TOKEN's
+ * answer, > 0) and, when the daemon changed under the exchange, new ones; or -errno.
+ */
+HIDDEN int ashmemd_map_memfd(int fd, usize len, int prot, long token, struct ashmemd_broker_reply *rep)
+{
+	for (int attempt = 1;; attempt++) {
+		int r = ashmemd_fetch((u32)token, rep);
+		if (r >= 0 || !daemon_changed(r) || attempt == MAP_ATTEMPTS)
+			return r;
+		if (r != -EACCES) {
+			/* a broker that is not there: give the next daemon 10, 20, 40, 80, 160 ms */
+			struct ashmemd_timespec t = { 0, 10000000L << (attempt - 1) };
+			while (sys_nanosleep(&t) == -EINTR)
+				;
+		}
+		token = ashmemd_get_token(fd, len, prot, 1);
+		if (token <= 0)
+			return token < 0 ? (int)token : -EPROTO;
+	}
 }
 
 /* ---- token and identity ioctls ---- */
@@ -344,5 +384,5 @@ EXPORT int ashmemd_get_memfd(int fd, size_t len, int prot, struct ashmemd_broker
 		return t == -ENOTTY || ashmemd_is_ashmemd_fd(fd) ? (int)t : -ENOTTY;
 	if (t == 0)
 		return -EPROTO; /* the daemon must give a token for a shared mapping */
-	return ashmemd_fetch((u32)t, reply ? reply : &local);
+	return ashmemd_map_memfd(fd, len, prot, t, reply ? reply : &local);
 }

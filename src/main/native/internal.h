@@ -75,6 +75,7 @@ HIDDEN int memcmp(const void *a, const void *b, usize n);
 HIDDEN int ashmemd_fetch(u32 token, struct ashmemd_broker_reply *reply);
 HIDDEN int ashmemd_is_ashmemd_fd(int fd);
 HIDDEN long ashmemd_get_token(int fd, usize len, int prot, int shared);
+HIDDEN int ashmemd_map_memfd(int fd, usize len, int prot, long token, struct ashmemd_broker_reply *reply);
 
 /* guard.c */
 HIDDEN extern unsigned ashmemd_guard_live;

@@ -59,7 +59,7 @@ static long map_slow(void *addr, usize len, int prot, int flags, int fd, s64 off
 		if (t == 0)
 			return -EPROTO;
 		struct ashmemd_broker_reply rep;
-		int mfd = ashmemd_fetch((u32)t, &rep);
+		int mfd = ashmemd_map_memfd(fd, len, prot, t, &rep);
 		if (mfd < 0)
 			return mfd;
 		mask = rep.prot_mask & ASHMEMD_PROT_RWX;

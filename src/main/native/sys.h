@@ -168,6 +168,12 @@ static inline long sys_getpid(void) { return SC0(__NR_getpid); }
 static inline long sys_gettid(void) { return SC0(__NR_gettid); }
 static inline long sys_tgkill(int tgid, int tid, int sig) { return SC3(__NR_tgkill, tgid, tid, sig); }
 static inline long sys_sched_yield(void) { return SC0(__NR_sched_yield); }
+/* struct timespec of the ABI's native longs: what nanosleep takes on every architecture here */
+struct ashmemd_timespec {
+	long sec;
+	long nsec;
+};
+static inline long sys_nanosleep(const struct ashmemd_timespec *t) { return SC2(__NR_nanosleep, t, 0); }
 static inline long sys_munmap(void *a, uptr len) { return SC2(__NR_munmap, a, len); }
 static inline long sys_mprotect(void *a, uptr len, int prot) { return SC3(__NR_mprotect, a, len, prot); }
 static inline long sys_mremap(void *a, uptr old_len, uptr new_len, int flags, void *new_addr)

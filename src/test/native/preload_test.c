@@ -947,6 +947,8 @@ static volatile struct {
 	int mapped;
 	int64_t pos;
 	unsigned token;
+	unsigned next_token; /* when not 0: what GET_TOKEN answers from its next call on */
+	int tokens;
 	int calls;
 } fake;
 
@@ -966,7 +968,15 @@ static long fake_ioctl(unsigned long cmd, unsigned long arg)
 		if (prot & ~fake.mask)
 			return -EPERM;
 		fake.mapped = 1;
-		return (arg & ASHMEMD_MAP_SHARED) ? (long)fake.token : 0;
+		if (!(arg & ASHMEMD_MAP_SHARED))
+			return 0;
+		long t = fake.token;
+		fake.tokens++;
+		if (fake.next_token) {
+			fake.token = fake.next_token;
+			fake.next_token = 0;
+		}
+		return t;
 	}
 	if (cmd == ASHMEMD_IOC_SEEK) {
 		struct ashmemd_seek *s = (struct ashmemd_seek *)arg;
@@ -1138,8 +1148,33 @@ static void test_slow_path(void)
 	}
 	CHECK(p_get_memfd(fd, len + pagesz, PROT_READ, NULL) == -EINVAL, "ashmemd_get_memfd too long");
 
+	/* the daemon changed between GET_TOKEN and the exchange: a new token, a new exchange */
+	fake.token = T_HANGUP;
+	fake.next_token = T_OK;
+	fake.tokens = 0;
+	int c0 = conns();
+	char *again = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(again != MAP_FAILED && strcmp(again, "region page 0") == 0,
+	      "a broker that closes unanswered: the mapping succeeds with a second token");
+	CHECK(fake.tokens == 2 && conns() == c0 + 2, "two tokens, two connections (%d, %d)", fake.tokens, conns() - c0);
+	if (again != MAP_FAILED)
+		munmap(again, len);
+	CHECK(count_fds() == base && sockets_and_memfds() == kinds, "the retried mmap left nothing open");
+	fake.token = T_HANGUP;
+	fake.tokens = 0;
+	c0 = conns();
+	map_expect_fail("a broker that always closes unanswered", ECONNRESET, NULL, pagesz, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(fake.tokens == 6 && conns() == c0 + 6, "bounded: 6 tokens, 6 connections (%d, %d)", fake.tokens,
+	      conns() - c0);
+	CHECK(count_fds() == base && sockets_and_memfds() == kinds, "the failed retries left nothing open");
 	fake.token = T_EACCES;
+	fake.tokens = 0;
 	map_expect_fail("the broker refuses the token", EACCES, NULL, pagesz, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(fake.tokens == 6, "a refused token is asked for again, bounded (%d)", fake.tokens);
+	fake.token = T_BADMAGIC;
+	fake.tokens = 0;
+	map_expect_fail("a malformed reply", EPROTO, NULL, pagesz, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(fake.tokens == 1, "a malformed reply is not retried (%d tokens)", fake.tokens);
 	map_expect_fail("O_RDONLY fd, writable shared", EACCES, NULL, pagesz, PROT_READ | PROT_WRITE, MAP_SHARED, FAKE_RO_FD, 0);
 
 	/* lseek */
