@@ -12,8 +12,10 @@
 # mappings of old fds), names and sizes, st_rdev never changed, 0 client errors, no client hung.
 # The same with `kill -9` of the daemon (systemd's Restart= starts it again; requests it held are
 # re-sent by the kernel on 6.9+, answered with EINTR or their recorded reply on 6.1, and the
-# clients retry EINTR as libcutils does). Then `systemctl stop` removes the device (the store is
-# released when the unit goes inactive).
+# clients retry EINTR as libcutils does). A unit that fails (its next daemon cannot start, Restart=
+# gives up) has its store released: the device goes and a call waiting for a daemon ends with an
+# error. Then `systemctl stop` removes the device (the store is released when the unit goes
+# inactive).
 . "$IT_REPO/integration-tests/lib/suite.sh"
 . "$IT_REPO/integration-tests/lib/try-demo.sh"
 
@@ -100,6 +102,50 @@ info crash/in_flight "$(journalctl -u "$UNIT" --no-pager --since "$since" 2>/dev
 sleep $((15 * IT_TIME_SCALE))
 finish_clients crash
 check crash/daemon_still_running unit_running
+
+# ---- a unit that fails: systemd releases the store, the device goes, a waiting caller gets an error ----
+# The next daemon cannot start (ExecStart=/bin/false in a drop-in): Restart= tries 5 times and the
+# unit ends up failed. A call made while no daemon serves waits in the kernel; it must end with an
+# error once the unit has failed, not hang for good.
+LD_PRELOAD= "$IT_BUILD/m64/restart/held-call" "$WORK/held.go" >"$WORK/held.out" 2>&1 &
+held_pid=$!
+held_open() { grep -q '^open' "$WORK/held.out"; }
+wait_for $((30 * IT_TIME_SCALE)) held_open
+old_pid=$(prop MainPID)
+mkdir -p "/run/systemd/system/$UNIT.d"
+printf '[Service]\nExecStart=\nExecStart=/bin/false\n' >"/run/systemd/system/$UNIT.d/it-fail.conf"
+systemctl daemon-reload
+systemctl restart --no-block "$UNIT"
+old_gone() { ! kill -0 "$old_pid" 2>/dev/null; }
+wait_for $((120 * IT_TIME_SCALE)) old_gone
+touch "$WORK/held.go"
+unit_failed() { [ "$(prop ActiveState)" = failed ]; }
+if wait_for $((120 * IT_TIME_SCALE)) unit_failed; then
+	pass failed/unit_failed
+	info failed/restarts "NRestarts $(prop NRestarts), result $(prop Result)"
+else
+	fail failed/unit_failed "$(prop ActiveState)/$(prop SubState) after $((120 * IT_TIME_SCALE)) s"
+fi
+held_done() { ! kill -0 "$held_pid" 2>/dev/null; }
+if wait_for $((30 * IT_TIME_SCALE)) held_done; then
+	info failed/waiting_call "$(tail -n 1 "$WORK/held.out")"
+	check failed/waiting_call_errors grep -q '^errno=' "$WORK/held.out"
+else
+	fail failed/waiting_call_errors "the call made while no daemon served still waits $((30 * IT_TIME_SCALE)) s after the unit failed (fd store: $(prop NFileDescriptorStore) fds)"
+	kill -9 "$held_pid" 2>/dev/null
+fi
+wait "$held_pid" 2>/dev/null
+check failed/store_released test "$(prop NFileDescriptorStore)" = 0
+check failed/device_gone test ! -e /dev/ashmem
+rm -f "/run/systemd/system/$UNIT.d/it-fail.conf"
+systemctl daemon-reload
+systemctl reset-failed "$UNIT"
+if out=$(timeout $((300 * IT_TIME_SCALE)) systemctl start "$UNIT" 2>&1) && unit_running; then
+	pass failed/starts_again
+	check failed/same_rdev_new_device test "$(rdev_of /dev/ashmem)" = "$rdev0"
+else
+	fail failed/starts_again "systemctl start: $out; $(prop ActiveState)/$(prop SubState)"
+fi
 
 # ---- a full stop removes the device ----
 if out=$(timeout $((120 * IT_TIME_SCALE)) systemctl stop "$UNIT" 2>&1); then pass stop; else fail stop "$out"; fi
