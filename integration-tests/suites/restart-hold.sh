@@ -3,6 +3,7 @@
 # it-budget: 900
 # it-kernels: 6.1 6.12
 # it-build: restart m64 m32
+# it-default: no
 # Restart without loss without systemd: `ashmemd --hold` keeps what the daemon parks
 # (--fd-store) and starts it again. While 8 clients (4 64-bit, 4 32-bit, restart/client.c, mmap
 # through the preload library) loop over create/name/size/map/write/unpin/pin/verify/close: a
