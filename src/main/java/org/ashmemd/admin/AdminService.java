@@ -1,5 +1,6 @@
 package org.ashmemd.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,6 +26,7 @@ import org.ashmemd.device.OpenFile;
 import org.ashmemd.device.RegionLimits;
 import org.ashmemd.device.RequestStats;
 import org.ashmemd.procscan.ProcFs;
+import org.ashmemd.text.Escape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +90,29 @@ public final class AdminService {
         this.version = version;
         this.deviceNode = deviceNode;
         this.deviceNumbers = deviceNumbers;
+    }
+
+    /**
+     * The response line, without its newline, to one request line as the admin socket read it;
+     * {@code null} stands for a request that was too long or not terminated by a newline.
+     */
+    public String answer(String line) {
+        AdminResponse resp;
+        if (line == null) {
+            resp = AdminResponse.failure("usage", "request too long or not terminated by a newline");
+        } else {
+            try {
+                resp = handle(json.readValue(line, AdminRequest.class));
+            } catch (JsonProcessingException e) {
+                // the message alone: Jackson's location adds lines, and the request's own bytes may be anything
+                resp = AdminResponse.failure("usage", "unreadable request: " + Escape.text(e.getOriginalMessage()));
+            }
+        }
+        try {
+            return json.writeValueAsString(resp);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write an admin response", e);
+        }
     }
 
     public AdminResponse handle(AdminRequest req) {
