@@ -58,7 +58,7 @@ class CuseSessionFuzzTest {
     private static final CuseConfig CONFIG = CuseConfig.dynamic("ashmem", PAGE);
     private static final int MAX_FRAMES = 256;
 
-    @FuzzTest(maxDuration = "20m")
+    @FuzzTest(maxDuration = "15m")
     void frames(byte[] stream) throws IOException {
         long memfdsBefore = memfds();
         AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
