@@ -119,7 +119,7 @@ run_programs() {
 			note "$abi/$(basename "$prog") took $(seconds_since "$t0") s"
 			if ! proc_running "$DAEMON_PID"; then
 				wait "$DAEMON_PID"
-				fail daemon_survives "ashmemd exited (status $?) while $abi/$(basename "$prog") ran; the remaining programs were not run"
+				fail daemon_survives "ashmemd exited (status $?) while $abi/$(basename "$prog") ran$(daemon_crash_report); the remaining programs were not run"
 				DAEMON_PID=
 				rm -f "$IT_STATE/daemon.pid"
 				return 1
@@ -155,6 +155,28 @@ boot_id() { cat /proc/sys/kernel/random/boot_id; }
 # seconds_since T0: the seconds since $EPOCHREALTIME was T0, to one decimal.
 seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
+# ---- HTTP (the daemon's metrics) ----
+
+# The VM has no network but loopback, which nobody has brought up; the metrics listen there.
+loopback_up() { ip link set lo up 2>/dev/null || ifconfig lo up 2>/dev/null || busybox ip link set lo up 2>/dev/null; }
+
+# http_get HOST:PORT PATH: the body of a 200 answer on stdout; curl, wget or bash's /dev/tcp.
+http_get() {
+	if command -v curl >/dev/null; then
+		curl -fsS --max-time 30 "http://$1$2"
+	elif command -v wget >/dev/null; then
+		wget -q -T 30 -O - "http://$1$2"
+	else
+		local reply
+		exec 3<>"/dev/tcp/${1%:*}/${1##*:}" || return 1
+		printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$2" "$1" >&3 # 1.0: the server closes when done
+		reply=$(timeout 30 cat <&3 | tr -d '\r')
+		exec 3<&-
+		[[ "$reply" == "HTTP/1."?" 200"* ]] || { echo "${reply%%$'\n'*}" >&2; return 1; }
+		printf '%s\n' "${reply#*$'\n\n'}"
+	fi
+}
+
 # ---- the daemon ----
 
 _daemon_ready() {
@@ -174,7 +196,10 @@ daemon_start() {
 	_daemon_log_offset=$(stat -c %s "$DAEMON_LOG")
 	echo "==== $(date -u +%FT%TZ) $IT_SUITE: $ASHMEMD $*" >>"$DAEMON_LOG"
 	local t0=$EPOCHREALTIME
-	"$ASHMEMD" --device "$ASHMEMD_DEVICE" --runtime-dir "$ASHMEMD_RUNTIME_DIR" --log-level info "$@" \
+	# The VM's JIT setting (vm-main.sh), and a JVM crash report in the results share (the VM's
+	# /tmp is gone with it).
+	ASHMEMD_JAVA_OPTS="${DAEMON_JIT_OPTS:+$DAEMON_JIT_OPTS }${ASHMEMD_JAVA_OPTS:+$ASHMEMD_JAVA_OPTS }-XX:ErrorFile=$IT_RESULTS/$IT_SUITE.hs_err.%p.log" \
+		"$ASHMEMD" --device "$ASHMEMD_DEVICE" --runtime-dir "$ASHMEMD_RUNTIME_DIR" --log-level info "$@" \
 		>>"$DAEMON_LOG" 2>&1 </dev/null &
 	DAEMON_PID=$!
 	echo "$DAEMON_PID" >"$IT_STATE/daemon.pid"
@@ -214,6 +239,18 @@ daemon_start() {
 	return 1
 }
 
+# daemon_crash_report: ", JVM crash: FRAME (SIGNAL at ADDRESS)" when the daemon's log since its
+# start holds HotSpot's fatal error report, else nothing; for the failure that reports its death.
+daemon_crash_report() {
+	local log frame sig hs
+	log=$(tail -c +"$((_daemon_log_offset + 1))" "$DAEMON_LOG" 2>/dev/null)
+	frame=$(grep -A1 '^# Problematic frame:' <<<"$log" | tail -n 1 | cut -c3-200)
+	[ -n "$frame" ] || return 0
+	hs=$(grep -o '/run/it/[^ ]*hs_err[^ ]*\.log' <<<"$log" | tail -n 1)
+	[ -n "$hs" ] && sig=$(grep -m1 '^siginfo:' "$hs" 2>/dev/null | cut -c10-120)
+	printf ', JVM crash: %s%s' "$frame" "${sig:+ ($sig; report: $(basename "$hs"))}"
+}
+
 # daemon_check_alive NAME: passes while the daemon process still runs.
 daemon_check_alive() {
 	if [ -n "$DAEMON_PID" ] && proc_running "$DAEMON_PID"; then
@@ -231,7 +268,7 @@ daemon_stop() {
 	DAEMON_PID=
 	if ! proc_running "$pid"; then
 		wait "$pid"
-		fail daemon_stop "ashmemd had already exited (status $?) before SIGTERM"
+		fail daemon_stop "ashmemd had already exited (status $?) before SIGTERM$(daemon_crash_report)"
 		rm -f "$IT_STATE/daemon.pid"
 		return 1
 	fi

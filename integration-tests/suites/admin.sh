@@ -25,8 +25,7 @@ for abi in m64 m32; do
 done
 [ -x "$CTL" ] || { fail ashmemctl "$CTL is missing (build the distribution first)"; it_finish; }
 
-# The VM has no network but loopback, which nobody has brought up; the metrics listen there.
-ip link set lo up 2>/dev/null || ifconfig lo up 2>/dev/null || busybox ip link set lo up 2>/dev/null
+loopback_up
 
 daemon_start --metrics-address "$METRICS" || it_finish
 export ASHMEM_DEV=/dev/$ASHMEMD_DEVICE
@@ -282,21 +281,6 @@ else
 fi
 
 # Any HTTP client the host root has; bash alone otherwise.
-http_get() { # HOST:PORT PATH
-	if command -v curl >/dev/null; then
-		curl -fsS --max-time 30 "http://$1$2"
-	elif command -v wget >/dev/null; then
-		wget -q -T 30 -O - "http://$1$2"
-	else
-		local reply
-		exec 3<>"/dev/tcp/${1%:*}/${1##*:}" || return 1
-		printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$2" "$1" >&3 # 1.0: the server closes when done
-		reply=$(timeout 30 cat <&3 | tr -d '\r')
-		exec 3<&-
-		[[ "$reply" == "HTTP/1."?" 200"* ]] || { echo "${reply%%$'\n'*}" >&2; return 1; }
-		printf '%s\n' "${reply#*$'\n\n'}"
-	fi
-}
 metrics() {
 	grep -Eq '^ashmemd_regions 4(\.0)?$' "$W/metrics.txt" || { grep '^ashmemd_regions' "$W/metrics.txt"; echo "ashmemd_regions is not 4"; return 1; }
 	grep -Eq '^ashmemd_mapped_regions 4(\.0)?$' "$W/metrics.txt" || { echo "ashmemd_mapped_regions is not 4"; return 1; }

@@ -42,6 +42,8 @@ t0=$EPOCHREALTIME
 try_install dpkg_install || it_finish
 info dpkg_install_time "dpkg -i took $(seconds_since "$t0") s (the postinst starts the unit and waits for READY)"
 check unit_enabled test "$(systemctl is-enabled "$UNIT" 2>&1)" = enabled
+# LogsDirectory=: where the JVM's crash report goes (-XX:ErrorFile in the unit), kept after a crash
+check crash_report_dir sh -c "[ \"\$(stat -c '%U %a' /var/log/ashmemd 2>&1)\" = 'root 700' ] && systemctl show -p Environment --value $UNIT | grep -q 'ErrorFile=/var/log/ashmemd/hs_err_pid%p.log'"
 check exec_start_fixed_number sh -c "systemctl show -p ExecStart --value $UNIT | grep -q 'path=/usr/bin/ashmemd .*argv\[\]=/usr/bin/ashmemd .*--major 121 --minor 0'"
 check type_notify test "$(prop Type)" = notify
 
@@ -221,6 +223,7 @@ check purge_not_known_to_dpkg not_known
 no_links() { [ -z "$(find /etc/systemd/system -name 'ashmemd*' 2>&1)" ]; }
 check purge_no_enable_link no_links
 check purge_run_dir_gone test ! -e /run/ashmemd
+check purge_log_dir_gone test ! -e /var/log/ashmemd # LogsDirectory=, for JVM crash reports
 left_over() {
 	local f left=()
 	for f in "${pkg_files[@]}"; do [ -e "$f" ] || [ -L "$f" ] && left+=("$f"); done

@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import jnr.unixsocket.UnixSocketChannel;
 import jnr.unixsocket.UnixSocketOptions;
@@ -26,17 +26,21 @@ public final class AdminServer implements AutoCloseable, UnixListener.Handler {
     /** Generous: only root (or the admin group) connects, and a loaded or emulated machine can take seconds between connect and write. */
     private static final int READ_TIMEOUT_MILLIS = 30_000;
     private static final int BACKLOG = 16;
+    private static final int WORKERS = 2;
+    private static final long WORKER_IDLE_SECONDS = 10;
 
     private final AdminService service;
     private final ProcFs proc;
     /** The group allowed besides root, or -1 for root only. */
     private final int adminGid;
     private final UnixListener listener;
-    private final ExecutorService workers = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "admin");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Two at most; an idle one ends after a while, so that a daemon nobody inspects keeps none. */
+    private final ThreadPoolExecutor workers = new ThreadPoolExecutor(WORKERS, WORKERS, WORKER_IDLE_SECONDS,
+            TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "admin-worker");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** @param adminGroup a group whose members may use the socket too, or null for root only */
     public AdminServer(Path path, String adminGroup, AdminService service, ProcFs proc) throws IOException {
@@ -45,6 +49,7 @@ public final class AdminServer implements AutoCloseable, UnixListener.Handler {
         this.listener = UnixListener.bind("admin", path, adminGroup != null ? "rw-rw----" : "rw-------",
                 adminGroup, BACKLOG, System::nanoTime);
         this.adminGid = adminGroup != null ? listener.gid() : -1;
+        workers.allowCoreThreadTimeOut(true);
         listener.start(this); // after every field is set: the listener's thread calls back at once
     }
 

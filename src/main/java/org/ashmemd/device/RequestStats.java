@@ -17,14 +17,19 @@ import org.ashmemd.posix.Errno;
  * <p>Bounded whatever clients send: the keys are the daemon's own operations (every unknown
  * ioctl number shares {@link DeviceOperation#UNKNOWN_IOCTL}) and errnos below {@value #ERRNOS},
  * with one more slot per operation for anything else. On every request's path: after the first
- * error of a kind, counting is a scan of the 14 bounds and two or three {@link
+ * error of a kind, counting is a scan of the 20 bounds and two or three {@link
  * LongAdder} adds, with no allocation and no atomic that all reader threads would fight over.
  */
 public final class RequestStats implements RequestObserver {
-    /** Histogram bounds: 5 µs (a cached answer) to 100 ms (a stalled purge or a huge read). */
+    /**
+     * Histogram bounds: 5 µs (a cached answer) to 100 ms (a stalled purge or a huge read), then
+     * up to 1 s, the longest a caller may wait for any request, and on to 10 s (a starved or
+     * stalled machine).
+     */
     public static final long[] BOUNDS_NANOS = {
         5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
         1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 50_000_000, 100_000_000,
+        250_000_000, 500_000_000, 1_000_000_000, 2_500_000_000L, 5_000_000_000L, 10_000_000_000L,
     };
     /** Errno numbers below this are counted apart; Linux's go up to 133. */
     static final int ERRNOS = 256;

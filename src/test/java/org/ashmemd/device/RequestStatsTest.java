@@ -32,13 +32,16 @@ class RequestStatsTest {
         stats.requestDone(Opcode.OPEN.number(), 0, 0, 3_000); // first bucket
         stats.requestDone(Opcode.OPEN.number(), 0, 0, 5_000); // bounds are inclusive
         stats.requestDone(Opcode.OPEN.number(), 0, 0, 40_000);
-        stats.requestDone(Opcode.OPEN.number(), 0, 0, 200_000_000); // over the last bound
+        stats.requestDone(Opcode.OPEN.number(), 0, 0, 1_000_000_000); // 1 s: the longest allowed wait
+        stats.requestDone(Opcode.OPEN.number(), 0, 0, 11_000_000_000L); // over the last bound
         RequestStats.Operation open = stats.snapshot().get(0);
-        assertEquals(4, open.requests());
+        assertEquals(5, open.requests());
         assertEquals(2, open.buckets()[0]);
         assertEquals(1, open.buckets()[3]);
+        int oneSecond = java.util.Arrays.binarySearch(RequestStats.BOUNDS_NANOS, 1_000_000_000L);
+        assertEquals(1, open.buckets()[oneSecond]);
         assertEquals(1, open.buckets()[RequestStats.BOUNDS_NANOS.length]);
-        assertEquals(200_048_000L, open.sumNanos());
+        assertEquals(12_000_048_000L, open.sumNanos());
     }
 
     @Test

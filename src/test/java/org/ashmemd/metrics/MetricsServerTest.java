@@ -233,7 +233,8 @@ class MetricsServerTest {
         rs.requestDone(OPEN, 0, 0, 40_000);                            // 40 µs
         rs.requestDone(IOCTL, AshmemIoctl.SET_SIZE, 22, 7_000);        // EINVAL
         rs.requestDone(IOCTL, AshmemIoctl.SET_SIZE, 22, 8_000);
-        rs.requestDone(IOCTL, AshmemIoctl.PIN, 14, 200_000_000);       // EFAULT, 200 ms: over the last bucket
+        rs.requestDone(IOCTL, AshmemIoctl.PIN, 14, 200_000_000);       // EFAULT, 200 ms
+        rs.requestDone(IOCTL, AshmemIoctl.PIN, 0, 12_000_000_000L);    // 12 s: over the last bucket
 
         Exposition e = scrape();
         String open = "ashmemd_request_duration_seconds_bucket{operation=\"OPEN\",le=\"";
@@ -244,8 +245,13 @@ class MetricsServerTest {
         assertEquals(2.0, e.get(open + "+Inf\"}"));
         assertEquals(2.0, e.get("ashmemd_request_duration_seconds_count{operation=\"OPEN\"}"));
         assertEquals(43e-6, e.get("ashmemd_request_duration_seconds_sum{operation=\"OPEN\"}"), 1e-12);
-        assertEquals(0.0, e.get("ashmemd_request_duration_seconds_bucket{operation=\"PIN\",le=\"0.1\"}"));
-        assertEquals(1.0, e.get("ashmemd_request_duration_seconds_bucket{operation=\"PIN\",le=\"+Inf\"}"));
+        String pin = "ashmemd_request_duration_seconds_bucket{operation=\"PIN\",le=\"";
+        assertEquals(0.0, e.get(pin + "0.1\"}"));
+        assertEquals(1.0, e.get(pin + "0.25\"}"));
+        assertEquals(1.0, e.get(pin + "1.0\"}"));
+        assertEquals(1.0, e.get(pin + "2.5\"}"));
+        assertEquals(1.0, e.get(pin + "10.0\"}"));
+        assertEquals(2.0, e.get(pin + "+Inf\"}"));
         assertEquals("histogram", e.type.get("ashmemd_request_duration_seconds"));
 
         assertEquals(2.0, e.get("ashmemd_request_errors_total{errno=\"EINVAL\",operation=\"SET_SIZE\"}"));
