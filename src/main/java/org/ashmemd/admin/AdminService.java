@@ -115,7 +115,11 @@ public final class AdminService {
         }
     }
 
+    /** The answer to one request; messages that repeat the request's text carry it escaped. */
     public AdminResponse handle(AdminRequest req) {
+        if (req == null) {
+            return AdminResponse.failure("usage", "empty request: a JSON object is expected");
+        }
         if (req.version() != AdminProtocol.VERSION) {
             return AdminResponse.failure("usage", "this ashmemd speaks admin protocol " + AdminProtocol.VERSION
                     + ", not " + req.version() + ": use the ashmemctl of the same release");
@@ -133,7 +137,7 @@ public final class AdminService {
                     try {
                         n = Long.parseLong(id == null ? "" : id.trim());
                     } catch (NumberFormatException e) {
-                        return AdminResponse.failure("usage", "region needs a numeric id, not '" + id + "'");
+                        return AdminResponse.failure("usage", "region needs a numeric id, not '" + Escape.text(id) + "'");
                     }
                     RegionDetail d = region(n);
                     return d == null ? AdminResponse.failure("notfound", "no region " + n)
@@ -144,11 +148,11 @@ public final class AdminService {
                     return AdminResponse.ok(json.valueToTree(new PurgeResult(pages, pages * device.registry().pageSize())));
                 }
                 default:
-                    return AdminResponse.failure("usage", "unknown command '" + cmd + "'");
+                    return AdminResponse.failure("usage", "unknown command '" + Escape.text(cmd) + "'");
             }
         } catch (RuntimeException e) {
             log.error("admin command {} failed", cmd, e);
-            return AdminResponse.failure("internal", "the daemon failed to answer: " + e);
+            return AdminResponse.failure("internal", "the daemon failed to answer: " + Escape.text(e.toString()));
         }
     }
 

@@ -107,7 +107,7 @@ class AdminProtocolFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "12m")
     void requestLine(byte[] bytes) throws IOException {
         // what AdminServer hands on: the bytes before the first newline, decoded as UTF-8
         String line = new String(bytes, StandardCharsets.UTF_8);

@@ -24,7 +24,7 @@ import java.util.List;
 class ProcParsersFuzzTest {
     private static final AshmemClassifier CLASSIFIER = new AshmemClassifier(AshmemClassifier.DEFAULT_DEVICE, null);
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "12m")
     void procFile(byte[] input) {
         if (input.length == 0) {
             return;
