@@ -11,8 +11,6 @@ import java.util.concurrent.TimeUnit;
 import jnr.unixsocket.UnixSocketChannel;
 import jnr.unixsocket.UnixSocketOptions;
 import org.ashmemd.control.AdminProtocol;
-import org.ashmemd.control.AdminRequest;
-import org.ashmemd.control.AdminResponse;
 import org.ashmemd.procscan.ProcFs;
 import org.ashmemd.socket.UnixListener;
 import org.slf4j.Logger;
@@ -92,19 +90,7 @@ public final class AdminServer implements AutoCloseable, UnixListener.Handler {
         try (ch) {
             ch.setOption(UnixSocketOptions.SO_RCVTIMEO, READ_TIMEOUT_MILLIS);
             String line = readLine(ch);
-            AdminResponse resp;
-            if (line == null) {
-                resp = AdminResponse.failure("usage", "request too long or not terminated by a newline");
-            } else {
-                AdminRequest req;
-                try {
-                    req = AdminProtocol.json().readValue(line, AdminRequest.class);
-                    resp = service.handle(req);
-                } catch (IOException e) {
-                    resp = AdminResponse.failure("usage", "unreadable request: " + e.getMessage());
-                }
-            }
-            byte[] out = (AdminProtocol.json().writeValueAsString(resp) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] out = (service.answer(line) + "\n").getBytes(StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.wrap(out);
             while (b.hasRemaining()) {
                 ch.write(b);

@@ -1,5 +1,6 @@
 package org.ashmemd.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,6 +26,7 @@ import org.ashmemd.device.OpenFile;
 import org.ashmemd.device.RegionLimits;
 import org.ashmemd.device.RequestStats;
 import org.ashmemd.procscan.ProcFs;
+import org.ashmemd.text.Escape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +92,34 @@ public final class AdminService {
         this.deviceNumbers = deviceNumbers;
     }
 
+    /**
+     * The response line, without its newline, to one request line as the admin socket read it;
+     * {@code null} stands for a request that was too long or not terminated by a newline.
+     */
+    public String answer(String line) {
+        AdminResponse resp;
+        if (line == null) {
+            resp = AdminResponse.failure("usage", "request too long or not terminated by a newline");
+        } else {
+            try {
+                resp = handle(json.readValue(line, AdminRequest.class));
+            } catch (JsonProcessingException e) {
+                // the message alone: Jackson's location adds lines, and the request's own bytes may be anything
+                resp = AdminResponse.failure("usage", "unreadable request: " + Escape.text(e.getOriginalMessage()));
+            }
+        }
+        try {
+            return json.writeValueAsString(resp);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write an admin response", e);
+        }
+    }
+
+    /** The answer to one request; messages that repeat the request's text carry it escaped. */
     public AdminResponse handle(AdminRequest req) {
+        if (req == null) {
+            return AdminResponse.failure("usage", "empty request: a JSON object is expected");
+        }
         if (req.version() != AdminProtocol.VERSION) {
             return AdminResponse.failure("usage", "this ashmemd speaks admin protocol " + AdminProtocol.VERSION
                     + ", not " + req.version() + ": use the ashmemctl of the same release");
@@ -108,7 +137,7 @@ public final class AdminService {
                     try {
                         n = Long.parseLong(id == null ? "" : id.trim());
                     } catch (NumberFormatException e) {
-                        return AdminResponse.failure("usage", "region needs a numeric id, not '" + id + "'");
+                        return AdminResponse.failure("usage", "region needs a numeric id, not '" + Escape.text(id) + "'");
                     }
                     RegionDetail d = region(n);
                     return d == null ? AdminResponse.failure("notfound", "no region " + n)
@@ -119,11 +148,11 @@ public final class AdminService {
                     return AdminResponse.ok(json.valueToTree(new PurgeResult(pages, pages * device.registry().pageSize())));
                 }
                 default:
-                    return AdminResponse.failure("usage", "unknown command '" + cmd + "'");
+                    return AdminResponse.failure("usage", "unknown command '" + Escape.text(cmd) + "'");
             }
         } catch (RuntimeException e) {
             log.error("admin command {} failed", cmd, e);
-            return AdminResponse.failure("internal", "the daemon failed to answer: " + e);
+            return AdminResponse.failure("internal", "the daemon failed to answer: " + Escape.text(e.toString()));
         }
     }
 

@@ -1,5 +1,6 @@
 package org.ashmemd.broker;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -19,7 +20,12 @@ public final class BrokerWire {
         }
     }
 
+    /**
+     * The request at the buffer's position, which does not move; throws
+     * BufferUnderflowException when fewer than {@link #REQUEST_SIZE} bytes remain.
+     */
     public static Request decodeRequest(ByteBuffer b) {
+        requireRemaining(b, REQUEST_SIZE);
         ByteBuffer d = b.duplicate().order(ByteOrder.nativeOrder());
         int p = d.position();
         return new Request(d.getInt(p), d.getInt(p + 4), d.getInt(p + 8), d.getInt(p + 12));
@@ -39,9 +45,20 @@ public final class BrokerWire {
     public record Reply(int magic, int status, long size, int protMask) {
     }
 
+    /**
+     * The reply at the buffer's position, which does not move; throws
+     * BufferUnderflowException when fewer than {@link #REPLY_SIZE} bytes remain.
+     */
     public static Reply decodeReply(ByteBuffer b) {
+        requireRemaining(b, REPLY_SIZE);
         ByteBuffer d = b.duplicate().order(ByteOrder.nativeOrder());
         int p = d.position();
         return new Reply(d.getInt(p), d.getInt(p + 4), d.getLong(p + 8), d.getInt(p + 16));
+    }
+
+    private static void requireRemaining(ByteBuffer b, int n) {
+        if (b.remaining() < n) {
+            throw new BufferUnderflowException();
+        }
     }
 }

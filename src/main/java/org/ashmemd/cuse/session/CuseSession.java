@@ -317,6 +317,11 @@ public final class CuseSession {
         if (in.outSize() > Integer.MAX_VALUE) {
             throw new MalformedFrame("IOCTL out_size " + in.outSize());
         }
+        if ((in.flags() & FuseProtocol.IOCTL_COMPAT) != 0 && Long.compareUnsigned(in.arg(), U32_MAX) > 0) {
+            // the kernel zero-extends a 32-bit caller's argument; the device could not even
+            // ask for the memory such an argument points to
+            throw new MalformedFrame("compat IOCTL arg 0x" + Long.toHexString(in.arg()) + " does not fit 32 bits");
+        }
         ByteBuffer data = req.slice(req.position(), (int) in.inSize()).asReadOnlyBuffer().order(NATIVE);
         IoctlRequest request = new IoctlRequest(in.fh(), in.flags(), in.cmd(), in.arg(), data, (int) in.outSize());
         IoctlReply answer = device.ioctl(caller(h), request);

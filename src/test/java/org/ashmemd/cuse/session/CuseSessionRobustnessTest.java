@@ -94,7 +94,10 @@ class CuseSessionRobustnessTest {
                 Arguments.of("WRITE size beyond the data", Frames.patchInt(Frames.write(0x10, 7, new byte[5]), 56, 10)),
                 Arguments.of("extensions eating the body", withExtensions(Frames.open(0x10), 1)),
                 Arguments.of("IOCTL out_size above 2 GiB",
-                        Frames.patchInt(Frames.ioctl(0x10, FakeDevice.GET_NAME, 0x1000), 68, 0x80000000)));
+                        Frames.patchInt(Frames.ioctl(0x10, FakeDevice.GET_NAME, 0x1000), 68, 0x80000000)),
+                Arguments.of("compat IOCTL arg beyond 32 bits",
+                        Frames.ioctl(0x10, FuseProtocol.IOCTL_COMPAT | FuseProtocol.IOCTL_UNRESTRICTED | FuseProtocol.IOCTL_32BIT,
+                                FakeDevice.SET_NAME, 0xff_0000_1000L, Frames.NONE, 0)));
     }
 
     private static byte[] withExtensions(byte[] frame, int units) {
