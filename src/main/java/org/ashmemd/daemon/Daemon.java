@@ -584,18 +584,7 @@ public final class Daemon implements AutoCloseable {
             handOver();
             return;
         }
-        if (metrics != null) {
-            metrics.close();
-        }
-        if (adminServer != null) {
-            adminServer.close();
-        }
-        if (pressure != null) {
-            pressure.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
+        closeServices();
         if (cuse != null) {
             cuse.close(); // aborts the connection: the node disappears, blocked callers get ENOTCONN
         }
@@ -625,6 +614,22 @@ public final class Daemon implements AutoCloseable {
      * here: the readers answer what they hold and stop reading, the broker stays until the tokens
      * handed out meanwhile are redeemed or expired, and the state is marked clean.
      */
+    /** The services around the device, in the order a stop and a hand-over both close them. */
+    private void closeServices() {
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (adminServer != null) {
+            adminServer.close();
+        }
+        if (pressure != null) {
+            pressure.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
     private void handOver() {
         boolean drained = cuse.handOver(HAND_OVER_TIMEOUT);
         long deadline = System.nanoTime() + config.tokenLifetime().toNanos();
@@ -642,18 +647,7 @@ public final class Daemon implements AutoCloseable {
             log.warn("a CUSE reader did not finish its request within {} s; the next daemon answers it",
                     HAND_OVER_TIMEOUT.toSeconds());
         }
-        if (metrics != null) {
-            metrics.close();
-        }
-        if (adminServer != null) {
-            adminServer.close();
-        }
-        if (pressure != null) {
-            pressure.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
+        closeServices();
         // The regions live on in the store; the device and its alias too.
         device.detachAll();
         if (pidFileWritten) {
