@@ -158,17 +158,7 @@ public final class Daemon implements AutoCloseable {
         OpenerResolver openers = new OpenerResolver(proc, System::nanoTime,
                 OPENER_CACHE_NANOS);
         AdminService.RegionProcesses regionProcesses = new ProcRegionProcesses(ProcScanner.system(config.deviceName()));
-        device = new AshmemCharDevice(registry, new CallerFacts() {
-            @Override
-            public boolean hasSysAdmin(int tid) {
-                return proc.hasSysAdmin(tid);
-            }
-
-            @Override
-            public boolean readImpliesExec(int tid) {
-                return proc.readImpliesExec(tid);
-            }
-        }, tokens, openers, new RegionLimits(config.limits()));
+        device = new AshmemCharDevice(registry, CallerFacts.fromProc(proc), tokens, openers, new RegionLimits(config.limits()));
 
         try {
             Files.createDirectories(config.runtimeDir());

@@ -63,17 +63,7 @@ class AdminProtocolFuzzTest {
         AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
         ProcFs proc = new ProcFs();
         TokenTable tokens = new TokenTable(60_000_000_000L, System::nanoTime);
-        device = new AshmemCharDevice(registry, new CallerFacts() {
-            @Override
-            public boolean hasSysAdmin(int tid) {
-                return proc.hasSysAdmin(tid);
-            }
-
-            @Override
-            public boolean readImpliesExec(int tid) {
-                return proc.readImpliesExec(tid);
-            }
-        }, tokens, new OpenerResolver(proc, System::nanoTime, 1_000_000_000L), new RegionLimits(RegionLimits.Caps.DEFAULT));
+        device = new AshmemCharDevice(registry, CallerFacts.fromProc(proc), tokens, new OpenerResolver(proc, System::nanoTime, 1_000_000_000L), new RegionLimits(RegionLimits.Caps.DEFAULT));
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         RequestStats stats = new RequestStats();
         stats.requestDone(39, AshmemIoctl.SET_SIZE, 22, 1000);

@@ -63,17 +63,7 @@ class CuseSessionFuzzTest {
         long memfdsBefore = memfds();
         AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
         TokenTable tokens = new TokenTable(10_000_000_000L, System::nanoTime);
-        AshmemCharDevice device = new AshmemCharDevice(registry, new CallerFacts() {
-            @Override
-            public boolean hasSysAdmin(int tid) {
-                return PROC.hasSysAdmin(tid);
-            }
-
-            @Override
-            public boolean readImpliesExec(int tid) {
-                return PROC.readImpliesExec(tid);
-            }
-        }, tokens, new OpenerResolver(PROC, System::nanoTime, 1_000_000_000L),
+        AshmemCharDevice device = new AshmemCharDevice(registry, CallerFacts.fromProc(PROC), tokens, new OpenerResolver(PROC, System::nanoTime, 1_000_000_000L),
                 new RegionLimits(new RegionLimits.Caps(8, 64L << 20, 0, 0)));
         CuseSession session = new CuseSession(CONFIG, device);
         // direct, as the transport's: the memory core reads and writes them with native I/O
