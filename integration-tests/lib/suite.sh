@@ -179,8 +179,15 @@ http_get() {
 
 # ---- the daemon ----
 
+# What the daemon logged since daemon_start started it.
+_daemon_log_since_start() { tail -c +"$((_daemon_log_offset + 1))" "$DAEMON_LOG" 2>/dev/null; }
+
+# jvm_crash_frame: the frame HotSpot names in a fatal error report read on stdin ("J 2158 c1
+# org.ashmemd...", without its "# "), or nothing when there is none.
+jvm_crash_frame() { grep -A1 '^# Problematic frame:' | tail -n 1 | cut -c3-200; }
+
 _daemon_ready() {
-	[ -c "/dev/$ASHMEMD_DEVICE" ] && tail -c +"$((_daemon_log_offset + 1))" "$DAEMON_LOG" | grep -qw ready
+	[ -c "/dev/$ASHMEMD_DEVICE" ] && _daemon_log_since_start | grep -qw ready
 }
 _daemon_started_or_dead() { _daemon_ready || ! proc_running "$DAEMON_PID"; }
 
@@ -211,16 +218,16 @@ daemon_start() {
 		return 0
 	fi
 	local why last
-	last=$(tail -c +"$((_daemon_log_offset + 1))" "$DAEMON_LOG" | grep -v '^====' | tail -n 1 | cut -c1-200)
+	last=$(_daemon_log_since_start | grep -v '^====' | tail -n 1 | cut -c1-200)
 	if ! proc_running "$DAEMON_PID"; then
 		wait "$DAEMON_PID"
 		why="ashmemd exited with status $? before it was ready"
 		# HotSpot, under QEMU TCG, rarely dies with SIGSEGV inside freshly JIT-patched code; the
 		# frame is named, and one new start tells such a crash from a daemon that cannot start
 		local frame
-		frame=$(tail -c +"$((_daemon_log_offset + 1))" "$DAEMON_LOG" | grep -A1 '^# Problematic frame:' | tail -n 1 | cut -c1-200)
+		frame=$(_daemon_log_since_start | jvm_crash_frame)
 		if [ -n "$frame" ] && [ -z "${_daemon_start_retried:-}" ]; then
-			info jvm_crash_at_start "the JVM crashed before ready (${frame#\# }); starting it once more"
+			info jvm_crash_at_start "the JVM crashed before ready ($frame); starting it once more"
 			_daemon_start_retried=1
 			daemon_start "$@"
 			local r=$?
@@ -243,10 +250,10 @@ daemon_start() {
 # start holds HotSpot's fatal error report, else nothing; for the failure that reports its death.
 daemon_crash_report() {
 	local log frame sig hs
-	log=$(tail -c +"$((_daemon_log_offset + 1))" "$DAEMON_LOG" 2>/dev/null)
-	frame=$(grep -A1 '^# Problematic frame:' <<<"$log" | tail -n 1 | cut -c3-200)
+	log=$(_daemon_log_since_start)
+	frame=$(jvm_crash_frame <<<"$log")
 	[ -n "$frame" ] || return 0
-	hs=$(grep -o '/run/it/[^ ]*hs_err[^ ]*\.log' <<<"$log" | tail -n 1)
+	hs=$(grep -o "$IT_RESULTS/[^ ]*hs_err[^ ]*\.log" <<<"$log" | tail -n 1)
 	[ -n "$hs" ] && sig=$(grep -m1 '^siginfo:' "$hs" 2>/dev/null | cut -c10-120)
 	printf ', JVM crash: %s%s' "$frame" "${sig:+ ($sig; report: $(basename "$hs"))}"
 }

@@ -38,7 +38,7 @@ for run in $(seq 1 "$JIT_RUNS"); do
 	note "run $run: exit $st after $(seconds_since "$t0") s: $(grep -m1 '^probe ' "$out")"
 	if [ "$st" -ne 0 ]; then
 		crashes=$((crashes + 1))
-		frame=$(grep -A1 '^# Problematic frame:' "$out" | tail -n 1 | cut -c3-160)
+		frame=$(jvm_crash_frame <"$out")
 		frames="$frames${frames:+; }run $run exit $st: ${frame:-$(tail -n 1 "$out" | cut -c1-160)}"
 		hs=$IT_RESULTS/$IT_SUITE.hs_err.$run.log
 		[ -r "$hs" ] && note "run $run: $(grep -m1 '^siginfo:' "$hs")"
