@@ -7,16 +7,24 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves the daemon's metrics in the Prometheus text format on {@code http://ADDRESS/metrics}.
- * Everything is read from the {@link MetricsSource} at each scrape. The HTTP server's own
- * threads are daemon threads that only answer scrapes.
+ * Everything is read from the {@link MetricsSource} at each scrape. Scrapes are answered by a
+ * fixed pool of {@value #THREADS} daemon threads started with the server: the library's own pool
+ * grows by a thread whenever two scrapes meet and keeps it for two minutes, which made the
+ * daemon's thread count depend on its scrapers' timing.
  */
 public final class MetricsServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
+    static final int THREADS = 2;
 
     private final PrometheusRegistry registry;
     private final HTTPServer http;
@@ -42,14 +50,34 @@ public final class MetricsServer implements AutoCloseable {
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new RequestMetrics(source));
         registry.register(new StateCollector(source));
-        HTTPServer http = HTTPServer.builder()
-                .inetAddress(address.getAddress())
-                .port(address.getPort())
-                .registry(registry)
-                .buildAndStart();
+        ExecutorService threads = scrapeThreads();
+        HTTPServer http;
+        try {
+            http = HTTPServer.builder()
+                    .inetAddress(address.getAddress())
+                    .port(address.getPort())
+                    .registry(registry)
+                    .executorService(threads)
+                    .buildAndStart();
+        } catch (IOException | RuntimeException e) {
+            threads.shutdownNow();
+            throw e;
+        }
         InetSocketAddress bound = new InetSocketAddress(address.getAddress(), http.getPort());
         log.info("metrics on http://{}/metrics", format(bound));
         return new MetricsServer(registry, http, bound);
+    }
+
+    /** {@link #THREADS} threads, all started now; the HTTP server shuts them down when closed. */
+    private static ExecutorService scrapeThreads() {
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "metrics-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.prestartAllCoreThreads();
+        return pool;
     }
 
     /** The address actually bound. */

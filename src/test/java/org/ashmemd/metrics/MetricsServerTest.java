@@ -20,6 +20,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.ashmemd.ashmem.PurgeCause;
 import org.ashmemd.ashmem.PurgeCount;
@@ -309,8 +312,54 @@ class MetricsServerTest {
     }
 
     @Test
-    void aBusyPortIsAnIOException() {
+    void aBusyPortIsAnIOException() throws InterruptedException {
         assertThrows(IOException.class, () -> MetricsServer.start(server.address(), source).close());
+        assertEquals(MetricsServer.THREADS, scrapeThreadsSettled(MetricsServer.THREADS),
+                "the failed server's threads were left running");
+    }
+
+    @Test
+    void concurrentScrapesDoNotAddThreads() throws Exception {
+        assertEquals(MetricsServer.THREADS, scrapeThreadsSettled(MetricsServer.THREADS));
+        ExecutorService scrapers = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 5; round++) {
+                List<Future<Integer>> codes = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    codes.add(scrapers.submit(() -> get("/metrics").statusCode()));
+                }
+                for (Future<Integer> code : codes) {
+                    assertEquals(200, code.get());
+                }
+            }
+        } finally {
+            scrapers.shutdownNow();
+        }
+        assertEquals(MetricsServer.THREADS, scrapeThreads());
+    }
+
+    @Test
+    void closeEndsTheScrapeThreads() throws Exception {
+        server.close();
+        assertEquals(0, scrapeThreadsSettled(0));
+    }
+
+    /**
+     * Live scrape threads once their number is {@code expected} or 5 s have passed: the previous
+     * test's server shuts its threads down asynchronously.
+     */
+    private static long scrapeThreadsSettled(long expected) throws InterruptedException {
+        for (int i = 0; i < 500 && scrapeThreads() != expected; i++) {
+            Thread.sleep(10);
+        }
+        return scrapeThreads();
+    }
+
+    /** Live scrape threads of any metrics server in this JVM (only this class starts them). */
+    private static long scrapeThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("metrics-http-"))
+                .count();
     }
 
     @Test
