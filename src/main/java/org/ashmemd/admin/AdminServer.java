@@ -1,8 +1,11 @@
 package org.ashmemd.admin;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -27,6 +30,8 @@ public final class AdminServer implements AutoCloseable, UnixListener.Handler {
     private static final int READ_TIMEOUT_MILLIS = 30_000;
     private static final int BACKLOG = 16;
     private static final int WORKERS = 2;
+    /** Responses are streamed (a listing can be tens of MB) through a buffer of this size. */
+    private static final int RESPONSE_BUFFER_BYTES = 64 * 1024;
     private static final long WORKER_IDLE_SECONDS = 10;
 
     private final AdminService service;
@@ -90,11 +95,10 @@ public final class AdminServer implements AutoCloseable, UnixListener.Handler {
         try (ch) {
             ch.setOption(UnixSocketOptions.SO_RCVTIMEO, READ_TIMEOUT_MILLIS);
             String line = readLine(ch);
-            byte[] out = (service.answer(line) + "\n").getBytes(StandardCharsets.UTF_8);
-            ByteBuffer b = ByteBuffer.wrap(out);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), RESPONSE_BUFFER_BYTES);
+            service.answer(line, out);
+            out.write('\n');
+            out.flush();
         } catch (IOException | RuntimeException e) {
             log.debug("admin connection failed: {}", e.toString());
         }

@@ -1,12 +1,19 @@
 package org.ashmemd.admin;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.ashmemd.ashmem.AreaSnapshot;
 import org.ashmemd.ashmem.BackingMemory;
 import org.ashmemd.ashmem.RegistryStats;
@@ -97,76 +104,121 @@ public final class AdminService {
      * {@code null} stands for a request that was too long or not terminated by a newline.
      */
     public String answer(String line) {
-        AdminResponse resp;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            answer(line, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write an admin response", e); // not on a byte array
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes the response line, without its newline, to {@code out} as it is produced: a listing
+     * of 100,000 regions goes out one region at a time instead of as a tree, a string and a byte
+     * array of the whole answer in the daemon's heap.
+     */
+    public void answer(String line, OutputStream out) throws IOException {
+        Outcome o;
         if (line == null) {
-            resp = AdminResponse.failure("usage", "request too long or not terminated by a newline");
+            o = Outcome.failed(AdminResponse.failure("usage", "request too long or not terminated by a newline"));
         } else {
             try {
-                resp = handle(json.readValue(line, AdminRequest.class));
+                o = outcome(json.readValue(line, AdminRequest.class));
             } catch (JsonProcessingException e) {
                 // the message alone: Jackson's location adds lines, and the request's own bytes may be anything
-                resp = AdminResponse.failure("usage", "unreadable request: " + Escape.text(e.getOriginalMessage()));
+                o = Outcome.failed(AdminResponse.failure("usage", "unreadable request: " + Escape.text(e.getOriginalMessage())));
             }
         }
-        try {
-            return json.writeValueAsString(resp);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write an admin response", e);
+        try (JsonGenerator g = json.getFactory().createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            if (o.failure() != null) {
+                json.writeValue(g, o.failure());
+                return;
+            }
+            // the envelope of AdminResponse.ok(data), written field by field around a streamed data
+            g.writeStartObject();
+            g.writeNumberField("version", AdminProtocol.VERSION);
+            g.writeBooleanField("ok", true);
+            g.writeNullField("error");
+            g.writeNullField("code");
+            g.writeFieldName("data");
+            json.writeValue(g, o.data());
+            g.writeEndObject();
         }
     }
 
     /** The answer to one request; messages that repeat the request's text carry it escaped. */
     public AdminResponse handle(AdminRequest req) {
+        Outcome o = outcome(req);
+        return o.failure() != null ? o.failure() : AdminResponse.ok(json.valueToTree(o.data()));
+    }
+
+    /** A failure, or the data of a success as a value the JSON mapper writes. */
+    private record Outcome(AdminResponse failure, Object data) {
+        static Outcome failed(AdminResponse failure) {
+            return new Outcome(failure, null);
+        }
+
+        static Outcome ok(Object data) {
+            return new Outcome(null, data);
+        }
+    }
+
+    private Outcome outcome(AdminRequest req) {
         if (req == null) {
-            return AdminResponse.failure("usage", "empty request: a JSON object is expected");
+            return Outcome.failed(AdminResponse.failure("usage", "empty request: a JSON object is expected"));
         }
         if (req.version() != AdminProtocol.VERSION) {
-            return AdminResponse.failure("usage", "this ashmemd speaks admin protocol " + AdminProtocol.VERSION
-                    + ", not " + req.version() + ": use the ashmemctl of the same release");
+            return Outcome.failed(AdminResponse.failure("usage", "this ashmemd speaks admin protocol " + AdminProtocol.VERSION
+                    + ", not " + req.version() + ": use the ashmemctl of the same release"));
         }
         String cmd = req.command() == null ? "" : req.command();
         try {
             switch (cmd) {
                 case AdminProtocol.STATUS:
-                    return AdminResponse.ok(json.valueToTree(status()));
+                    return Outcome.ok(status());
                 case AdminProtocol.REGIONS:
-                    return AdminResponse.ok(json.valueToTree(regions()));
+                    return Outcome.ok(regionsInIdOrder());
                 case AdminProtocol.REGION: {
                     String id = req.args().get("id");
                     long n;
                     try {
                         n = Long.parseLong(id == null ? "" : id.trim());
                     } catch (NumberFormatException e) {
-                        return AdminResponse.failure("usage", "region needs a numeric id, not '" + Escape.text(id) + "'");
+                        return Outcome.failed(AdminResponse.failure("usage", "region needs a numeric id, not '" + Escape.text(id) + "'"));
                     }
                     RegionDetail d = region(n);
-                    return d == null ? AdminResponse.failure("notfound", "no region " + n)
-                            : AdminResponse.ok(json.valueToTree(d));
+                    return d == null ? Outcome.failed(AdminResponse.failure("notfound", "no region " + n)) : Outcome.ok(d);
                 }
                 case AdminProtocol.PURGE: {
                     long pages = purger.purgeAll();
-                    return AdminResponse.ok(json.valueToTree(new PurgeResult(pages, pages * device.registry().pageSize())));
+                    return Outcome.ok(new PurgeResult(pages, pages * device.registry().pageSize()));
                 }
                 default:
-                    return AdminResponse.failure("usage", "unknown command '" + Escape.text(cmd) + "'");
+                    return Outcome.failed(AdminResponse.failure("usage", "unknown command '" + Escape.text(cmd) + "'"));
             }
         } catch (RuntimeException e) {
             log.error("admin command {} failed", cmd, e);
-            return AdminResponse.failure("internal", "the daemon failed to answer: " + Escape.text(e.toString()));
+            return Outcome.failed(AdminResponse.failure("internal", "the daemon failed to answer: " + Escape.text(e.toString())));
         }
     }
 
     public List<RegionInfo> regions() {
         List<RegionInfo> out = new ArrayList<>();
-        Map<Integer, Boolean> alive = new HashMap<>(); // one look per opener, not per region
-        for (OpenFile f : device.openFiles()) {
-            RegionInfo r = info(f, alive);
-            if (r != null) {
-                out.add(r);
-            }
-        }
-        out.sort(Comparator.comparingLong(RegionInfo::id));
+        regionsInIdOrder().forEach(out::add);
         return out;
+    }
+
+    /**
+     * Every region in id order, each built when it is reached: only the open files are held
+     * (sorted), not 100,000 region records at once. A region released meanwhile is skipped.
+     */
+    private Iterable<RegionInfo> regionsInIdOrder() {
+        List<OpenFile> files = new ArrayList<>(device.openFiles());
+        files.sort(Comparator.comparingLong(f -> f.area().id()));
+        Map<Integer, Boolean> alive = new HashMap<>(); // one look per opener, not per region
+        return () -> files.stream().map(f -> info(f, alive)).filter(Objects::nonNull).iterator();
     }
 
     public RegionDetail region(long id) {

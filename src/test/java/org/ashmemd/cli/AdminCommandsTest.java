@@ -3,7 +3,9 @@ package org.ashmemd.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -15,6 +17,8 @@ import org.ashmemd.ashmem.PurgeCause;
 import org.ashmemd.broker.BrokerServer;
 import org.ashmemd.broker.TokenTable;
 import org.ashmemd.control.AdminProtocol;
+import org.ashmemd.control.AdminRequest;
+import org.ashmemd.control.AdminResponse;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.control.RegionDetail;
 import org.ashmemd.cuse.session.Caller;
@@ -52,6 +56,7 @@ class AdminCommandsTest {
     private AshmemCharDevice device;
     private BrokerServer broker;
     private AdminServer server;
+    private AdminService service;
     private final RequestStats stats = new RequestStats();
 
     @BeforeEach
@@ -79,7 +84,7 @@ class AdminCommandsTest {
         }, tokens, new OpenerResolver(openerProc, System::nanoTime, 1_000_000_000L),
                 new RegionLimits(RegionLimits.Caps.DEFAULT));
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
-        AdminService service = new AdminService(device, stats, broker, proc, AdminService.RegionProcesses.NONE,
+        service = new AdminService(device, stats, broker, proc, AdminService.RegionProcesses.NONE,
                 () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN),
                 Version.get(), "/dev/ashmem", "250:0");
         server = new AdminServer(dir.resolve("admin.sock"), null, service, proc);
@@ -149,6 +154,44 @@ class AdminCommandsTest {
         assertEquals(ME.tid(), arr.get(0).get("opener").get("pid").asInt());
         assertEquals("box", arr.get(0).get("opener").get("container").asText());
         assertEquals(0, AdminProtocol.json().readTree(run("regions", "--container", "host", "--json")[1]).size());
+    }
+
+    @Test
+    void aLongListingIsStreamedInIdOrder() throws Exception {
+        for (int i = 0; i < 1000; i++) {
+            region("bulk-" + i, PAGE, false);
+        }
+        String[] r = run("regions", "--json");
+        assertEquals("0", r[0], r[2]);
+        JsonNode arr = AdminProtocol.json().readTree(r[1]);
+        assertEquals(1002, arr.size());
+        for (int i = 1; i < arr.size(); i++) {
+            assertTrue(arr.get(i - 1).get("id").asLong() < arr.get(i).get("id").asLong(), "ids out of order at " + i);
+        }
+        assertEquals("bulk-999", arr.get(1001).get("name").asText());
+    }
+
+    @Test
+    void streamedAnswersAreTheResponsesTheyStandFor() throws Exception {
+        ObjectMapper json = AdminProtocol.json();
+        for (String line : List.of("{\"version\":1,\"command\":\"regions\"}",
+                "{\"version\":1,\"command\":\"region\",\"args\":{\"id\":\"1\"}}",
+                "{\"version\":1,\"command\":\"region\",\"args\":{\"id\":\"99\"}}",
+                "{\"version\":1,\"command\":\"nosuch\"}", "{\"version\":7,\"command\":\"regions\"}", "not json")) {
+            String tree;
+            try {
+                tree = json.writeValueAsString(service.handle(json.readValue(line, AdminRequest.class)));
+            } catch (JsonProcessingException e) {
+                tree = null; // an unreadable request: only the streamed form exists
+            }
+            String streamed = service.answer(line);
+            AdminResponse back = json.readValue(streamed, AdminResponse.class);
+            if (tree != null) {
+                assertEquals(tree, streamed, line);
+            } else {
+                assertEquals("usage", back.code(), streamed);
+            }
+        }
     }
 
     @Test
