@@ -42,6 +42,9 @@ t0=$EPOCHREALTIME
 try_install dpkg_install || it_finish
 info dpkg_install_time "dpkg -i took $(seconds_since "$t0") s (the postinst starts the unit and waits for READY)"
 check unit_enabled test "$(systemctl is-enabled "$UNIT" 2>&1)" = enabled
+# postinst made ashmemctl's class-data-sharing archive for this JVM, and ashmemctl maps it
+check ctl_cds_archive sh -c "[ -s /var/cache/ashmemd/ashmemctl.jsa ] && [ \"\$(readlink /usr/lib/ashmemd/lib/ashmemctl.jsa)\" = /var/cache/ashmemd/ashmemctl.jsa ]"
+check ctl_cds_archive_used sh -c "[ \"\$(ASHMEMCTL_JAVA_OPTS=-Xlog:class+load=info ashmemctl --version | grep -c 'shared objects file (top)')\" -gt 100 ]"
 # LogsDirectory=: where the JVM's crash report goes (-XX:ErrorFile in the unit), kept after a crash
 check crash_report_dir sh -c "[ \"\$(stat -c '%U %a' /var/log/ashmemd 2>&1)\" = 'root 700' ] && systemctl show -p Environment --value $UNIT | grep -q 'ErrorFile=/var/log/ashmemd/hs_err_pid%p.log'"
 check exec_start_fixed_number sh -c "systemctl show -p ExecStart --value $UNIT | grep -q 'path=/usr/bin/ashmemd .*argv\[\]=/usr/bin/ashmemd .*--major 121 --minor 0'"
@@ -213,6 +216,7 @@ check remove_nodes_gone nodes_gone
 # The unit keeps /run/ashmemd over restarts (RuntimeDirectoryPreserve=: containers bind-mount
 # it), so after a remove it may stay; the purge must take it.
 [ -e /run/ashmemd ] && info remove_run_dir "/run/ashmemd stays until the purge"
+check remove_cds_archive_gone test ! -e /var/cache/ashmemd
 check remove_binaries_gone sh -c "[ ! -e /usr/bin/ashmemd ] && [ ! -e /usr/bin/ashmemctl ]"
 app_home_empty() { [ -z "$(find "$APP_HOME" ! -type d 2>/dev/null)" ]; }
 check remove_app_home_empty app_home_empty

@@ -28,6 +28,10 @@ for part in android lxc; do
     fi
 done
 rmdir "$app/share" 2>/dev/null || true
+# ashmemctl's class-data-sharing archive holds only for the JVM and the paths it was made with:
+# the package's is made by postinst in /var/cache (bin/ashmemctl-cds), and linked from here
+rm -f "$app/lib/ashmemctl.jsa"
+ln -s /var/cache/ashmemd/ashmemctl.jsa "$app/lib/ashmemctl.jsa"
 # jars and the preload libraries are read or mapped, never executed
 find "$app/lib" -type f -exec chmod 0644 {} +
 # the preload libraries without their symbols, each with its own architecture's strip

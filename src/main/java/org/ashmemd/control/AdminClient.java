@@ -3,15 +3,20 @@ package org.ashmemd.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import jnr.unixsocket.UnixSocketAddress;
-import jnr.unixsocket.UnixSocketChannel;
 
-/** Talks to a daemon's admin socket: one request, one response per call. */
+/**
+ * Talks to a daemon's admin socket: one request, one response per call. Uses the JDK's own
+ * Unix-domain sockets, not jnr: ashmemctl then loads no native-call machinery, which is most of
+ * what its start used to cost.
+ */
 public final class AdminClient {
     public static final Path DEFAULT_SOCKET = Path.of("/run/ashmemd/admin.sock");
 
@@ -58,7 +63,8 @@ public final class AdminClient {
             throw new AdminException("internal", "cannot encode the request: " + e.getMessage());
         }
         String reply;
-        try (UnixSocketChannel ch = UnixSocketChannel.open(new UnixSocketAddress(socket.toFile()))) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
             ByteBuffer out = ByteBuffer.wrap(line);
             while (out.hasRemaining()) {
                 ch.write(out);
