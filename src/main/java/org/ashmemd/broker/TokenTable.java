@@ -21,7 +21,8 @@ import org.ashmemd.posix.ErrnoException;
 public final class TokenTable implements MapGrants {
     /** Outstanding tokens at most; beyond it GET_TOKEN fails with EAGAIN rather than grow. */
     static final int MAX_OUTSTANDING = 65_536;
-    private static final int SWEEP_ABOVE = 1_024;
+    /** Below this many outstanding tokens no sweep is worth its walk. */
+    private static final int SWEEP_ABOVE_AT_LEAST = 1_024;
     private static final int RECENT_REDEEMED = 4_096;
 
     /** Why a token was refused, for the single log line and for stats. */
@@ -72,10 +73,20 @@ public final class TokenTable implements MapGrants {
     private final LongSupplier clock;
     private final ArrayDeque<Integer> recentOrder = new ArrayDeque<>();
     private final HashSet<Integer> recent = new HashSet<>();
+    /**
+     * A sweep walks every outstanding token, so it runs only once the table has doubled since
+     * the last one (or is full), and only when a token can have expired since: a flood of
+     * unredeemed tokens then costs each GET_TOKEN a constant share of a walk, not a whole walk.
+     * Benign races: two threads may both sweep, or one sweep come an issue late.
+     */
+    private volatile int sweepAbove = SWEEP_ABOVE_AT_LEAST;
+    /** No outstanding token expires before this (a lower bound: redeemed ones only raise it). */
+    private volatile long nextExpiryNanos;
 
     public TokenTable(long lifetimeNanos, LongSupplier clock) {
         this.lifetimeNanos = lifetimeNanos;
         this.clock = clock;
+        this.nextExpiryNanos = clock.getAsLong() + lifetimeNanos; // no token can expire before
     }
 
     private static SecureRandom newGenerator() {
@@ -93,11 +104,12 @@ public final class TokenTable implements MapGrants {
             throw new ErrnoException(Errno.EPERM, "GET_TOKEN from a process invisible in the daemon's pid namespace");
         }
         long now = clock.getAsLong();
-        if (pending.size() > SWEEP_ABOVE) {
+        int outstanding = pending.size();
+        if ((outstanding > sweepAbove || outstanding >= MAX_OUTSTANDING) && now - nextExpiryNanos > 0) {
             sweep(now);
-            if (pending.size() >= MAX_OUTSTANDING) {
-                throw new ErrnoException(Errno.EAGAIN, "too many outstanding mmap tokens");
-            }
+        }
+        if (pending.size() >= MAX_OUTSTANDING) {
+            throw new ErrnoException(Errno.EAGAIN, "too many outstanding mmap tokens");
         }
         Pending p = new Pending(file, callerPid, prot, now + lifetimeNanos);
         SecureRandom r = random.get();
@@ -150,11 +162,17 @@ public final class TokenTable implements MapGrants {
     }
 
     private void sweep(long now) {
+        long next = now + lifetimeNanos;
         for (Iterator<Map.Entry<Integer, Pending>> it = pending.entrySet().iterator(); it.hasNext();) {
-            if (now - it.next().getValue().expiresAtNanos() > 0) {
+            long expires = it.next().getValue().expiresAtNanos();
+            if (now - expires > 0) {
                 it.remove();
+            } else if (expires - next < 0) {
+                next = expires;
             }
         }
+        nextExpiryNanos = next;
+        sweepAbove = Math.max(SWEEP_ABOVE_AT_LEAST, 2 * pending.size());
     }
 
     private synchronized void remember(int token) {
