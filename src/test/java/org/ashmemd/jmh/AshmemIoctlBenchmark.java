@@ -28,16 +28,8 @@ import org.ashmemd.posix.Prot;
 import org.ashmemd.procscan.ProcFs;
 import org.ashmemd.sys.SystemInfo;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -46,13 +38,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * CUSE: the device alone, and GET_SIZE once more as a whole frame through the session.
  * The daemon's unpin hook (the pressure check) is not set, so UNPIN costs the core's work only.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-XX:+UseSerialGC", "-Xmx256m"}) // the daemon's JVM options
-public class AshmemIoctlBenchmark {
+public class AshmemIoctlBenchmark extends DaemonJvmBenchmark {
     private static final int O_RDWR = 2;
     private static final int REGION_PAGES = 4;
     private static final long UNIQUE = 0x1234;

@@ -2,7 +2,6 @@ package org.ashmemd.jmh;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.TimeUnit;
 import org.ashmemd.cuse.session.CuseConfig;
 import org.ashmemd.cuse.wire.FuseProtocol;
 import org.ashmemd.cuse.wire.InHeader;
@@ -11,29 +10,15 @@ import org.ashmemd.cuse.wire.Opcode;
 import org.ashmemd.cuse.wire.Replies;
 import org.ashmemd.device.AshmemIoctl;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The wire layer's share of every ioctl: the request header and {@code fuse_ioctl_in} decoded
  * from a GET_SIZE frame in a reader thread's buffer, and the reply of the finished ioctl encoded.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-XX:+UseSerialGC", "-Xmx256m"}) // the daemon's JVM options
-public class CuseWireBenchmark {
+public class CuseWireBenchmark extends DaemonJvmBenchmark {
     private static final long UNIQUE = 0x1234;
     private static final byte[] NO_OUTPUT = new byte[0];
 

@@ -9,28 +9,14 @@ import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.posix.Prot;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The broker's token table: a token issued for an open file (GET_TOKEN) and redeemed by the same
  * process (the broker exchange).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-XX:+UseSerialGC", "-Xmx256m"}) // the daemon's JVM options
-public class TokenTableBenchmark {
+public class TokenTableBenchmark extends DaemonJvmBenchmark {
     private static final int O_RDWR = 2;
     /** Long enough that no token expires during a run, so the table holds what the parameter says. */
     private static final long LIFETIME_NANOS = TimeUnit.HOURS.toNanos(1);
