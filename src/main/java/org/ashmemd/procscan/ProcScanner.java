@@ -168,7 +168,7 @@ public final class ProcScanner {
         Path dir = proc.resolve(Integer.toString(pid));
         byte[] maps = io.readBytes(dir.resolve("maps"));
         Map<AshmemKind, Usage> usage = new EnumMap<>(AshmemKind.class);
-        Map<String, RegionUse> regions = new LinkedHashMap<>();
+        Map<RegionKey, RegionUse> regions = new LinkedHashMap<>();
         if (indexOf(maps, MEMFD_MARK) >= 0 || indexOf(maps, DRIVER_MARK) >= 0) {
             if (!MapsParser.parse(new String(maps, StandardCharsets.UTF_8), e -> wanted(e, kinds)).isEmpty()) {
                 c.smaps.incrementAndGet();
@@ -225,11 +225,15 @@ public final class ProcScanner {
         return k != null && kinds.contains(k) && (k != AshmemKind.MEMFD || e.shared());
     }
 
-    private static void region(Map<String, RegionUse> regions, AshmemKind kind, String path, long inode, Usage u,
+    /** One region as a process sees it: its mappings and fds of the same file count once. */
+    private record RegionKey(AshmemKind kind, long inode, String name) {
+    }
+
+    private static void region(Map<RegionKey, RegionUse> regions, AshmemKind kind, String path, long inode, Usage u,
             long fileSize) {
         String name = AshmemClassifier.regionName(path);
         RegionUse r = new RegionUse(kind, name, inode, u, fileSize);
-        regions.merge(kind + "\0" + inode + "\0" + name, r, (a, b) -> a.plus(b.usage(), b.fileSizeBytes()));
+        regions.merge(new RegionKey(kind, inode, name), r, (a, b) -> a.plus(b.usage(), b.fileSizeBytes()));
     }
 
     private String readLink(Path link) {

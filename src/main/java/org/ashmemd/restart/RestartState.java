@@ -12,7 +12,6 @@ import org.ashmemd.ashmem.BackingLease;
 import org.ashmemd.device.OpenFile;
 import org.ashmemd.device.StateSink;
 import org.ashmemd.logging.RateLimitedLogger;
-import org.ashmemd.memory.MemfdBacking;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.sys.Memfd;
 import org.slf4j.Logger;
@@ -136,10 +135,7 @@ public final class RestartState implements StateSink {
                 return; // released, or never mapped: nothing to park
             }
             try (lease) {
-                if (!(lease.memory() instanceof MemfdBacking m)) {
-                    return;
-                }
-                store.store(AREA_PREFIX + area.id(), m.fd());
+                store.store(AREA_PREFIX + area.id(), lease.memory().fd());
                 parked.add(area.id());
             } catch (ErrnoException e) {
                 errors.warn("cannot park region {}'s memory in the fd store ({}): a restart would lose it", area.id(),
