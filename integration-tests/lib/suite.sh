@@ -129,6 +129,17 @@ run_programs() {
 	pass daemon_survives
 }
 
+# preload_libraries [DIR]: PRELOAD[m64] and PRELOAD[m32], the preload library of each ABI in DIR
+# (default: the built distribution's lib/native); when one is missing, fails ABI/preload_library
+# and ends the suite.
+preload_libraries() {
+	local dir=${1:-$IT_REPO/target/dist/lib/native} abi
+	declare -gA PRELOAD=([m64]=$dir/x86_64/libashmemd-preload.so [m32]=$dir/i386/libashmemd-preload.so)
+	for abi in m64 m32; do
+		[ -r "${PRELOAD[$abi]}" ] || { fail "$abi/preload_library" "${PRELOAD[$abi]} is missing (build the distribution first)"; it_finish; }
+	done
+}
+
 # ---- processes ----
 
 # The state letter of a process ("" when gone). kill -0 cannot tell a zombie from a live process.

@@ -10,19 +10,12 @@
 # saved as admin.readme-*.txt for the documentation.
 . "$IT_REPO/integration-tests/lib/suite.sh"
 
-NATIVE=$IT_REPO/target/dist/lib/native
-declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
 CTL=$IT_REPO/target/dist/bin/ashmemctl
 METRICS=127.0.0.1:9464
 W=$IT_STATE/admin
 mkdir -p "$W"
 
-for abi in m64 m32; do
-	if [ ! -r "${PRELOAD[$abi]}" ]; then
-		fail "$abi/preload_library" "${PRELOAD[$abi]} is missing (build the distribution first)"
-		it_finish
-	fi
-done
+preload_libraries
 [ -x "$CTL" ] || { fail ashmemctl "$CTL is missing (build the distribution first)"; it_finish; }
 
 loopback_up

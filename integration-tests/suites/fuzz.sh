@@ -15,8 +15,6 @@
 # FUZZ_CALL_LIMIT (seconds one call may take, default 20, times the time scale).
 . "$IT_REPO/integration-tests/lib/suite.sh"
 
-NATIVE=$IT_REPO/target/dist/lib/native
-declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
 CTL=$IT_REPO/target/dist/bin/ashmemctl
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_SEED=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
@@ -32,9 +30,7 @@ mkdir -p "$W"
 for v in FUZZ_SECONDS FUZZ_SEED FUZZ_PROCS; do
 	[[ "${!v}" =~ ^[0-9]+$ ]] || { fail knobs "$v must be a whole number, got '${!v}'"; it_finish; }
 done
-for abi in m64 m32; do
-	[ -r "${PRELOAD[$abi]}" ] || { fail "$abi/preload_library" "${PRELOAD[$abi]} is missing (build the distribution first)"; it_finish; }
-done
+preload_libraries
 [ -x "$CTL" ] || { fail ashmemctl "$CTL is missing (build the distribution first)"; it_finish; }
 
 daemon_start || it_finish

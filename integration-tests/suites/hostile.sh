@@ -12,8 +12,6 @@
 # hold no raw control character, the tables stay aligned and the JSON parses and is exact.
 . "$IT_REPO/integration-tests/lib/suite.sh"
 
-NATIVE=$IT_REPO/target/dist/lib/native
-declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
 CTL=$IT_REPO/target/dist/bin/ashmemctl
 HOSTILE_UID=65534
 CAP=8                # --max-regions-per-uid: the names client runs into it
@@ -23,9 +21,7 @@ RSS_TOLERANCE_KB=$((64 * 1024))      # RSS also moves with JIT and GC: a coarse 
 W=$IT_STATE/hostile
 mkdir -p "$W"
 
-for abi in m64 m32; do
-	[ -r "${PRELOAD[$abi]}" ] || { fail "$abi/preload_library" "${PRELOAD[$abi]} is missing (build the distribution first)"; it_finish; }
-done
+preload_libraries
 [ -x "$CTL" ] || { fail ashmemctl "$CTL is missing (build the distribution first)"; it_finish; }
 
 daemon_start --max-regions-per-uid "$CAP" || it_finish

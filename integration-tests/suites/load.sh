@@ -18,8 +18,6 @@
 # keeps it to a few minutes under TCG; the full load is LOAD_CYCLES=1000), LOAD_SEED.
 . "$IT_REPO/integration-tests/lib/suite.sh"
 
-NATIVE=$IT_REPO/target/dist/lib/native
-declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
 LOAD_PROCS=${LOAD_PROCS:-64}
 LOAD_CYCLES=${LOAD_CYCLES:-100}
 LOAD_SEED=${LOAD_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
@@ -34,9 +32,7 @@ for v in LOAD_PROCS LOAD_CYCLES LOAD_SEED; do
 	[[ "${!v}" =~ ^[0-9]+$ ]] || { fail knobs "$v must be a whole number, got '${!v}'"; it_finish; }
 done
 [ "$LOAD_PROCS" -ge 2 ] || { fail knobs "LOAD_PROCS must be at least 2 (half of them 32-bit)"; it_finish; }
-for abi in m64 m32; do
-	[ -r "${PRELOAD[$abi]}" ] || { fail "$abi/preload_library" "${PRELOAD[$abi]} is missing (build the distribution first)"; it_finish; }
-done
+preload_libraries
 
 loopback_up
 daemon_start --metrics-address "$METRICS" || it_finish

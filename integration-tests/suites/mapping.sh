@@ -12,17 +12,10 @@
 . "$IT_REPO/integration-tests/lib/suite.sh"
 
 ORDER=(mmap fds mprotect seek pin ident share cycles) # the rest follow alphabetically
-NATIVE=${MAPPING_PRELOAD_DIR:-$IT_REPO/target/dist/lib/native}
-declare -A PRELOAD=([m64]=$NATIVE/x86_64/libashmemd-preload.so [m32]=$NATIVE/i386/libashmemd-preload.so)
 # The 32-bit cycles reach the same daemon code as the 64-bit ones; fewer keep the budget.
 declare -A CYCLES=([m64]=${MAPPING_CYCLES:-10000} [m32]=${MAPPING_CYCLES_M32:-1000})
 
-for abi in m64 m32; do
-	if [ ! -r "${PRELOAD[$abi]}" ]; then
-		fail "$abi/preload_library" "${PRELOAD[$abi]} is missing (build the distribution first)"
-		it_finish
-	fi
-done
+preload_libraries "${MAPPING_PRELOAD_DIR:-}"
 
 daemon_start || it_finish
 export ASHMEM_DEV=/dev/$ASHMEMD_DEVICE

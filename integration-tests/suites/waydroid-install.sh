@@ -8,8 +8,8 @@
 # up to a process in the Waydroid container mapping a region:
 #   apt install ./target/ashmemd_*_amd64.deb, systemctl status ashmemd, ashmemctl waydroid
 #   enable, systemctl restart waydroid-container, ashmemctl waydroid status.
-# Waydroid itself is not in Debian 12, so what it would own stands in, shaped as deploy-notes
-# describes it: its files under /var/lib/waydroid (the test fixture), a waydroid-container.service
+# Waydroid itself is not in Debian 12, so what it would own stands in, shaped as Waydroid lays
+# it out: its files under /var/lib/waydroid (the test fixture), a waydroid-container.service
 # that mounts the overlay over the image and starts LXC with Waydroid's own config (the package's
 # drop-in runs 'ashmemctl waydroid reapply' before it), the files 'waydroid upgrade -o' rewrites,
 # and an /init that does what Android's init does with the .rc files: apply their 'export' lines.
