@@ -1,11 +1,9 @@
 package org.ashmemd.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.ashmemd.cmdline.Sysexits;
@@ -148,7 +146,7 @@ final class WaydroidCommand implements Callable<Integer> {
             WaydroidSetup.Status s = setup().status();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                JsonOutput.print(out, toJson(s));
+                JsonOutput.print(out, Json.of(s));
             } else {
                 print(out, s);
             }
@@ -188,31 +186,27 @@ final class WaydroidCommand implements Callable<Integer> {
             }
         }
 
-        private static ObjectNode toJson(WaydroidSetup.Status s) {
-            ObjectNode o = JsonNodeFactory.instance.objectNode();
-            ObjectNode a = o.putObject("ashmemd");
-            a.put("up", s.ashmemdUp());
-            a.put("detail", s.ashmemdDetail());
-            o.put("enabled", s.enabled());
-            o.put("enabledAt", s.enabledAt());
-            ObjectNode c = o.putObject("container");
-            c.put("known", s.container().known());
-            c.put("running", s.container().running());
-            c.put("processes", s.container().processes());
-            c.put("usingAshmemd", s.container().usingAshmemd());
-            c.put("usingMemfd", s.container().usingMemfd());
-            c.put("usingKernelDriver", s.container().usingKernelDriver());
-            ArrayNode pieces = o.putArray("pieces");
-            for (WaydroidSetup.Piece piece : s.pieces()) {
-                ObjectNode n = pieces.addObject();
-                n.put("name", piece.name());
-                n.put("ok", piece.ok());
-                n.put("state", piece.state());
-                n.put("path", piece.where());
+        /** What {@code --json} prints: the status as the user reads it, serialised as it stands. */
+        record Json(Ashmemd ashmemd, boolean enabled, String enabledAt, Container container, List<Piece> pieces,
+                List<String> next) {
+            record Ashmemd(boolean up, String detail) {
             }
-            ArrayNode advice = o.putArray("next");
-            s.advice().forEach(advice::add);
-            return o;
+
+            record Container(boolean known, boolean running, int processes, int usingAshmemd, int usingMemfd,
+                    int usingKernelDriver) {
+            }
+
+            record Piece(String name, boolean ok, String state, String path) {
+            }
+
+            static Json of(WaydroidSetup.Status s) {
+                WaydroidSetup.Container c = s.container();
+                return new Json(new Ashmemd(s.ashmemdUp(), s.ashmemdDetail()), s.enabled(), s.enabledAt(),
+                        new Container(c.known(), c.running(), c.processes(), c.usingAshmemd(), c.usingMemfd(),
+                                c.usingKernelDriver()),
+                        s.pieces().stream().map(p -> new Piece(p.name(), p.ok(), p.state(), p.where())).toList(),
+                        s.advice());
+            }
         }
     }
 }

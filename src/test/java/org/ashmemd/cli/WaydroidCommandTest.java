@@ -355,6 +355,19 @@ class WaydroidCommandTest {
         assertTrue(j.get("ashmemd").get("up").asBoolean());
         assertEquals(1, j.get("container").get("usingAshmemd").asInt());
         assertEquals(10, j.get("pieces").size());
+        // the document's shape, field by field and in order
+        assertEquals(List.of("ashmemd", "enabled", "enabledAt", "container", "pieces", "next"), fieldNames(j));
+        assertEquals(List.of("up", "detail"), fieldNames(j.get("ashmemd")));
+        assertEquals(List.of("known", "running", "processes", "usingAshmemd", "usingMemfd", "usingKernelDriver"),
+                fieldNames(j.get("container")));
+        assertEquals(List.of("name", "ok", "state", "path"), fieldNames(j.get("pieces").get(0)));
+        assertTrue(j.get("next").get(0).asText().contains("sudo ashmemctl waydroid enable"), j.toString());
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test
