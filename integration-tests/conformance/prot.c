@@ -99,6 +99,16 @@ static void prot_is_per_open(void)
 	CHECK_OK(close(b));
 }
 
+/* fork(); in the child (0 returned) the READ_IMPLIES_EXEC personality is already set. */
+static pid_t fork_read_implies_exec(void)
+{
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork: %s", check_errname(errno));
+	if (pid == 0 && personality(READ_IMPLIES_EXEC) == -1)
+		FAIL("personality: %s", check_errname(errno));
+	return pid;
+}
+
 /* Without the personality, PROT_READ stays PROT_READ (the baseline for the tests below). */
 static void prot_read_only_without_personality(void)
 {
@@ -119,11 +129,8 @@ static void prot_read_implies_exec_adds_exec(void)
 {
 	int fd = open_dev();
 	CHECK_RET(ioctl(fd, ASHMEM_SET_PROT_MASK, (unsigned long)(PROT_READ | PROT_WRITE)), 0);
-	pid_t pid = fork();
-	CHECK(pid >= 0, "fork: %s", check_errname(errno));
+	pid_t pid = fork_read_implies_exec();
 	if (pid == 0) {
-		if (personality(READ_IMPLIES_EXEC) == -1)
-			FAIL("personality: %s", check_errname(errno));
 		CHECK(personality(0xffffffff) & READ_IMPLIES_EXEC, "personality did not stick");
 		CHECK_RET(ioctl(fd, ASHMEM_SET_PROT_MASK, (unsigned long)PROT_READ), 0);
 		CHECK_RET(ioctl(fd, ASHMEM_GET_PROT_MASK), PROT_READ | PROT_EXEC);
@@ -139,11 +146,8 @@ static void prot_read_implies_exec_needs_read(void)
 {
 	int fd = open_dev();
 	CHECK_RET(ioctl(fd, ASHMEM_SET_PROT_MASK, (unsigned long)(PROT_READ | PROT_WRITE)), 0);
-	pid_t pid = fork();
-	CHECK(pid >= 0, "fork: %s", check_errname(errno));
+	pid_t pid = fork_read_implies_exec();
 	if (pid == 0) {
-		if (personality(READ_IMPLIES_EXEC) == -1)
-			FAIL("personality: %s", check_errname(errno));
 		CHECK_RET(ioctl(fd, ASHMEM_SET_PROT_MASK, (unsigned long)PROT_WRITE), 0);
 		CHECK_RET(ioctl(fd, ASHMEM_GET_PROT_MASK), PROT_WRITE);
 		CHECK_RET(ioctl(fd, ASHMEM_SET_PROT_MASK, 0UL), 0);
@@ -159,11 +163,8 @@ static void prot_read_implies_exec_check_first(void)
 {
 	int fd = open_dev();
 	CHECK_RET(ioctl(fd, ASHMEM_SET_PROT_MASK, (unsigned long)PROT_WRITE), 0);
-	pid_t pid = fork();
-	CHECK(pid >= 0, "fork: %s", check_errname(errno));
+	pid_t pid = fork_read_implies_exec();
 	if (pid == 0) {
-		if (personality(READ_IMPLIES_EXEC) == -1)
-			FAIL("personality: %s", check_errname(errno));
 		CHECK_ERRNO(ioctl(fd, ASHMEM_SET_PROT_MASK, (unsigned long)PROT_READ), EINVAL);
 		CHECK_RET(ioctl(fd, ASHMEM_GET_PROT_MASK), PROT_WRITE);
 		_exit(0);

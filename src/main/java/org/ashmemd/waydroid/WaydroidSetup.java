@@ -93,16 +93,8 @@ public final class WaydroidSetup {
             if (exe.isEmpty()) {
                 out.accept("Then regenerate Waydroid's configuration (it applies waydroid.cfg [properties] only then): "
                         + "sudo waydroid upgrade -o");
-            } else if (dryRun) {
-                out.accept("would run: " + exe.get() + " upgrade -o");
-            } else {
-                out.accept("running: " + exe.get() + " upgrade -o");
-                int status = waydroid.run(exe.get(), UPGRADE, l -> out.accept("  waydroid: " + l));
-                if (status != 0) {
-                    throw new WaydroidException(WaydroidException.Reason.WAYDROID_FAILED, "'" + exe.get()
-                            + " upgrade -o' failed (exit status " + status + "); the files are switched, run it "
-                            + "again once it works, then 'sudo ashmemctl waydroid enable'");
-                }
+            } else if (upgrade(exe.get(), dryRun, out,
+                    "the files are switched, run it again once it works, then 'sudo ashmemctl waydroid enable'")) {
                 ran = true;
                 // the regeneration rewrote config_nodes (and may have saved waydroid.cfg): again
                 int again = apply(SetupState.load(layout.state()), wanted(readConfig(), out, false), false, out, true);
@@ -233,15 +225,7 @@ public final class WaydroidSetup {
                     + "memfd off, and Android would use the device without the preload library. To finish:");
             out.accept("  sudo systemctl stop ashmemd && sudo waydroid upgrade -o && " + RESTART);
         } else if (exe.isPresent()) {
-            if (dryRun) {
-                out.accept("would run: " + exe.get() + " upgrade -o");
-            } else {
-                out.accept("running: " + exe.get() + " upgrade -o");
-                int status = waydroid.run(exe.get(), UPGRADE, l -> out.accept("  waydroid: " + l));
-                if (status != 0) {
-                    throw new WaydroidException(WaydroidException.Reason.WAYDROID_FAILED, "'" + exe.get()
-                            + " upgrade -o' failed (exit status " + status + "); the files are restored, run it again");
-                }
+            if (upgrade(exe.get(), dryRun, out, "the files are restored, run it again")) {
                 out.accept("Restart the container: " + RESTART);
             }
         } else {
@@ -434,6 +418,25 @@ public final class WaydroidSetup {
     // ---- the steps
 
     /** The files enable wants, from the installation and the current configuration. */
+    /**
+     * Runs {@code waydroid upgrade -o} (or, dry, says it would); true when it ran. A failure
+     * throws with what the files are left as and what to do, {@code ifItFails}.
+     */
+    private boolean upgrade(Path exe, boolean dryRun, Consumer<String> out, String ifItFails)
+            throws IOException, WaydroidException {
+        if (dryRun) {
+            out.accept("would run: " + exe + " upgrade -o");
+            return false;
+        }
+        out.accept("running: " + exe + " upgrade -o");
+        int status = waydroid.run(exe, UPGRADE, l -> out.accept("  waydroid: " + l));
+        if (status != 0) {
+            throw new WaydroidException(WaydroidException.Reason.WAYDROID_FAILED,
+                    "'" + exe + " upgrade -o' failed (exit status " + status + "); " + ifItFails);
+        }
+        return true;
+    }
+
     private List<Want> wanted(String cfg, Consumer<String> out, boolean verbose) throws IOException, WaydroidException {
         List<Want> w = new ArrayList<>();
         String arch = arch(cfg);
