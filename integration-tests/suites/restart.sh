@@ -4,7 +4,6 @@
 # it-budget: 900
 # it-kernels: 6.1 6.12
 # it-build: restart m64 m32
-# it-default: no
 # Restart without loss under real systemd: the installed unit parks /dev/cuse, every region's
 # memfd and the state in systemd's fd store (--fd-store, FileDescriptorStoreMax=). While 8
 # clients (4 64-bit, 4 32-bit, restart/client.c, mmap through the preload library) loop over
