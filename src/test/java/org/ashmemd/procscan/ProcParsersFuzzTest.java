@@ -107,7 +107,9 @@ class ProcParsersFuzzTest {
             noLineBreak(s.field(key));
             assertTrue(s.bytes(key) >= -1 || s.field(key).trim().startsWith("-"), key + ": " + s.field(key));
         }
-        assertEquals(-1, s.bytes("no such field"));
+        // a key with ':' cannot come out of a status file (the key ends at the first ':'); a plain
+        // "no such field" can, and the fuzzer wrote one
+        assertEquals(-1, s.bytes("no:such:field"));
     }
 
     private static void cgroup(String text, long lines) {
