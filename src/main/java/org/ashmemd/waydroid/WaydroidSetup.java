@@ -417,7 +417,6 @@ public final class WaydroidSetup {
 
     // ---- the steps
 
-    /** The files enable wants, from the installation and the current configuration. */
     /**
      * Runs {@code waydroid upgrade -o} (or, dry, says it would); true when it ran. A failure
      * throws with what the files are left as and what to do, {@code ifItFails}.
@@ -437,6 +436,7 @@ public final class WaydroidSetup {
         return true;
     }
 
+    /** The files enable wants, from the installation and the current configuration. */
     private List<Want> wanted(String cfg, Consumer<String> out, boolean verbose) throws IOException, WaydroidException {
         List<Want> w = new ArrayList<>();
         String arch = arch(cfg);
