@@ -28,10 +28,13 @@ for part in android lxc; do
     fi
 done
 rmdir "$app/share" 2>/dev/null || true
-# ashmemctl's class-data-sharing archive holds only for the JVM and the paths it was made with:
-# the package's is made by postinst in /var/cache (bin/ashmemctl-cds), and linked from here
-rm -f "$app/lib/ashmemctl.jsa"
-ln -s /var/cache/ashmemd/ashmemctl.jsa "$app/lib/ashmemctl.jsa"
+# the class-data-sharing archives of ashmemctl and the daemon hold only for the JVM and the paths
+# they were made with: the package's are made by postinst in /var/cache (bin/ashmemctl-cds,
+# bin/ashmemd-cds), and linked from here
+for jsa in ashmemctl.jsa ashmemd.jsa; do
+    rm -f "$app/lib/$jsa"
+    ln -s "/var/cache/ashmemd/$jsa" "$app/lib/$jsa"
+done
 # jars and the preload libraries are read or mapped, never executed
 find "$app/lib" -type f -exec chmod 0644 {} +
 # the preload libraries without their symbols, each with its own architecture's strip

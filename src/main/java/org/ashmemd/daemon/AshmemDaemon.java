@@ -127,13 +127,7 @@ public final class AshmemDaemon implements Callable<Integer> {
         DaemonConfig config;
         try {
             setLogLevel(logLevel);
-            int bits = Integer.parseInt(mode.startsWith("0") && mode.length() > 1 ? mode.substring(1) : mode, 8);
-            RegionLimits.Caps caps = new RegionLimits.Caps(maxRegionsPerUid, maxBytesPerUid,
-                    maxRegionsPerContainer, maxBytesPerContainer);
-            config = new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias, adminGroup, caps,
-                    metricsAddress == null ? null : MetricsServer.parseAddress(metricsAddress),
-                    PressureConfig.fromOptions(pressureTrigger, unpinnedSoftLimit),
-                    major == null ? 0 : major, minor, tokenLifetime, fdStore);
+            config = config();
         } catch (IllegalArgumentException e) {
             System.err.println("ashmemd: " + e.getMessage());
             return Sysexits.USAGE;
@@ -154,6 +148,17 @@ public final class AshmemDaemon implements Callable<Integer> {
             log.error("failed: {}", e.toString(), e);
             return Sysexits.SOFTWARE;
         }
+    }
+
+    /** What the parsed options say; IllegalArgumentException for a value they cannot hold. */
+    DaemonConfig config() {
+        int bits = Integer.parseInt(mode.startsWith("0") && mode.length() > 1 ? mode.substring(1) : mode, 8);
+        RegionLimits.Caps caps = new RegionLimits.Caps(maxRegionsPerUid, maxBytesPerUid,
+                maxRegionsPerContainer, maxBytesPerContainer);
+        return new DaemonConfig(device, runtimeDir, bits, workers, "rw-rw-rw-", !noAlias, adminGroup, caps,
+                metricsAddress == null ? null : MetricsServer.parseAddress(metricsAddress),
+                PressureConfig.fromOptions(pressureTrigger, unpinnedSoftLimit),
+                major == null ? 0 : major, minor, tokenLifetime, fdStore);
     }
 
     /** The kernel's limits on a static device number, as usage errors before anything starts. */

@@ -111,6 +111,12 @@ class DebianPackageIT {
     @Test
     void privateTreeIsTheDistTree() throws IOException {
         List<String> expected = new ArrayList<>(distFiles("lib", "/lib"));
+        // the class-data-sharing archives are links to where postinst makes them, whether or not
+        // the build made its own for target/dist
+        for (String jsa : List.of(APP + "/lib/ashmemctl.jsa", APP + "/lib/ashmemd.jsa")) {
+            expected.remove(jsa);
+            expected.add(jsa);
+        }
         expected.addAll(distFiles("share/lxc", "/share/lxc"));
         expected.addAll(distFiles("share/android", "/share/android"));
         assertTrue(expected.contains(APP + "/lib/ashmemd.jar"), "the dist tree has the jar: " + expected);
@@ -122,10 +128,10 @@ class DebianPackageIT {
         assertEquals(expected.stream().sorted().collect(Collectors.toList()), packaged);
         for (String path : packaged) {
             Entry e = entry(path);
-            if (path.equals(APP + "/lib/ashmemctl.jsa")) {
-                // ashmemctl's class-data-sharing archive is made by postinst for the installed JVM
+            if (path.equals(APP + "/lib/ashmemctl.jsa") || path.equals(APP + "/lib/ashmemd.jsa")) {
+                // the class-data-sharing archives are made by postinst for the installed JVM
                 assertTrue(e.isLink(), e + " is a symlink");
-                assertEquals("/var/cache/ashmemd/ashmemctl.jsa", e.linkTarget());
+                assertEquals("/var/cache/ashmemd/" + path.substring(path.lastIndexOf('/') + 1), e.linkTarget());
                 continue;
             }
             boolean executable = Files.isExecutable(BUILD.resolve("dist").resolve(path.substring(APP.length() + 1)));
@@ -216,6 +222,13 @@ class DebianPackageIT {
         assertTrue(postinst.contains("deb-systemd-helper enable"), "postinst enables the unit");
         assertTrue(postinst.contains("deb-systemd-invoke start"), "postinst starts the unit");
         assertTrue(postinst.contains("[ -d /run/systemd/system ]"), "only where systemd runs");
+        for (String tool : List.of("ashmemctl", "ashmemd")) {
+            assertTrue(postinst.contains("/usr/lib/ashmemd/bin/" + tool + "-cds /var/cache/ashmemd/" + tool + ".jsa"),
+                    "postinst makes " + tool + "'s class-data-sharing archive");
+        }
+        int made = postinst.indexOf("\n        make_cds_archives\n");
+        assertTrue(made > 0 && made < postinst.indexOf("\n        start_unit \"$@\"\n"),
+                "the daemon's archive is made before the unit starts");
         assertTrue(Files.readString(control.resolve("DEBIAN/postrm")).contains("deb-systemd-helper purge"));
     }
 
