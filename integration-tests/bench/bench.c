@@ -424,6 +424,90 @@ static void pool_stop(struct pool *p)
 	pthread_barrier_destroy(&p->done);
 }
 
+/* ---- teams: worker processes started once, for comparisons across processes ---- */
+
+/*
+ * A team serves one device with up to MAX_PROCS single-threaded worker processes, forked once
+ * from a process of its own (bench --team DEV), so that each side can have its own environment:
+ * the preload library reads ASHMEMD_BROKER once per process, so ashmemd and the C reference
+ * (another broker) cannot share a process. A phase runs the first N workers for SECS.
+ */
+#define MAX_PROCS 8
+
+struct team_shared {
+	double secs;
+	long cycles[MAX_PROCS];
+	double elapsed[MAX_PROCS];
+};
+
+/* bench --team DEV: "N SECS" lines on stdin, one "CYCLES_PER_S" line back for each. */
+static void team_serve(const char *dev)
+{
+	struct team_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int gate[MAX_PROCS][2], done[2];
+	pid_t pids[MAX_PROCS];
+	if (sh == MAP_FAILED || pipe2(done, O_CLOEXEC) != 0)
+		die("team: %s", strerror(errno));
+	for (int i = 0; i < MAX_PROCS; i++) {
+		if (pipe2(gate[i], O_CLOEXEC) != 0)
+			die("team: pipe: %s", strerror(errno));
+		fflush(NULL);
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("team: fork: %s", strerror(errno));
+		if (pids[i] == 0) {
+			close(gate[i][1]);
+			close(done[0]);
+			char c;
+			while (read(gate[i][0], &c, 1) == 1) {
+				double t0 = now(), end = t0 + sh->secs, t;
+				long n = 0;
+				do {
+					cycle_once(dev);
+					n++;
+				} while ((t = now()) < end);
+				sh->cycles[i] = n;
+				sh->elapsed[i] = t - t0;
+				if (write(done[1], "d", 1) != 1)
+					_exit(1);
+			}
+			_exit(0);
+		}
+		close(gate[i][0]);
+	}
+	close(done[1]);
+	char line[128];
+	while (fgets(line, sizeof line, stdin)) {
+		int n;
+		double secs;
+		if (sscanf(line, "%d %lf", &n, &secs) != 2 || n < 1 || n > MAX_PROCS || !(secs > 0))
+			die("team: bad phase '%s'", line);
+		sh->secs = secs;
+		for (int i = 0; i < n; i++)
+			if (write(gate[i][1], "g", 1) != 1)
+				die("team: a worker is gone");
+		double rate = 0;
+		for (int i = 0; i < n; i++) {
+			char c;
+			if (read(done[0], &c, 1) != 1)
+				die("team: a worker died");
+		}
+		for (int i = 0; i < n; i++)
+			rate += (double)sh->cycles[i] / sh->elapsed[i];
+		printf("%.3f\n", rate);
+		fflush(stdout);
+	}
+	for (int i = 0; i < MAX_PROCS; i++)
+		close(gate[i][1]);
+	for (int i = 0; i < MAX_PROCS; i++) {
+		int st;
+		while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			die("team: worker %d ended badly", i);
+	}
+}
+
 /* ---- bandwidth ---- */
 
 struct mapping {
@@ -775,6 +859,99 @@ static const char *g_preload;
 
 static double g_last_single; /* the value of the last "S" line a child printed */
 
+/* A child's environment: ours with LD_PRELOAD=preload (none when NULL) and, when broker is not
+   NULL, ASHMEMD_BROKER=broker. The strings live until the next call. */
+static void child_env(char **envp, int cap, const char *preload, const char *broker)
+{
+	static char ld[4200], br[4200];
+	int envc = 0;
+	for (char **e = environ; *e && envc < cap - 3; e++)
+		if (strncmp(*e, "LD_PRELOAD=", 11) != 0 && (!broker || strncmp(*e, "ASHMEMD_BROKER=", 15) != 0))
+			envp[envc++] = *e;
+	if (preload) {
+		snprintf(ld, sizeof ld, "LD_PRELOAD=%s", preload);
+		envp[envc++] = ld;
+	}
+	if (broker) {
+		snprintf(br, sizeof br, "ASHMEMD_BROKER=%s", broker);
+		envp[envc++] = br;
+	}
+	envp[envc] = NULL;
+}
+
+struct team {
+	pid_t pid;
+	FILE *to, *from;
+	const char *dev;
+};
+
+/* A team for dev (bench --team), its clients with the preload library and ASHMEMD_BROKER=broker
+   (NULL: the default broker). */
+static void team_start(struct team *t, const char *dev, const char *broker)
+{
+	int in[2], out[2];
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+		die("pipe: %s", strerror(errno));
+	char *argv[] = { (char *)g_self, "--team", (char *)dev, NULL };
+	char *envp[512];
+	child_env(envp, 512, g_preload, broker);
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid < 0)
+		die("fork: %s", strerror(errno));
+	if (t->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execve(g_self, argv, envp);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	t->to = fdopen(in[1], "w");
+	t->from = fdopen(out[0], "r");
+	t->dev = dev;
+}
+
+/* Cycles/s of n worker processes together for secs. */
+static double team_phase(struct team *t, int n, double secs)
+{
+	char line[128];
+	fprintf(t->to, "%d %g\n", n, secs);
+	fflush(t->to);
+	if (!fgets(line, sizeof line, t->from))
+		die("the team of %s ended (see its error above)", t->dev);
+	return atof(line);
+}
+
+static void team_stop(struct team *t)
+{
+	fclose(t->to);
+	fclose(t->from);
+	int st;
+	while (waitpid(t->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("the team of %s failed", t->dev);
+}
+
+/* One pair of phases, the order alternating with k: a and b in cycles/s, filed under key. */
+static void team_pair(const char *key, struct team *a, struct team *b, int n, double secs, int k)
+{
+	double va, vb;
+	if (k & 1) {
+		vb = team_phase(b, n, secs);
+		va = team_phase(a, n, secs);
+	} else {
+		va = team_phase(a, n, secs);
+		vb = team_phase(b, n, secs);
+	}
+	struct series *se = series(key);
+	if (se->n < MAX_SAMPLES) {
+		se->a[se->n] = va;
+		se->b[se->n++] = vb;
+	}
+}
+
 /* Runs one child with the given preload library (NULL: none) and files what it prints. */
 static void run_child(const char *preload, char **specs, int nspecs)
 {
@@ -790,16 +967,7 @@ static void run_child(const char *preload, char **specs, int nspecs)
 	argv[argc] = NULL;
 
 	char *envp[512];
-	int envc = 0;
-	static char ld[4200];
-	for (char **e = environ; *e && envc < 500; e++)
-		if (strncmp(*e, "LD_PRELOAD=", 11) != 0)
-			envp[envc++] = *e;
-	if (preload) {
-		snprintf(ld, sizeof ld, "LD_PRELOAD=%s", preload);
-		envp[envc++] = ld;
-	}
-	envp[envc] = NULL;
+	child_env(envp, 512, preload, NULL);
 
 	fflush(NULL);
 	pid_t pid = fork();
@@ -884,10 +1052,67 @@ static void row(const char *id, const char *what, const char *unit, const char *
 			goal == NONE ? "-" : ok ? "met" : "missed");
 }
 
+/*
+ * Throughput with 1, 2, 4 and 8 client processes, ashmemd's and the C reference's in alternating
+ * phases (every count in each round, the order turning), run without pinning: the suite lets
+ * every process and server thread use every vCPU for this. The scaling of a round is its N-process
+ * rate over its 1-process rate, so that drift between rounds drops out; the table shows medians.
+ */
+static int scale_table(const char *A, const char *R, const char *R_broker, double scale)
+{
+	static const int procs[] = { 1, 2, 4, 8 };
+	enum { NP = sizeof procs / sizeof procs[0], ROUNDS = 8 };
+	double slice = 0.5 * scale, ra[ROUNDS][NP], rr[ROUNDS][NP];
+	struct team ta, tr;
+	team_start(&ta, A, NULL);
+	team_start(&tr, R, R_broker);
+	team_phase(&ta, MAX_PROCS, slice); /* every worker's own warm-up */
+	team_phase(&tr, MAX_PROCS, slice);
+	for (int k = 0; k < ROUNDS; k++)
+		for (int i = 0; i < NP; i++) {
+			int first_a = (k + i) % 2 == 0;
+			double *x = first_a ? &ra[k][i] : &rr[k][i], *y = first_a ? &rr[k][i] : &ra[k][i];
+			*x = team_phase(first_a ? &ta : &tr, procs[i], slice);
+			*y = team_phase(first_a ? &tr : &ta, procs[i], slice);
+		}
+	team_stop(&ta);
+	team_stop(&tr);
+	printf("| client processes | ashmemd cycles/s | ashmemd × 1 process | C reference cycles/s | "
+	       "C reference × 1 process | ashmemd ÷ C reference, time per cycle |\n|---:|---:|---:|---:|---:|---:|\n");
+	double sa[NP], sr[NP];
+	for (int i = 0; i < NP; i++) {
+		double va[ROUNDS], vr[ROUNDS], xa[ROUNDS], xr[ROUNDS], q[ROUNDS];
+		for (int k = 0; k < ROUNDS; k++) {
+			va[k] = ra[k][i];
+			vr[k] = rr[k][i];
+			xa[k] = ra[k][i] / ra[k][0];
+			xr[k] = rr[k][i] / rr[k][0];
+			q[k] = rr[k][i] / ra[k][i];
+		}
+		sa[i] = median_of(xa, ROUNDS);
+		sr[i] = median_of(xr, ROUNDS);
+		printf("| %d | %.0f | %.2f× | %.0f | %.2f× | %.2f× |\n", procs[i], median_of(va, ROUNDS), sa[i],
+		       median_of(vr, ROUNDS), sr[i], median_of(q, ROUNDS));
+	}
+	printf("\n%d rounds of phases of %.1f s (each count, both servers, the order turning); a round's "
+	       "scaling is its N-process rate over its own 1-process rate, the table shows medians.\n",
+	       ROUNDS, slice);
+	if (g_tsv) {
+		fprintf(g_tsv, "scale2\t%.6g\t%.6g\t%.4f\t>=\t1.6\t%s\n", sa[1], sr[1], sa[1], sa[1] >= 1.6 ? "met" : "missed");
+		fprintf(g_tsv, "scale8\t%.6g\t%.6g\t%.4f\t>=\t2\t%s\n", sa[3], sr[3], sa[3], sa[3] >= 2.0 ? "met" : "missed");
+		fclose(g_tsv);
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench warm|measure --ashmem DEV --floor DEV --preload LIB [--scale F] [--tsv FILE]\n"
 			"                     [--preload-b LIB]   (measure: also compare a second build of the library)\n"
+			"                     [--reference DEV --reference-broker PATH]   (measure: the C reference)\n"
+			"       bench scale --ashmem DEV --reference DEV --reference-broker PATH --preload LIB\n"
+			"                     [--scale F] [--tsv FILE]\n"
+			"       bench --team DEV\n"
 			"       bench --count MARKDEV SPEC...\n"
 			"       bench --child SPEC...\n");
 	exit(64);
@@ -895,6 +1120,10 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--team") == 0) {
+		team_serve(argv[2]);
+		return 0;
+	}
 	if (argc >= 2 && strcmp(argv[1], "--child") == 0) {
 		for (int i = 2; i < argc; i++)
 			run_spec(argv[i], 0);
@@ -910,11 +1139,12 @@ int main(int argc, char **argv)
 		close(mark);
 		return 0;
 	}
-	if (argc < 2 || (strcmp(argv[1], "warm") != 0 && strcmp(argv[1], "measure") != 0))
+	if (argc < 2 || (strcmp(argv[1], "warm") != 0 && strcmp(argv[1], "measure") != 0 &&
+			 strcmp(argv[1], "scale") != 0))
 		usage();
-	int measure = argv[1][0] == 'm';
+	int measure = argv[1][0] == 'm', scaling = argv[1][0] == 's';
 
-	const char *A = NULL, *F = NULL, *tsv = NULL, *preload_b = NULL;
+	const char *A = NULL, *F = NULL, *R = NULL, *R_broker = NULL, *tsv = NULL, *preload_b = NULL;
 	double scale = 1.0;
 	for (int i = 2; i < argc; i += 2) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -924,6 +1154,10 @@ int main(int argc, char **argv)
 			A = v;
 		else if (strcmp(k, "--floor") == 0)
 			F = v;
+		else if (strcmp(k, "--reference") == 0)
+			R = v;
+		else if (strcmp(k, "--reference-broker") == 0)
+			R_broker = v;
 		else if (strcmp(k, "--preload") == 0)
 			g_preload = v;
 		else if (strcmp(k, "--preload-b") == 0)
@@ -935,7 +1169,7 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (!A || !F || !g_preload || !(scale > 0))
+	if (!A || (!F && !scaling) || !g_preload || !(scale > 0) || !R != !R_broker || (scaling && !R))
 		usage();
 	if (access(g_preload, R_OK) != 0)
 		die("%s: %s", g_preload, strerror(errno));
@@ -947,7 +1181,7 @@ int main(int argc, char **argv)
 	g_self = self;
 	double t_start = now();
 
-	if (!measure) {
+	if (!measure && !scaling) {
 		/* HotSpot compiles a method fully only after thousands of calls: every path of a request
 		   and of a cycle must get there before it is timed. One call is one round; the suite
 		   repeats rounds until the daemon's JIT has nothing left to compile. */
@@ -959,6 +1193,8 @@ int main(int argc, char **argv)
 
 	if (tsv && !(g_tsv = fopen(tsv, "w")))
 		die("%s: %s", tsv, strerror(errno));
+	if (scaling)
+		return scale_table(A, R, R_broker, scale);
 	double secs = 4 * scale;
 	char *pre[] = {
 		spec("getsize,%s,%s,%g,-", A, F, secs),
@@ -975,6 +1211,22 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
 		run_child(g_preload, &pre[i], 1);
 		fprintf(stderr, "bench: %s done at %.1f s\n", pre[i], now() - t_start);
+	}
+
+	/* the whole cycle against the C reference of the protocol: one worker process each, since
+	   the two need different brokers; alternating slices of 100 ms */
+	if (R) {
+		struct team ta, tr;
+		team_start(&ta, A, NULL);
+		team_start(&tr, R, R_broker);
+		team_phase(&ta, 1, 0.3 * scale); /* each process's own warm-up: library, page tables */
+		team_phase(&tr, 1, 0.3 * scale);
+		double end = now() + 1.5 * secs;
+		for (int k = 0; k < 2 || now() < end; k++)
+			team_pair("refcycle", &ta, &tr, 1, 0.1, k);
+		team_stop(&ta);
+		team_stop(&tr);
+		fprintf(stderr, "bench: cycles against the C reference done at %.1f s\n", now() - t_start);
 	}
 
 	/* a second build of the library against the first, process against process, alternating */
@@ -1013,15 +1265,22 @@ int main(int argc, char **argv)
 	printf("| measurement | unit | ashmemd | baseline | baseline value | ratio | target | met |\n");
 	printf("|---|---|---:|---|---:|---:|---|---|\n");
 	row("getsize", "GET_SIZE ioctl round trip", "ns/op", "%.0f", gs_a, "C CUSE floor", gs_f,
-	    med("getsize", 'r', 0, 0, -1), AT_MOST, 1.25);
+	    med("getsize", 'r', 0, 0, -1), AT_MOST, 1.15);
 	row("unpin_pin", "UNPIN+PIN pair, mapped 16 KiB region", "ns/pair", "%.0f", pin_a, "C CUSE floor", pin_f,
-	    med("pin", 'r', 0, 0, -1), AT_MOST, 1.25);
+	    med("pin", 'r', 0, 0, -1), AT_MOST, 1.15);
 	row("cycle1", "full cycle, 1 thread", "µs/cycle", "%.1f", 1e6 / c1_a, "plain memfd", 1e6 / c1_m,
-	    med("cycle1", 'r', 1, 0, -1), AT_MOST, 6.0);
+	    med("cycle1", 'r', 1, 0, -1), NONE, 0);
 	row("cycle2", "full cycle, 2 threads (aggregate)", "cycles/s", "%.0f", med("cycle2", 'a', 0, 0, -1),
 	    "plain memfd", med("cycle2", 'b', 0, 0, -1), med("cycle2", 'r', 1, 0, -1), NONE, 0);
 	row("cycle8", "full cycle, 8 threads (aggregate)", "cycles/s", "%.0f", med("cycle8", 'a', 0, 0, -1),
 	    "plain memfd", med("cycle8", 'b', 0, 0, -1), med("cycle8", 'r', 1, 0, -1), NONE, 0);
+	if (R) {
+		double r_a = med("refcycle", 'a', 0, 0, -1), r_r = med("refcycle", 'b', 0, 0, -1);
+		row("cycle_reference", "full cycle, 1 process, against the C reference of the same protocol (cuse-floor --broker)",
+		    "µs/cycle", "%.1f", 1e6 / r_a, "C reference", 1e6 / r_r, med("refcycle", 'r', 1, 0, -1), AT_MOST, 1.25);
+		row("reference_bound", "the C reference's full cycle vs the memfd cycle", "µs/cycle", "%.1f", 1e6 / r_r,
+		    "plain memfd", 1e6 / c1_m, (1e6 / r_r) / (1e6 / c1_m), NONE, 0);
+	}
 	row("bandwidth", "memset through a 64 MiB mapping", "GB/s", "%.3f", med("bw", 'a', 0, 0, -1), "plain memfd",
 	    med("bw", 'b', 0, 0, -1), med("bw", 'r', 0, 0, -1), AT_LEAST, 0.97);
 	row("broker_new_conn", "GET_TOKEN + broker exchange: a new connection each time (the library's) vs one kept open", "µs/op",

@@ -16,6 +16,7 @@ TALLY=$IT_REPO/integration-tests/bench/strace-tally.awk
 PRELOAD=${BENCH_PRELOAD:-$IT_REPO/target/dist/lib/native/x86_64/libashmemd-preload.so}
 PRELOAD_B=${BENCH_PRELOAD_B:-} # another build of the library to compare with (bench measure --preload-b)
 FLOOR_NAME=bench-floor
+REF_NAME=bench-reference # cuse-floor --broker: the C reference of the whole protocol
 READERS=4 # ashmemd's default --workers
 SCALE=${BENCH_SCALE:-1}
 COUNT_OPS=${BENCH_COUNT_OPS:-50}
@@ -24,6 +25,7 @@ WARM_MAX=${BENCH_WARM_MAX:-$((180 * ${IT_TIME_SCALE:-1}))}
 REPORT=$IT_RESULTS/$IT_SUITE.report
 WORK=/tmp/bench
 mkdir -p "$WORK"
+REF_BROKER=$WORK/reference-broker.sock
 
 if [ ! -r "$PRELOAD" ]; then
 	fail preload_library "$PRELOAD is missing (build the distribution first)"
@@ -39,6 +41,14 @@ if ! wait_for $((20 * ${IT_TIME_SCALE:-1})) test -c "/dev/$FLOOR_NAME"; then
 	it_finish
 fi
 pass floor_ready
+"$FLOOR" "$REF_NAME" --readers=$READERS --broker="$REF_BROKER" -f >"$IT_RESULTS/$IT_SUITE.reference.log" 2>&1 </dev/null &
+ref_pid=$!
+echo "$ref_pid" >"$IT_STATE/reference.pid"
+if ! wait_for $((20 * ${IT_TIME_SCALE:-1})) test -c "/dev/$REF_NAME" -a -S "$REF_BROKER"; then
+	fail reference_ready "/dev/$REF_NAME or $REF_BROKER did not appear: $(tail -n 3 "$IT_RESULTS/$IT_SUITE.reference.log" | tr '\n' ' ')"
+	it_finish
+fi
+pass reference_ready
 # The JIT users run (C2 included), not the VM's C1-only setting (lib/vm-main.sh): it is what is
 # measured. Steady state of a long-running daemon within this suite's time: HotSpot compiles fully after
 # about 1,000 calls of a method instead of 5,000-15,000, and logs each compilation, so the warm-up
@@ -58,19 +68,26 @@ info threads "cuse-floor: $(($(ls /proc/$floor_pid/task | wc -l) - 1)) readers; 
 # compiler, GC and the rest of the JVM stay free (and compile on vCPU 1 during the warm-up).
 pinned="unpinned (no taskset)"
 PIN=()
-if command -v taskset >/dev/null; then
-	taskset -a -p 1 "$floor_pid" >/dev/null
+# pin_servers MASK: the servers' request threads onto the vCPUs of MASK
+pin_servers() {
+	local t
+	taskset -a -p "$1" "$floor_pid" >/dev/null
+	taskset -a -p "$1" "$ref_pid" >/dev/null
 	for t in /proc/"$jvm"/task/*; do
 		case "$(cat "$t/comm" 2>/dev/null)" in
-		cuse-reader-* | broker) taskset -p 1 "${t##*/}" >/dev/null ;;
+		cuse-reader-* | broker) taskset -p "$1" "${t##*/}" >/dev/null ;;
 		esac
 	done
+}
+if command -v taskset >/dev/null; then
+	pin_servers 1
 	PIN=(taskset 1)
-	pinned="pinned to vCPU 0: the client, cuse-floor, ashmemd's CUSE readers and broker thread"
+	pinned="pinned to vCPU 0: the client, cuse-floor (both instances), ashmemd's CUSE readers and broker thread"
 fi
 info pinning "$pinned"
 
 args=(--ashmem "/dev/$ASHMEMD_DEVICE" --floor "/dev/$FLOOR_NAME" --preload "$PRELOAD" --scale "$SCALE")
+ref_args=(--reference "/dev/$REF_NAME" --reference-broker "$REF_BROKER")
 # compilations of the daemon's own code and of jnr so far
 jit_ours() { grep -v 'made not entrant' "$JIT_LOG" 2>/dev/null | grep -c 'org\.ashmemd\|jnr\.'; }
 t0=$EPOCHREALTIME
@@ -90,7 +107,7 @@ done
 cat "$WORK/warm.err" >&2
 info warmup "${#warm_rounds[@]} rounds in ${spent} s; compilations of org.ashmemd/jnr code per round: ${warm_rounds[*]}"
 
-cmd=("$BENCH" measure "${args[@]}" --tsv "$WORK/results.tsv" ${PRELOAD_B:+--preload-b "$PRELOAD_B"})
+cmd=("$BENCH" measure "${args[@]}" "${ref_args[@]}" --tsv "$WORK/results.tsv" ${PRELOAD_B:+--preload-b "$PRELOAD_B"})
 {
 	echo "### ashmemd benchmark"
 	echo
@@ -115,7 +132,9 @@ echo >>"$REPORT"
 echo "Warm-up: ${#warm_rounds[@]} rounds (${spent} s), compilations of org.ashmemd/jnr code per round: ${warm_rounds[*]}; during the measurements: $compiled." >>"$REPORT"
 info jit_during_measurements "$compiled compilations of org.ashmemd/jnr code"
 
-if [ -s "$WORK/results.tsv" ]; then
+# check_targets TSV: every row with a target is a test
+check_targets() {
+	[ -s "$1" ] || return 0
 	while IFS=$'\t' read -r id a b ratio op target met; do
 		what="ashmemd $a, baseline $b: ratio $ratio"
 		case "$met" in
@@ -123,8 +142,28 @@ if [ -s "$WORK/results.tsv" ]; then
 		missed) fail "target_$id" "$what, target $op $target" ;;
 		*) info "$id" "$what" ;;
 		esac
-	done <"$WORK/results.tsv"
+	done <"$1"
+}
+check_targets "$WORK/results.tsv"
+
+# ---- scaling: 1, 2, 4, 8 client processes, nothing pinned ----
+[ ${#PIN[@]} -eq 0 ] || pin_servers "$(printf '%x' $(((1 << $(nproc)) - 1)))"
+t0=$EPOCHREALTIME
+scale_cmd=("$BENCH" scale --ashmem "/dev/$ASHMEMD_DEVICE" "${ref_args[@]}" --preload "$PRELOAD" --scale "$SCALE" --tsv "$WORK/scale.tsv")
+{
+	echo
+	echo "#### throughput with client processes (\`${scale_cmd[*]#$IT_BUILD/}\`; nothing pinned, $(nproc) vCPUs)"
+	echo
+} >>"$REPORT"
+if "${scale_cmd[@]}" >>"$REPORT" 2>"$WORK/scale.err"; then
+	pass scale_completed
+else
+	fail scale_completed "bench scale exited with status $?: $(tail -n 2 "$WORK/scale.err" | tr '\n' ' ')"
 fi
+cat "$WORK/scale.err" >&2
+info scale_time "$(seconds_since "$t0") s of scaling"
+check_targets "$WORK/scale.tsv"
+[ ${#PIN[@]} -eq 0 ] || pin_servers 1
 
 # ---- round trips: expected from the protocol, then counted by tracing ----
 cat >>"$REPORT" <<'EOF'
@@ -300,4 +339,14 @@ else
 	fail floor_stops_cleanly "cuse-floor did not exit within 20 s of SIGTERM"
 fi
 rm -f "$IT_STATE/floor.pid"
+kill -TERM "$ref_pid"
+if wait_for $((20 * ${IT_TIME_SCALE:-1})) eval "! proc_running $ref_pid"; then
+	wait "$ref_pid"
+	check reference_stops_cleanly test "$?" = 0
+else
+	kill -KILL "$ref_pid"
+	fail reference_stops_cleanly "cuse-floor --broker did not exit within 20 s of SIGTERM"
+fi
+check reference_broker_removed test ! -e "$REF_BROKER"
+rm -f "$IT_STATE/reference.pid"
 it_finish
