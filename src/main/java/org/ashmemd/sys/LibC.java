@@ -47,6 +47,19 @@ public interface LibC {
 
     int poll(@In @Out Pointer fds, long nfds, int timeout);
 
+    int accept4(int sockfd, Pointer addr, Pointer addrlen, int flags);
+
+    @ssize_t
+    long sendmsg(int sockfd, @In Pointer msg, int flags);
+
+    int getsockopt(int sockfd, int level, int optname, @Out Pointer optval, @In @Out Pointer optlen);
+
+    int epoll_create1(int flags);
+
+    int epoll_ctl(int epfd, int op, int fd, @In Pointer event);
+
+    int epoll_wait(int epfd, @Out Pointer events, int maxevents, int timeout);
+
     int fstat(int fd, @Out Pointer statbuf);
 
     // open(2) flags
@@ -87,6 +100,12 @@ public interface LibC {
     short POLLHUP = 16;
     short POLLPRI = 2;
     short POLLNVAL = 32;
+
+    // epoll(7)
+    int EPOLL_CLOEXEC = 02000000;
+    int EPOLL_CTL_ADD = 1;
+    int EPOLLIN = 1;
+    int EPOLLEXCLUSIVE = 1 << 28;
 
     int EFD_CLOEXEC = 02000000;
     int EFD_NONBLOCK = 04000;

@@ -110,10 +110,18 @@ public final class CuseSession {
      * @return the reply length to write in one write(), or 0 when nothing must be sent
      */
     public int handle(ByteBuffer request, ByteBuffer reply) {
+        return handle(request, reply, observing ? System.nanoTime() : 0L);
+    }
+
+    /**
+     * {@link #handle(ByteBuffer, ByteBuffer)} for a request read at {@code startedNanos}
+     * ({@link System#nanoTime()}), which the observer's latency counts from.
+     */
+    public int handle(ByteBuffer request, ByteBuffer reply, long startedNanos) {
         if (reply.capacity() < MIN_REPLY_CAPACITY) {
             throw new IllegalArgumentException("reply buffer smaller than " + MIN_REPLY_CAPACITY);
         }
-        long started = observing ? System.nanoTime() : 0L;
+        long started = startedNanos;
         reply.clear();
         Exchange x = new Exchange();
         int len = exchange(request, reply, x);

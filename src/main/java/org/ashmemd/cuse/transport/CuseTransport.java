@@ -235,8 +235,7 @@ public final class CuseTransport implements AutoCloseable {
         ByteBuffer request = ByteBuffer.allocateDirect(config.requestBufferSize());
         ByteBuffer reply = ByteBuffer.allocateDirect(config.replyBufferSize());
         int failures = 0;
-        DeviceFd.Waiter waiter = fd.waiter();
-        try {
+        try (DeviceFd.Waiter waiter = fd.waiter()) {
             while (true) {
                 // Waits in poll, not in read: a reader blocked in read(2) can only be woken by
                 // aborting the connection, and a hand-over must keep it.
@@ -288,7 +287,7 @@ public final class CuseTransport implements AutoCloseable {
                 if (init) {
                     initRead = true;
                 }
-                activity.begin(slot, opcode);
+                long started = activity.begin(slot, opcode);
                 boolean written = false;
                 InFlightLog log = inFlight;
                 long unique = InHeader.hasUnique(request) ? InHeader.peekUnique(request) : 0;
@@ -296,7 +295,7 @@ public final class CuseTransport implements AutoCloseable {
                     log.begin(slot, unique);
                     int len = unique < 0 ? log.replay(unique, reply) : 0; // bit 63: FUSE_UNIQUE_RESEND
                     if (len == 0) {
-                        len = session.handle(request, reply);
+                        len = session.handle(request, reply, started);
                     }
                     if (len > 0) {
                         log.answered(slot, reply.duplicate().position(0).limit(len));
@@ -310,6 +309,8 @@ public final class CuseTransport implements AutoCloseable {
                     }
                 }
             }
+        } catch (ErrnoException e) {
+            log.error("CUSE reader {} cannot wait for requests: {}", Thread.currentThread().getName(), e.getMessage());
         } catch (RuntimeException | Error e) {
             // logged here once; stopped() tells the daemon when no reader is left
             log.error("CUSE reader {} died", Thread.currentThread().getName(), e);
