@@ -63,7 +63,7 @@ public final class AdminServer implements AutoCloseable, UnixListener.Handler {
     }
 
     @Override
-    public void accepted(UnixSocketChannel ch, UnixListener.Peer peer) throws IOException {
+    public void accepted(UnixSocketChannel ch, UnixListener.Peer peer, long nowNanos) throws IOException {
         if (!allowed(peer)) {
             log.warn("admin: refused pid {} (uid {}): not root{}", peer.pid(), peer.uid(),
                     adminGid >= 0 ? " nor in the admin group" : "");

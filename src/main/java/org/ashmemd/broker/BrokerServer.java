@@ -43,7 +43,6 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
     private static final int BACKLOG = 128;
 
     private final TokenTable tokens;
-    private final LongSupplier clock;
     private final UnixListener listener;
     private final ByteBuffer reply = ByteBuffer.allocateDirect(BrokerWire.REPLY_SIZE);
     private volatile int connections;
@@ -76,7 +75,6 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
     /** Binds the socket (replacing a stale one), sets its mode and starts serving. */
     public BrokerServer(Path path, String mode, TokenTable tokens, LongSupplier clock) throws IOException {
         this.tokens = tokens;
-        this.clock = clock;
         this.refusalLog = new RateLimitedLogger(log, REFUSAL_LOG_LINES_PER_SECOND, clock);
         // a quarter of the fd budget for connections: the rest is for memfds and the device
         this.maxConnections = (int) Math.max(16, Math.min(65_536, SystemInfo.openFileLimit() / 4));
@@ -96,7 +94,7 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
     }
 
     @Override
-    public void accepted(UnixSocketChannel ch, UnixListener.Peer peer) throws IOException {
+    public void accepted(UnixSocketChannel ch, UnixListener.Peer peer, long now) throws IOException {
         if (connections >= maxConnections) {
             refusalLog.warn("broker: {} connections open (the most allowed), refusing another", connections);
             ch.close();
@@ -109,18 +107,17 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
             ch.close();
             return;
         }
-        SelectionKey key = listener.register(ch, new Connection(ch, peer.pid(), peer.uid(), clock.getAsLong()));
+        SelectionKey key = listener.register(ch, new Connection(ch, peer.pid(), peer.uid(), now));
         connectionsByUid.put(peer.uid(), perUid + 1);
         connections++;
         // the library connects for each exchange and sends its request right after connect,
         // so it is usually here already: answering now saves a selector round per mapping
-        readable(key);
+        readable(key, now);
     }
 
     @Override
-    public void readable(SelectionKey key) {
+    public void readable(SelectionKey key, long now) {
         Connection c = (Connection) key.attachment();
-        long now = clock.getAsLong();
         try {
             if (c.request.position() == 0) {
                 c.requestStartNanos = now;

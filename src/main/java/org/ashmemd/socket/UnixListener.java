@@ -13,12 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 import jnr.enxio.channels.NativeSelectorProvider;
-import jnr.unixsocket.Credentials;
 import jnr.unixsocket.UnixServerSocketChannel;
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
-import jnr.unixsocket.UnixSocketOptions;
 import org.ashmemd.logging.RateLimitedLogger;
+import org.ashmemd.posix.Errno;
+import org.ashmemd.sys.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,13 +48,14 @@ public final class UnixListener implements AutoCloseable {
     /** What a socket does with its connections. Every call comes from the listener's thread. */
     public interface Handler {
         /**
-         * A new connection. The handler owns the channel from here on: it closes it, hands it to
-         * another thread, or keeps it on this thread with {@link UnixListener#register}.
+         * A new connection, blocking, close-on-exec. The handler owns the channel from here on:
+         * it closes it, hands it to another thread, or keeps it on this thread with {@link
+         * UnixListener#register}. {@code nowNanos}: the clock, read once for this selector round.
          */
-        void accepted(UnixSocketChannel channel, Peer peer) throws IOException;
+        void accepted(UnixSocketChannel channel, Peer peer, long nowNanos) throws IOException;
 
         /** A connection registered with {@link UnixListener#register} has data (or hung up). */
-        default void readable(SelectionKey key) {
+        default void readable(SelectionKey key, long nowNanos) {
         }
 
         /** About once a second, for timeouts and summaries. */
@@ -172,18 +173,20 @@ public final class UnixListener implements AutoCloseable {
         while (running) {
             try {
                 selector.select(1000);
+                // one clock read per round: without a vDSO clock (as under emulation) each read is
+                // a system call, and a mapping's exchange takes two rounds
+                long now = clock.getAsLong();
                 for (SelectionKey key : new ArrayList<>(selector.selectedKeys())) {
                     selector.selectedKeys().remove(key);
                     if (!key.isValid()) {
                         continue;
                     }
                     if (key.channel() == server) {
-                        acceptBatch();
+                        acceptBatch(now);
                     } else if (key.isReadable()) {
-                        handler.readable(key);
+                        handler.readable(key, now);
                     }
                 }
-                long now = clock.getAsLong();
                 if (now - lastTick > TICK_NANOS) {
                     lastTick = now;
                     handler.tick(now);
@@ -197,30 +200,30 @@ public final class UnixListener implements AutoCloseable {
         }
     }
 
-    private void acceptBatch() throws IOException {
+    private void acceptBatch(long now) throws IOException {
+        int serverFd = server.getFD();
         for (int accepted = 0; accepted < ACCEPT_BATCH && running; accepted++) {
-            UnixSocketChannel ch;
-            try {
-                ch = server.accept();
-            } catch (IOException e) {
+            // accept4(2) and SO_PEERCRED directly: the channel's own accept allocates an address
+            // and sets the socket blocking again with two fcntl(2) calls, per connection
+            int fd = UnixSockets.accept(serverFd);
+            if (fd == -Errno.EAGAIN.number() || fd == -Errno.EINTR.number()) {
+                return;
+            }
+            if (fd < 0) {
                 // EMFILE/ENFILE: the pending connection stays queued; say so, without a flood
-                warnings.warn("{} socket: cannot accept a connection: {}", name, e.getMessage());
+                warnings.warn("{} socket: cannot accept a connection: {}", name, Errno.nameOf(-fd));
                 return;
             }
-            if (ch == null) {
-                return;
-            }
-            Peer peer;
-            try {
-                Credentials c = ch.getOption(UnixSocketOptions.SO_PEERCRED);
-                peer = new Peer(c.getPid(), c.getUid(), c.getGid());
-            } catch (IOException | RuntimeException e) {
-                warnings.warn("{} socket: no peer credentials ({}), closing", name, e.getMessage());
-                closeQuietly(ch);
+            UnixSockets.Credentials c = UnixSockets.peerCredentials(fd);
+            if (c == null) {
+                warnings.warn("{} socket: no peer credentials, closing", name);
+                UnixSockets.close(fd);
                 continue;
             }
+            Peer peer = new Peer(c.pid(), c.uid(), c.gid());
+            UnixSocketChannel ch = UnixSocketChannel.fromFD(fd);
             try {
-                handler.accepted(ch, peer);
+                handler.accepted(ch, peer, now);
             } catch (IOException | RuntimeException e) {
                 log.debug("{} socket: connection of pid {} failed: {}", name, peer.pid(), e.toString());
                 closeQuietly(ch);

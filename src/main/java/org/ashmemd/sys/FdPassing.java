@@ -2,6 +2,8 @@ package org.ashmemd.sys;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
 import jnr.posix.CmsgHdr;
 import jnr.posix.MsgHdr;
 import org.ashmemd.posix.ErrnoException;
@@ -32,22 +34,61 @@ public final class FdPassing {
     }
 
     private static int send(int socket, ByteBuffer data, int fd, int extraFlags) throws ErrnoException {
-        MsgHdr msg = Native.POSIX.allocateMsgHdr();
-        msg.setIov(new ByteBuffer[] {data});
-        if (fd >= 0) {
-            CmsgHdr cmsg = msg.allocateControl(4);
-            cmsg.setLevel(SOL_SOCKET);
-            cmsg.setType(SCM_RIGHTS);
-            ByteBuffer fdBytes = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder());
-            fdBytes.putInt(0, fd);
-            cmsg.setData(fdBytes);
-        }
-        int n = Native.POSIX.sendmsg(socket, msg, MSG_NOSIGNAL | extraFlags);
+        int n = SEND_SCRATCH.get().send(socket, data, fd, MSG_NOSIGNAL | extraFlags);
         if (n < 0) {
             throw Native.lastError("sendmsg");
         }
         data.position(data.position() + n);
         return n;
+    }
+
+    private static final ThreadLocal<SendScratch> SEND_SCRATCH = ThreadLocal.withInitial(SendScratch::new);
+
+    /**
+     * One thread's struct msghdr, iovec and SCM_RIGHTS control message, laid out once in native
+     * memory and filled in per message: the broker sends one per mapping, and building them as
+     * objects each time cost more than the system call.
+     */
+    private static final class SendScratch {
+        private static final int P = Native.RUNTIME.addressSize(); // pointers and size_t
+        // struct msghdr { name; namelen; iov; iovlen; control; controllen; flags }: one word each
+        private static final int MSG_IOV = 2 * P;
+        private static final int MSG_IOVLEN = 3 * P;
+        private static final int MSG_CONTROL = 4 * P;
+        private static final int MSG_CONTROLLEN = 5 * P;
+        private static final int MSG_SIZE = 7 * P;
+        private static final int IOV_SIZE = 2 * P; // struct iovec { base; len }
+        // struct cmsghdr { size_t len; int level; int type; } then the data, word-aligned
+        private static final int CMSG_DATA = (P + 8 + P - 1) / P * P;
+        private static final int CMSG_LEN = CMSG_DATA + 4;
+        private static final int CMSG_SPACE = CMSG_DATA + (4 + P - 1) / P * P;
+
+        private final Pointer mem = Memory.allocateDirect(Native.RUNTIME, MSG_SIZE + IOV_SIZE + CMSG_SPACE, true);
+        private final Pointer iov = mem.slice(MSG_SIZE);
+        private final Pointer cmsg = mem.slice(MSG_SIZE + IOV_SIZE);
+
+        SendScratch() {
+            mem.putAddress(MSG_IOV, iov.address());
+            mem.putAddress(MSG_IOVLEN, 1);
+            cmsg.putAddress(0, CMSG_LEN);
+            cmsg.putInt(P, SOL_SOCKET);
+            cmsg.putInt(P + 4, SCM_RIGHTS);
+        }
+
+        /** sendmsg(2) of data's remaining bytes, with fd attached unless negative: the count or -1. */
+        int send(int socket, ByteBuffer data, int fd, int flags) {
+            iov.putAddress(0, Native.pointer(data).address());
+            iov.putAddress(P, data.remaining());
+            if (fd >= 0) {
+                cmsg.putInt(CMSG_DATA, fd);
+                mem.putAddress(MSG_CONTROL, cmsg.address());
+                mem.putAddress(MSG_CONTROLLEN, CMSG_SPACE);
+            } else {
+                mem.putAddress(MSG_CONTROL, 0);
+                mem.putAddress(MSG_CONTROLLEN, 0);
+            }
+            return (int) Native.LIBC.sendmsg(socket, mem, flags);
+        }
     }
 
     /** What {@link #receive} got: the bytes read and the descriptors that came with them. */

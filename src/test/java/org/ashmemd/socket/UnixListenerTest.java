@@ -33,13 +33,13 @@ class UnixListenerTest {
         UnixListener listener;
 
         @Override
-        public void accepted(UnixSocketChannel channel, UnixListener.Peer peer) throws IOException {
+        public void accepted(UnixSocketChannel channel, UnixListener.Peer peer, long nowNanos) throws IOException {
             peers.add(peer);
             listener.register(channel, peer);
         }
 
         @Override
-        public void readable(SelectionKey key) {
+        public void readable(SelectionKey key, long nowNanos) {
             UnixSocketChannel ch = (UnixSocketChannel) key.channel();
             ByteBuffer b = ByteBuffer.allocate(1);
             try {

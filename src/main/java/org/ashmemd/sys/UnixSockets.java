@@ -1,0 +1,48 @@
+package org.ashmemd.sys;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/**
+ * Accepting Unix stream connections with the peer's credentials, in as few system calls as the
+ * kernel allows: accept4(2) with close-on-exec set atomically, then one getsockopt(2) for
+ * SO_PEERCRED. The scratch memory is per thread (each listener has one thread).
+ */
+public final class UnixSockets {
+    private static final int SOCK_CLOEXEC = 02000000;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_PEERCRED = 17;
+    private static final int UCRED_SIZE = 12; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+
+    private static final ThreadLocal<Pointer> SCRATCH =
+            ThreadLocal.withInitial(() -> Memory.allocateDirect(Native.RUNTIME, UCRED_SIZE + 4));
+
+    /** Who is at the other end, as the kernel recorded it at connect. */
+    public record Credentials(int pid, int uid, int gid) {
+    }
+
+    private UnixSockets() {
+    }
+
+    /** A pending connection of listening socket {@code serverFd} (blocking, close-on-exec), or -errno. */
+    public static int accept(int serverFd) {
+        int fd = Native.LIBC.accept4(serverFd, null, null, SOCK_CLOEXEC);
+        return fd >= 0 ? fd : -LibC.errno();
+    }
+
+    /** The peer's pid, uid and gid (SO_PEERCRED), or null when the kernel gives none. */
+    public static Credentials peerCredentials(int fd) {
+        Pointer p = SCRATCH.get();
+        p.putInt(UCRED_SIZE, UCRED_SIZE);
+        if (Native.LIBC.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, p, p.slice(UCRED_SIZE)) != 0
+                || p.getInt(UCRED_SIZE) < UCRED_SIZE) {
+            return null;
+        }
+        return new Credentials(p.getInt(0), p.getInt(4), p.getInt(8));
+    }
+
+    /** close(2), for a connection refused before it became a channel. */
+    public static void close(int fd) {
+        Native.LIBC.close(fd);
+    }
+}
