@@ -330,23 +330,20 @@ cp "$REPORT" "$IT_RESULTS/$IT_SUITE.readme-report.txt"
 # ---- stop ----
 daemon_check_alive daemon_survives
 daemon_stop
-kill -TERM "$floor_pid"
-if wait_for $((20 * ${IT_TIME_SCALE:-1})) eval "! proc_running $floor_pid"; then
-	wait "$floor_pid"
-	check floor_stops_cleanly test "$?" = 0
-else
-	kill -KILL "$floor_pid"
-	fail floor_stops_cleanly "cuse-floor did not exit within 20 s of SIGTERM"
-fi
+# stop_server PID TEST WHAT: SIGTERM, then exit status 0 within 20 s
+stop_server() {
+	kill -TERM "$1"
+	if wait_for $((20 * ${IT_TIME_SCALE:-1})) eval "! proc_running $1"; then
+		wait "$1"
+		check "$2" test "$?" = 0
+	else
+		kill -KILL "$1"
+		fail "$2" "$3 did not exit within 20 s of SIGTERM"
+	fi
+}
+stop_server "$floor_pid" floor_stops_cleanly cuse-floor
 rm -f "$IT_STATE/floor.pid"
-kill -TERM "$ref_pid"
-if wait_for $((20 * ${IT_TIME_SCALE:-1})) eval "! proc_running $ref_pid"; then
-	wait "$ref_pid"
-	check reference_stops_cleanly test "$?" = 0
-else
-	kill -KILL "$ref_pid"
-	fail reference_stops_cleanly "cuse-floor --broker did not exit within 20 s of SIGTERM"
-fi
+stop_server "$ref_pid" reference_stops_cleanly "cuse-floor --broker"
 check reference_broker_removed test ! -e "$REF_BROKER"
 rm -f "$IT_STATE/reference.pid"
 it_finish

@@ -21,7 +21,8 @@ import org.ashmemd.posix.Prot;
  * One ashmem area: what one open file description of the device holds. Every method takes the
  * registry's single lock, as the driver takes its one mutex; reads, seeks and hole punches run
  * outside it, because an area's backing never changes once set and is closed only after its last
- * user is done.
+ * user is done. The first mmap makes the memory outside it too, and keeps it only if nothing
+ * changed the area meanwhile (otherwise it checks again, as if it came after that change).
  *
  * <p>Operations on a released area fail with EBADF (the device layer should never issue them).
  */
@@ -475,11 +476,40 @@ public final class Area {
      * name and size.
      */
     public void map(long lengthBytes, int prot) throws ErrnoException {
-        lock.lock();
-        try {
-            mapLocked(lengthBytes, prot);
-        } finally {
-            lock.unlock();
+        for (;;) {
+            byte[] name;
+            long frozenSize;
+            int frozenMask;
+            lock.lock();
+            try {
+                checkMapLocked(lengthBytes, prot);
+                if (backing != null) {
+                    return;
+                }
+                name = backingName();
+                frozenSize = size;
+                frozenMask = protMask;
+            } finally {
+                lock.unlock();
+            }
+            // The memory is made outside the registry's lock (memfd_create and four more system
+            // calls), so that the first mmap of one region does not hold up every other request.
+            BackingMemory created = Objects.requireNonNull(registry.factory().create(name, frozenSize, frozenMask),
+                    "the backing memory factory returned null");
+            lock.lock();
+            try {
+                // as if the mmap came before whatever else got the lock meanwhile, or after it
+                if (!released && backing == null && size == frozenSize && protMask == frozenMask
+                        && Arrays.equals(name, backingName())) {
+                    checkMapLocked(lengthBytes, prot);
+                    backing = created;
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+            // another mmap made the memory first, or name, size or mask changed: check again
+            created.close();
         }
     }
 
@@ -519,7 +549,7 @@ public final class Area {
         }
     }
 
-    private void mapLocked(long lengthBytes, int prot) throws ErrnoException {
+    private void checkMapLocked(long lengthBytes, int prot) throws ErrnoException {
         checkLive("mmap");
         if (size == 0) {
             throw new ErrnoException(Errno.EINVAL, "mmap of a region of size 0");
@@ -532,11 +562,6 @@ public final class Area {
         if ((prot & ~protMask & Prot.ALL) != 0) {
             throw new ErrnoException(Errno.EPERM, "mmap with prot " + Prot.toString(prot)
                     + " exceeds the region's prot mask " + Prot.toString(protMask));
-        }
-        if (backing == null) {
-            byte[] backingName = backingName();
-            BackingMemory created = registry.factory().create(backingName, size, protMask);
-            backing = Objects.requireNonNull(created, "the backing memory factory returned null");
         }
     }
 

@@ -9,7 +9,8 @@ public interface BackingMemoryFactory {
     /**
      * Creates {@code size} bytes of zeroed memory named by the bytes {@code name} ({@code dev/ashmem/<name>} or
      * {@code dev/ashmem}). A {@code protMask} without PROT_WRITE asks for memory that can never be
-     * mapped writable. Called with the registry lock held. An ErrnoException fails the mmap with
+     * mapped writable. Called without the registry lock (another thread may change the area
+     * meanwhile; the area then drops this memory and asks again). An ErrnoException fails the mmap with
      * that errno and leaves the area without backing.
      */
     BackingMemory create(byte[] name, long size, int protMask) throws ErrnoException;

@@ -1,6 +1,7 @@
 package org.ashmemd.ashmem;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -399,6 +400,38 @@ class AreaTest {
 
     @Nested
     class Mmap {
+        /** The memory is made outside the registry lock: what another request did meanwhile counts first. */
+        @Test
+        void aSizeSetWhileTheMemoryIsMadeIsTheSizeMapped() throws ErrnoException {
+            area.setSize(PAGE);
+            factory.duringNextCreate = () -> assertDoesNotThrow(() -> area.setSize(3 * PAGE));
+            FakeBacking b = (FakeBacking) FakeFactory.map(area, PAGE, Prot.READ);
+            assertEquals(3 * PAGE, b.size);
+            assertEquals(2, factory.created.size());
+            assertEquals(1, factory.created.get(0).closeCount(), "the memory of the old size is closed");
+            assertErrno(Errno.EINVAL, () -> area.setSize(PAGE)); // frozen now
+        }
+
+        @Test
+        void aReleaseWhileTheMemoryIsMadeIsEbadf() throws ErrnoException {
+            area.setSize(PAGE);
+            factory.duringNextCreate = () -> registry.release(area);
+            assertErrno(Errno.EBADF, () -> area.map(PAGE, Prot.READ));
+            assertEquals(1, factory.created.get(0).closeCount());
+        }
+
+        @Test
+        void twoFirstMmapsAtOnceKeepOneMemory() throws ErrnoException {
+            area.setSize(PAGE);
+            factory.duringNextCreate = () -> assertDoesNotThrow(() -> area.map(PAGE, Prot.READ));
+            area.map(PAGE, Prot.READ | Prot.WRITE);
+            assertEquals(2, factory.created.size());
+            FakeBacking inner = factory.created.get(0), outer = factory.created.get(1);
+            assertSame(inner, area.backing(), "the first to finish stays");
+            assertEquals(0, inner.closeCount());
+            assertEquals(1, outer.closeCount());
+        }
+
         @Test
         void sizeZeroIsEinval() {
             assertErrno(Errno.EINVAL, () -> FakeFactory.map(area, 0, Prot.READ));

@@ -9,6 +9,8 @@ import org.ashmemd.posix.ErrnoException;
 final class FakeFactory implements BackingMemoryFactory {
     final List<FakeBacking> created = new ArrayList<>();
     Errno failNext;
+    /** Run once by the next creation, as another thread's request while the memory is made. */
+    Runnable duringNextCreate;
     private long nextInode = 1000;
 
     /** Maps {@code area} and returns its backing memory (what the core keeps to itself). */
@@ -23,6 +25,11 @@ final class FakeFactory implements BackingMemoryFactory {
             Errno e = failNext;
             failNext = null;
             throw new ErrnoException(e, "could not create the memory");
+        }
+        Runnable during = duringNextCreate;
+        duringNextCreate = null;
+        if (during != null) {
+            during.run();
         }
         String name = new String(rawName, java.nio.charset.StandardCharsets.ISO_8859_1);
         FakeBacking b = new FakeBacking(name, size, protMask, nextInode++);
