@@ -10,6 +10,7 @@ import org.ashmemd.cmdline.Version;
 import org.ashmemd.device.RegionLimits;
 import org.ashmemd.metrics.MetricsServer;
 import org.ashmemd.pressure.PressureConfig;
+import org.ashmemd.sys.Bindings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -114,6 +115,9 @@ public final class AshmemDaemon implements Callable<Integer> {
             + " restarts the daemon, SIGTERM stops it and removes the device.")
     boolean hold;
 
+    /** The libc bindings main() started making, or null (then the first native call makes them). */
+    private Bindings bindings;
+
     @Override
     public Integer call() {
         Logger log = LoggerFactory.getLogger(AshmemDaemon.class);
@@ -121,6 +125,7 @@ public final class AshmemDaemon implements Callable<Integer> {
             setLogLevel(logLevel);
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
             args.removeIf("--hold"::equals);
+            awaitBindings();
             return new org.ashmemd.restart.Holder(runtimeDir.resolve("hold.sock"), args).run();
         }
         checkDeviceNumber();
@@ -132,6 +137,7 @@ public final class AshmemDaemon implements Callable<Integer> {
             System.err.println("ashmemd: " + e.getMessage());
             return Sysexits.USAGE;
         }
+        awaitBindings();
         try (Daemon daemon = Daemon.start(config)) {
             daemon.awaitStopSignal();
             if (daemon.lostReason() != null) {
@@ -182,8 +188,17 @@ public final class AshmemDaemon implements Callable<Integer> {
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(l);
     }
 
+    private void awaitBindings() {
+        if (bindings != null) {
+            bindings.await();
+        }
+    }
+
     public static void main(String[] args) {
-        int code = new CommandLine(new AshmemDaemon()).execute(args);
+        AshmemDaemon daemon = new AshmemDaemon();
+        // jnr makes its classes for libc while picocli and logback start, on the other CPU
+        daemon.bindings = Bindings.prepare();
+        int code = new CommandLine(daemon).execute(args);
         System.exit(code);
     }
 }

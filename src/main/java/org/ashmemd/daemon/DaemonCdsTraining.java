@@ -72,6 +72,7 @@ import org.ashmemd.restart.FdStore;
 import org.ashmemd.restart.InFlightTable;
 import org.ashmemd.restart.RestartState;
 import org.ashmemd.restart.StateJournal;
+import org.ashmemd.sys.Bindings;
 import org.ashmemd.sys.FdPassing;
 import org.ashmemd.sys.Memfd;
 import org.ashmemd.sys.SdNotify;
@@ -101,7 +102,7 @@ public final class DaemonCdsTraining {
 
     private final Path dir;
     private final Logger log = LoggerFactory.getLogger(DaemonCdsTraining.class);
-    private final int pageSize = SystemInfo.pageSize();
+    private int pageSize;
     private final Caller self;
     private final List<String> failed = new ArrayList<>();
     private long unique;
@@ -158,13 +159,16 @@ public final class DaemonCdsTraining {
     }
 
     private void run() throws Exception {
-        // the unit's command line, through picocli as main() parses it
+        // the unit's command line, through picocli as main() parses it, while the bindings are made
+        Bindings bindings = Bindings.prepare();
         AshmemDaemon options = new AshmemDaemon();
         new CommandLine(options).parseArgs("--major", "121", "--minor", "0", "--fd-store", "--device", DEVICE,
                 "--runtime-dir", dir.resolve("run").toString(), "--log-level", "info");
         DaemonConfig config = options.config();
         AshmemDaemon.setLogLevel("info");
         log.info("cds training in {}", dir);
+        bindings.await();
+        pageSize = SystemInfo.pageSize();
         SystemInfo.isRoot();
         SystemInfo.openFileLimit();
 
@@ -333,8 +337,8 @@ public final class DaemonCdsTraining {
 
     /**
      * The transport over a regular file that holds one INIT frame: a reader polls, reads it,
-     * writes the reply after it and then stops at the end of the file. Without /sys/class/cuse
-     * entry of its own the start is refused, as a kernel without CUSE would have it.
+     * writes the reply after it and then stops at the end of the file. With no entry of its own
+     * in /sys/class/cuse the start counts as refused, as a kernel would have refused it.
      */
     private void transport(AshmemCharDevice device, RequestStats stats) throws Exception {
         Path channel = dir.resolve("cuse");
