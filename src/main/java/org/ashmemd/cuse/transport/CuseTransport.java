@@ -235,11 +235,17 @@ public final class CuseTransport implements AutoCloseable {
         ByteBuffer request = ByteBuffer.allocateDirect(config.requestBufferSize());
         ByteBuffer reply = ByteBuffer.allocateDirect(config.replyBufferSize());
         int failures = 0;
+        // After a reply, the caller's next request is often queued already (the reply woke it
+        // while this reader was still on its way back): read it before waiting, so that the
+        // reader the request woke finds the channel empty in the kernel and sleeps on there,
+        // instead of both returning from epoll and one reading EAGAIN.
+        boolean readFirst = false;
         try (DeviceFd.Waiter waiter = fd.waiter()) {
             while (true) {
-                // Waits in poll, not in read: a reader blocked in read(2) can only be woken by
+                // Waits in epoll, not in read: a reader blocked in read(2) can only be woken by
                 // aborting the connection, and a hand-over must keep it.
-                int ready = waiter.await();
+                int ready = readFirst && !handingOver && !closing ? DeviceFd.Waiter.READABLE : waiter.await();
+                readFirst = false;
                 if (ready < 0 && -ready != Errno.EINTR.number()) {
                     log.error("poll on {} failed: {}; reader stops", channelPath, Errno.nameOf(-ready));
                     return;
@@ -281,6 +287,7 @@ public final class CuseTransport implements AutoCloseable {
                     }
                 }
                 failures = 0;
+                readFirst = true;
                 request.clear().limit((int) n);
                 int opcode = InHeader.peekOpcode(request);
                 boolean init = opcode == Opcode.CUSE_INIT.number();
