@@ -69,6 +69,13 @@ check ready_from_daemon status_from_daemon
 main_pid=$(prop MainPID)
 check main_pid_is_the_jvm test "$(cat /proc/"$main_pid"/comm 2>&1)" = java
 check no_restarts_yet test "$(prop NRestarts)" = 0
+# postinst made the daemon's class-data-sharing archive before it started the unit, and the
+# unit's JVM maps it (through the launcher; the VM's drop-in adds -XX:TieredStopAtLevel=1, which
+# the archive allows)
+check daemon_cds_archive sh -c "[ -s /var/cache/ashmemd/ashmemd.jsa ] && [ \"\$(readlink /usr/lib/ashmemd/lib/ashmemd.jsa)\" = /var/cache/ashmemd/ashmemd.jsa ]"
+check daemon_cds_archive_used grep -q ' /var/cache/ashmemd/ashmemd\.jsa$' "/proc/$main_pid/maps"
+monotonic() { systemctl show -p "$1" --value "$UNIT" 2>/dev/null; }
+info unit_ready_time "exec of the daemon to READY=1: $(awk -v a="$(monotonic ExecMainStartTimestampMonotonic)" -v b="$(monotonic ActiveEnterTimestampMonotonic)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }') s"
 wd_usec=$(prop WatchdogUSec)
 info watchdog "WatchdogUSec=$wd_usec"
 watchdog_set() { [ -n "$wd_usec" ] && [ "$wd_usec" != 0 ] && [ "$wd_usec" != infinity ]; }
