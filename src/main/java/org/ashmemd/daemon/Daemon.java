@@ -199,22 +199,7 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             throw new StartException(Sysexits.UNAVAILABLE, "cannot write " + config.pidFile() + ": " + e.getMessage());
         }
-        pressure = new PressureMonitor(config.pressure(), new PurgeTarget() {
-            @Override
-            public long purgeOldest(long pages, PurgeCause cause) {
-                return registry.purgeOldest(pages, cause);
-            }
-
-            @Override
-            public long unpinnedPages() {
-                return registry.lruPages();
-            }
-
-            @Override
-            public PurgeCount purged(PurgeCause cause) {
-                return registry.purged(cause);
-            }
-        }, registry.pageSize()).start();
+        pressure = new PressureMonitor(config.pressure(), purgeTarget(registry), registry.pageSize()).start();
         if (config.pressure().hasSoftLimit()) {
             device.setAfterUnpin(pressure::checkSoftLimit);
         }
@@ -660,5 +645,25 @@ public final class Daemon implements AutoCloseable {
             }
         }
         return PosixFilePermissions.fromString(s.toString());
+    }
+
+    /** What the pressure monitor purges: the registry's unpinned memory, oldest first. */
+    static PurgeTarget purgeTarget(AreaRegistry registry) {
+        return new PurgeTarget() {
+            @Override
+            public long purgeOldest(long pages, PurgeCause cause) {
+                return registry.purgeOldest(pages, cause);
+            }
+
+            @Override
+            public long unpinnedPages() {
+                return registry.lruPages();
+            }
+
+            @Override
+            public PurgeCount purged(PurgeCause cause) {
+                return registry.purged(cause);
+            }
+        };
     }
 }

@@ -64,7 +64,6 @@ import org.ashmemd.metrics.MetricsServer;
 import org.ashmemd.metrics.MetricsSource;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.pressure.PressureMonitor;
-import org.ashmemd.pressure.PurgeTarget;
 import org.ashmemd.procscan.DeviceNumber;
 import org.ashmemd.procscan.ProcFs;
 import org.ashmemd.procscan.ProcScanner;
@@ -191,22 +190,7 @@ public final class DaemonCdsTraining {
             step("transport", () -> transport(device, requestStats));
             step("sd_notify", () -> notifyStubs());
             step("node, alias and pid file", () -> files(proc, config));
-            PressureMonitor pressure = new PressureMonitor(config.pressure(), new PurgeTarget() {
-                @Override
-                public long purgeOldest(long pages, PurgeCause cause) {
-                    return registry.purgeOldest(pages, cause);
-                }
-
-                @Override
-                public long unpinnedPages() {
-                    return registry.lruPages();
-                }
-
-                @Override
-                public PurgeCount purged(PurgeCause cause) {
-                    return registry.purged(cause);
-                }
-            }, registry.pageSize()).start();
+            PressureMonitor pressure = new PressureMonitor(config.pressure(), Daemon.purgeTarget(registry), registry.pageSize()).start();
             try {
                 AdminService admin = new AdminService(device, requestStats, broker, proc, regionProcesses,
                         pressure::pressure, () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN), Version.get(),
