@@ -2,11 +2,13 @@
  * Makes one thread of a running process hang inside a request, as a deadlock or a stuck system
  * call would: attaches to the thread named NAME of process PID with ptrace (that thread only;
  * the rest of the process runs on), lets it run until a read(2) returns data (for a CUSE reader:
- * it has just taken a request from /dev/cuse) and then until its next system call that is not a
- * clock read (it is working on that request: the /proc reads of an OPEN, at the latest the
- * write(2) of the reply), and keeps it stopped there, as a call that does not return would. Clock
- * reads are let through: where the clock has no vDSO (as under QEMU TCG) they are system calls,
- * and the first one is the reader noting when it took the request. Prints "hung TID SYSCALL
+ * it has just taken a request from /dev/cuse) and then until its next file system call (it is
+ * working on that request: the /proc reads of an OPEN, at the latest the write(2) of the reply),
+ * and keeps it stopped there, as a call that does not return would. Every other call is let
+ * through: clock reads (system calls where the clock has no vDSO, as under QEMU TCG) and the
+ * JVM's own futex, mprotect or madvise calls. Stopped inside one of those, the thread can hold
+ * the JVM itself (a safepoint waits for it, or a compile request it was queueing), and then every
+ * thread stops: a frozen JVM, not one hung request. Prints "hung TID SYSCALL
  * SECONDS" (SECONDS on CLOCK_BOOTTIME, the first field of /proc/uptime) and waits; on SIGTERM or
  * SIGINT it detaches, the thread's system call goes ahead and the request finishes as
  * if nothing had happened.
@@ -100,7 +102,8 @@ int main(int argc, char **argv)
 		}
 		if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
 			entered = (long)info.entry.nr;
-			if (got_request && entered != SYS_clock_gettime && entered != SYS_gettimeofday && entered != SYS_time)
+			if (got_request && (entered == SYS_openat || entered == SYS_read || entered == SYS_pread64 ||
+					    entered == SYS_write || entered == SYS_writev))
 				break; /* stopped on entry: the call has not run yet */
 		} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 			if (entered == SYS_read && !info.exit.is_error && info.exit.rval > 0)
