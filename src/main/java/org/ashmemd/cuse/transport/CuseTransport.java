@@ -247,7 +247,7 @@ public final class CuseTransport implements AutoCloseable {
                 int ready = readFirst && !handingOver && !closing ? DeviceFd.Waiter.READABLE : waiter.await();
                 readFirst = false;
                 if (ready < 0 && -ready != Errno.EINTR.number()) {
-                    log.error("poll on {} failed: {}; reader stops", channelPath, Errno.nameOf(-ready));
+                    log.error("waiting for {} (epoll_wait) failed: {}; reader stops", channelPath, Errno.nameOf(-ready));
                     return;
                 }
                 if (ready == DeviceFd.Waiter.STOPPED) {
