@@ -36,8 +36,9 @@
  *   bw,A,B,MIB,PASSES[,BFIRST]   memset passes over a MIB mapping of each, after the first
  *                                touch, alternating 1 MiB chunks    -> median GB/s per pass
  *                                (BFIRST 1: B's mapping is created and touched first)
- *   steps,DEV,SECS               the ashmemd cycle step by step, its mmap split into GET_TOKEN,
- *                                the broker exchange and the mmap of the memfd -> us per step
+ *   steps,DEV,SECS               the cycle step by step, its mmap split into GET_TOKEN, the
+ *                                broker exchange and the mmap of the memfd -> us per step
+ *   rsteps,DEV,SECS              the same, filed as the C reference's (run with its broker)
  *   warm,DEV,N,SECS              N cycles at one thread, 0.4 N at eight, 3 N GET_SIZE, N/2
  *                                UNPIN+PIN and 0.3 N CUSE parts, interleaved; at most SECS
  *   getsize-n,DEV,N  pin-n,DEV,N  ioc-n,DEV,N  cycle-n,DEV,N  cycle8-n,DEV,N (N over 8 threads)
@@ -565,7 +566,7 @@ static const char *const step_name[] = {
 
 /* The cycle one step at a time, through the library's client API for the mmap part; one "S" line
    per step and chunk of about a quarter of a second, so that the parent takes medians. */
-static void steps(const char *dev, double secs)
+static void steps(const char *dev, double secs, const char *prefix)
 {
 	int (*fetch)(unsigned, struct ashmemd_broker_reply *) =
 		(int (*)(unsigned, struct ashmemd_broker_reply *))dlsym(RTLD_DEFAULT, "ashmemd_fetch_memfd");
@@ -611,7 +612,7 @@ static void steps(const char *dev, double secs)
 			cycles++;
 		}
 		for (int i = 0; i < N; i++)
-			printf("S step%d - %.2f\n", i, sum[i] / (double)cycles * 1e6);
+			printf("S %s%d - %.2f\n", prefix, i, sum[i] / (double)cycles * 1e6);
 		chunk++;
 	}
 }
@@ -697,8 +698,8 @@ static void run_spec(char *spec, int counting)
 		warm(a, n, atof(field(&s)));
 		return;
 	}
-	if (strcmp(kind, "steps") == 0) {
-		steps(a, atof(field(&s)));
+	if (strcmp(kind, "steps") == 0 || strcmp(kind, "rsteps") == 0) {
+		steps(a, atof(field(&s)), kind[0] == 'r' ? "rstep" : "step");
 		return;
 	}
 	char *b = field(&s);
@@ -952,8 +953,9 @@ static void team_pair(const char *key, struct team *a, struct team *b, int n, do
 	}
 }
 
-/* Runs one child with the given preload library (NULL: none) and files what it prints. */
-static void run_child(const char *preload, char **specs, int nspecs)
+/* Runs one child with the given preload library (NULL: none) and ASHMEMD_BROKER=broker (NULL:
+   the default broker), and files what it prints. */
+static void run_child_with(const char *preload, const char *broker, char **specs, int nspecs)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) != 0)
@@ -967,7 +969,7 @@ static void run_child(const char *preload, char **specs, int nspecs)
 	argv[argc] = NULL;
 
 	char *envp[512];
-	child_env(envp, 512, preload, NULL);
+	child_env(envp, 512, preload, broker);
 
 	fflush(NULL);
 	pid_t pid = fork();
@@ -1012,6 +1014,11 @@ static void run_child(const char *preload, char **specs, int nspecs)
 		die(") with %s %d", WIFEXITED(st) ? "status" : "signal",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	}
+}
+
+static void run_child(const char *preload, char **specs, int nspecs)
+{
+	run_child_with(preload, NULL, specs, nspecs);
 }
 
 static char *spec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1206,12 +1213,20 @@ int main(int argc, char **argv)
 		spec("cycle,%s,memfd,8,%g,0.1", A, secs),
 		spec("bw,%s,memfd,64,%d,0", A, (int)(8 * scale) < 2 ? 2 : (int)(8 * scale)),
 		spec("bw,%s,memfd,64,%d,1", A, (int)(8 * scale) < 2 ? 2 : (int)(8 * scale)),
-		spec("steps,%s,%g", A, secs / 2),
 	};
 	for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
 		run_child(g_preload, &pre[i], 1);
 		fprintf(stderr, "bench: %s done at %.1f s\n", pre[i], now() - t_start);
 	}
+
+	/* the cycle step by step, ashmemd's and (with --reference) the C reference's, in turns */
+	for (int k = 0; k < 4; k++) {
+		char *st[] = { spec("%ssteps,%s,%g", k & 1 ? "r" : "", k & 1 ? R : A, secs / 4) };
+		if (k & 1 && !R)
+			continue;
+		run_child_with(g_preload, k & 1 ? R_broker : NULL, st, 1);
+	}
+	fprintf(stderr, "bench: the cycle step by step done at %.1f s\n", now() - t_start);
 
 	/* the whole cycle against the C reference of the protocol: one worker process each, since
 	   the two need different brokers; alternating slices of 100 ms */
@@ -1308,26 +1323,40 @@ int main(int argc, char **argv)
 	       "preload library loaded too (same process), which adds a call and one relaxed load to its "
 	       "mmap and munmap.\n", CHUNK);
 
-	printf("\nWhere the time of one ashmemd cycle goes: the steps done one by one (the mmap through the "
+	printf("\nWhere the time of one cycle goes: the steps done one by one (the mmap through the "
 	       "library's client API, so without the kernel's failed mmap and the fstat of the preload "
-	       "path), medians over chunks of a quarter second, the cost of reading the clock taken out:"
-	       "\n\n| step | µs | share |\n|---|---:|---:|\n");
-	double total = 0, st[NSTEPS];
+	       "path), medians over chunks of a quarter second, the cost of reading the clock taken out; "
+	       "ashmemd and the C reference in turns, two runs each:"
+	       "\n\n| step | ashmemd µs | share | C reference µs | ashmemd − reference µs | ratio |"
+	       "\n|---|---:|---:|---:|---:|---:|\n");
+	double total = 0, rtotal = 0, st[NSTEPS], rst[NSTEPS];
 	for (int i = 0; i < NSTEPS; i++) {
 		char key[16];
 		snprintf(key, sizeof key, "step%d", i);
 		st[i] = med(key, 'a', 0, 0, -1);
 		total += st[i];
+		snprintf(key, sizeof key, "rstep%d", i);
+		rst[i] = R ? med(key, 'a', 0, 0, -1) : 0;
+		rtotal += rst[i];
 	}
-	for (int i = 0; i < NSTEPS; i++)
-		printf("| %s | %.1f | %.0f %% |\n", step_name[i], st[i], 100 * st[i] / total);
-	printf("| **sum** | **%.1f** | |\n", total);
+	for (int i = 0; i < NSTEPS; i++) {
+		if (R)
+			printf("| %s | %.1f | %.0f %% | %.1f | %+.1f | %.2f× |\n", step_name[i], st[i], 100 * st[i] / total,
+			       rst[i], st[i] - rst[i], st[i] / rst[i]);
+		else
+			printf("| %s | %.1f | %.0f %% | – | – | – |\n", step_name[i], st[i], 100 * st[i] / total);
+	}
+	if (R)
+		printf("| **sum** | **%.1f** | | **%.1f** | **%+.1f** | **%.2f×** |\n", total, rtotal, total - rtotal,
+		       total / rtotal);
+	else
+		printf("| **sum** | **%.1f** | | – | – | – |\n", total);
 
 	printf("\n| series | pairs | ashmemd median (min–max) | baseline median (min–max) | ratio, first half | "
 	       "ratio, second half |\n|---|---:|---|---|---:|---:|\n");
 	for (int i = 0; i < g_nseries; i++) {
 		struct series *s = &g_series[i];
-		if (strncmp(s->key, "step", 4) == 0 || strncmp(s->key, "rate", 4) == 0)
+		if (strncmp(s->key, "step", 4) == 0 || strncmp(s->key, "rstep", 5) == 0 || strncmp(s->key, "rate", 4) == 0)
 			continue;
 		double lo_a = s->a[0], hi_a = s->a[0], lo_b = s->b[0], hi_b = s->b[0];
 		for (int j = 1; j < s->n; j++) {

@@ -321,6 +321,31 @@ if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
 			echo
 		done
 	} >>"$REPORT"
+	# GET_SIZE alone, ashmemd then the C floor: where a round trip's time goes besides the kernel
+	for dev in "$A" "$F"; do
+		perf record -C 0 -F 999 -g -o "$WORK/perf-getsize.data" -- "${PIN[@]}" env LD_PRELOAD="$PRELOAD" \
+			"$BENCH" --count "$dev" "getsize-n,$dev,$((N * 100))" >/dev/null 2>"$WORK/perf.err" ||
+			note "perf record failed: $(tail -n 3 "$WORK/perf.err")"
+		[ "$dev" = "$F" ] || "$(java_tool_dir)/jcmd" "$jvm" Compiler.perfmap >/dev/null 2>&1
+		{
+			echo "#### where vCPU 0's time goes during $((N * 100)) GET_SIZE on $dev (perf record -C 0 -g, sampled)"
+			echo
+			echo '```'
+			perf report -i "$WORK/perf-getsize.data" --stdio --no-children -g none --sort comm,dso 2>/dev/null |
+				grep '%' | grep -v '^#' | head -n 12
+			echo '```'
+			echo
+			if [ "$dev" = "$A" ]; then
+				echo "cuse-reader thread(s), top symbols (% of all samples):"
+				echo
+				echo '```'
+				perf report -i "$WORK/perf-getsize.data" --stdio --no-children -g none --sort dso,sym \
+					--comms "$(threads "^cuse-reader")" 2>/dev/null | grep '%' | grep -v '^#' | head -n 40
+				echo '```'
+				echo
+			fi
+		} >>"$REPORT"
+	done
 	info profile_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of profiling"
 fi
 

@@ -1,6 +1,5 @@
 package org.ashmemd.broker;
 
-import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -11,6 +10,7 @@ import org.ashmemd.device.MapGrants;
 import org.ashmemd.device.OpenFile;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
+import org.ashmemd.sys.KernelRandom;
 
 /**
  * One-shot mmap tokens. A token is a random 31-bit number bound to an open file and to the
@@ -67,8 +67,6 @@ public final class TokenTable implements MapGrants {
     }
 
     private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
-    /** A DRBG per thread: seeded once from the system, then no system call and no shared lock per token. */
-    private final ThreadLocal<SecureRandom> random = ThreadLocal.withInitial(TokenTable::newGenerator);
     private final long lifetimeNanos;
     private final LongSupplier clock;
     private final ArrayDeque<Integer> recentOrder = new ArrayDeque<>();
@@ -89,14 +87,6 @@ public final class TokenTable implements MapGrants {
         this.nextExpiryNanos = clock.getAsLong() + lifetimeNanos; // no token can expire before
     }
 
-    private static SecureRandom newGenerator() {
-        try {
-            return SecureRandom.getInstance("DRBG");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            return new SecureRandom();
-        }
-    }
-
     @Override
     public int issue(OpenFile file, int callerPid, int prot) throws ErrnoException {
         if (callerPid <= 0) {
@@ -112,10 +102,9 @@ public final class TokenTable implements MapGrants {
             throw new ErrnoException(Errno.EAGAIN, "too many outstanding mmap tokens");
         }
         Pending p = new Pending(file, callerPid, prot, now + lifetimeNanos);
-        SecureRandom r = random.get();
         for (;;) {
-            int token = r.nextInt(Integer.MAX_VALUE - 1) + 1; // 1..2^31-1: never 0, never negative
-            if (pending.putIfAbsent(token, p) == null) {
+            int token = KernelRandom.nextNonNegativeInt(); // never negative; 0 is no token
+            if (token != 0 && pending.putIfAbsent(token, p) == null) {
                 return token;
             }
         }

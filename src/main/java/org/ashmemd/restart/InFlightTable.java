@@ -142,13 +142,12 @@ public final class InFlightTable implements InFlightLog {
         if (buf.getLong(at) == 0) {
             return;
         }
-        byte[] r = new byte[reply.remaining()];
-        reply.duplicate().get(r);
-        buf.put(at + 16, r);
+        int len = reply.remaining();
+        buf.put(at + 16, reply, reply.position(), len);
         CRC32C c = new CRC32C();
-        c.update(r);
+        c.update(reply.duplicate());
         buf.putInt(at + 12, (int) c.getValue());
-        buf.putInt(at + 8, r.length);
+        buf.putInt(at + 8, len);
     }
 
     @Override

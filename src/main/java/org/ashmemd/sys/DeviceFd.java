@@ -64,6 +64,37 @@ public final class DeviceFd {
         return fd;
     }
 
+    /**
+     * A reader's direct buffer, wrapped for native calls once: jnr wraps a ByteBuffer per call
+     * with an object and a JNI call for its address, on every request.
+     */
+    public static final class IoBuffer {
+        private final ByteBuffer bytes;
+        private final Pointer base;
+
+        public IoBuffer(int capacity) {
+            bytes = ByteBuffer.allocateDirect(capacity);
+            base = Native.pointer(bytes);
+        }
+
+        /** The buffer; its position and limit are the caller's, reads and writes start at index 0. */
+        public ByteBuffer bytes() {
+            return bytes;
+        }
+    }
+
+    /** read(2) into a whole buffer, from index 0 (its position and limit are left alone): the count, or -errno. */
+    public long read(IoBuffer into) {
+        long n = Native.LIBC.read(fd, into.base, into.bytes.capacity());
+        return n >= 0 ? n : -LibC.errno();
+    }
+
+    /** write(2) of the first {@code length} bytes of a buffer: the count written, or -errno. */
+    public long write(IoBuffer from, int length) {
+        long n = Native.LIBC.write(fd, from.base, length);
+        return n >= 0 ? n : -LibC.errno();
+    }
+
     /** read(2) into the remaining bytes of a direct buffer (its position is left alone): the count, or -errno. */
     public long read(ByteBuffer direct) {
         long n = Native.LIBC.read(fd, Native.pointer(direct), direct.remaining());

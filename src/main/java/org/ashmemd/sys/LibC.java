@@ -62,6 +62,9 @@ public interface LibC {
 
     int fstat(int fd, @Out Pointer statbuf);
 
+    @ssize_t
+    long getrandom(@Out Pointer buf, @size_t long buflen, int flags);
+
     // open(2) flags
     int O_RDONLY = 0;
     int O_WRONLY = 1;

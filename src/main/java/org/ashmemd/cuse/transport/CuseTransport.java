@@ -232,8 +232,10 @@ public final class CuseTransport implements AutoCloseable {
     }
 
     private void readLoop(int slot) {
-        ByteBuffer request = ByteBuffer.allocateDirect(config.requestBufferSize());
-        ByteBuffer reply = ByteBuffer.allocateDirect(config.replyBufferSize());
+        DeviceFd.IoBuffer requestBuffer = new DeviceFd.IoBuffer(config.requestBufferSize());
+        DeviceFd.IoBuffer replyBuffer = new DeviceFd.IoBuffer(config.replyBufferSize());
+        ByteBuffer request = requestBuffer.bytes();
+        ByteBuffer reply = replyBuffer.bytes();
         int failures = 0;
         // After a reply, the caller's next request is often queued already (the reply woke it
         // while this reader was still on its way back): read it before waiting, so that the
@@ -256,7 +258,7 @@ public final class CuseTransport implements AutoCloseable {
                 if (ready < 0) {
                     continue;
                 }
-                long n = fd.read(request.clear());
+                long n = fd.read(requestBuffer);
                 if (n == 0) {
                     // /dev/cuse never ends a read this way; anything else has nothing more to say
                     connectionGone("end of file");
@@ -307,7 +309,7 @@ public final class CuseTransport implements AutoCloseable {
                     if (len > 0) {
                         log.answered(slot, reply.duplicate().position(0).limit(len));
                     }
-                    written = len > 0 && writeReply(reply, len);
+                    written = len > 0 && writeReply(replyBuffer, len);
                 } finally {
                     log.end(slot);
                     activity.end(slot);
@@ -326,7 +328,7 @@ public final class CuseTransport implements AutoCloseable {
         }
     }
 
-    private boolean writeReply(ByteBuffer reply, int len) {
+    private boolean writeReply(DeviceFd.IoBuffer reply, int len) {
         while (true) {
             long w = fd.write(reply, len);
             if (w == len) {
