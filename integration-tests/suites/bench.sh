@@ -119,6 +119,7 @@ cmd=("$BENCH" measure "${args[@]}" "${ref_args[@]}" --tsv "$WORK/results.tsv" ${
 } >"$REPORT"
 t0=$EPOCHREALTIME
 jit_before=$(jit_ours)
+jit_lines_before=$(wc -l <"$JIT_LOG" 2>/dev/null || echo 0)
 if "${PIN[@]}" "${cmd[@]}" >"$WORK/table.md" 2>"$WORK/bench.err"; then
 	pass bench_completed
 else
@@ -128,6 +129,8 @@ cat "$WORK/bench.err" >&2
 info bench_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of measurements"
 cat "$WORK/table.md" >>"$REPORT"
 compiled=$(($(jit_ours) - jit_before))
+# what the JIT still did while the figures were taken (compilations, deoptimisations), for the reader
+tail -n +$((jit_lines_before + 1)) "$JIT_LOG" >"$IT_RESULTS/$IT_SUITE.jit-during-measurements.log" 2>/dev/null
 echo >>"$REPORT"
 echo "Warm-up: ${#warm_rounds[@]} rounds (${spent} s), compilations of org.ashmemd/jnr code per round: ${warm_rounds[*]}; during the measurements: $compiled." >>"$REPORT"
 info jit_during_measurements "$compiled compilations of org.ashmemd/jnr code"

@@ -16,6 +16,7 @@ import jnr.unixsocket.UnixSocketOptions;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.procscan.ProcFs;
 import org.ashmemd.socket.UnixListener;
+import org.ashmemd.sys.Descriptors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,13 +64,18 @@ public final class AdminServer implements AutoCloseable, UnixListener.Handler {
     }
 
     @Override
-    public void accepted(UnixSocketChannel ch, UnixListener.Peer peer, long nowNanos) throws IOException {
+    public void accepted(int fd, UnixListener.Peer peer, long nowNanos) throws IOException {
         if (!allowed(peer)) {
             log.warn("admin: refused pid {} (uid {}): not root{}", peer.pid(), peer.uid(),
                     adminGid >= 0 ? " nor in the admin group" : "");
-            ch.close();
+            listener.close(fd);
             return;
         }
+        // a worker thread serves it with blocking reads and writes, within SO_RCVTIMEO
+        if (!Descriptors.setBlocking(fd)) {
+            throw new IOException("cannot make the connection blocking");
+        }
+        UnixSocketChannel ch = UnixSocketChannel.fromFD(fd);
         workers.execute(() -> serve(ch));
     }
 

@@ -2,13 +2,11 @@ package org.ashmemd.broker;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import jnr.unixsocket.UnixSocketChannel;
 import org.ashmemd.ashmem.Area;
 import org.ashmemd.ashmem.BackingLease;
 import org.ashmemd.logging.RateLimitedLogger;
@@ -17,8 +15,10 @@ import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.posix.Prot;
 import org.ashmemd.socket.UnixListener;
 import org.ashmemd.sys.FdPassing;
+import org.ashmemd.sys.IoBuffer;
 import org.ashmemd.sys.Memfd;
 import org.ashmemd.sys.SystemInfo;
+import org.ashmemd.sys.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +44,9 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
 
     private final TokenTable tokens;
     private final UnixListener listener;
-    private final ByteBuffer reply = ByteBuffer.allocateDirect(BrokerWire.REPLY_SIZE);
+    /** Listener thread only: what a read brings in, and the reply being sent. */
+    private final IoBuffer received = new IoBuffer(BrokerWire.REQUEST_SIZE);
+    private final IoBuffer reply = new IoBuffer(BrokerWire.REPLY_SIZE);
     private volatile int connections;
     private final int maxConnections;
     /** Listener thread only. */
@@ -57,15 +59,17 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
     private final RateLimitedLogger refusalLog;
 
     private static final class Connection {
-        final UnixSocketChannel channel;
+        final int fd;
         final int peerPid;
         final int peerUid;
-        final ByteBuffer request = ByteBuffer.allocateDirect(BrokerWire.REQUEST_SIZE);
+        /** The request so far: a client's request usually comes in one read, with the connection. */
+        final byte[] request = new byte[BrokerWire.REQUEST_SIZE];
+        int got;
         long lastActivityNanos;
         long requestStartNanos;
 
-        Connection(UnixSocketChannel channel, int peerPid, int peerUid, long now) {
-            this.channel = channel;
+        Connection(int fd, int peerPid, int peerUid, long now) {
+            this.fd = fd;
             this.peerPid = peerPid;
             this.peerUid = peerUid;
             this.lastActivityNanos = now;
@@ -94,66 +98,71 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
     }
 
     @Override
-    public void accepted(UnixSocketChannel ch, UnixListener.Peer peer, long now) throws IOException {
+    public void accepted(int fd, UnixListener.Peer peer, long now) throws IOException {
         if (connections >= maxConnections) {
             refusalLog.warn("broker: {} connections open (the most allowed), refusing another", connections);
-            ch.close();
+            listener.close(fd);
             return;
         }
         int perUid = connectionsByUid.getOrDefault(peer.uid(), 0);
         if (perUid >= MAX_CONNECTIONS_PER_UID) {
             refusalLog.warn("broker: uid {} already holds {} connections, refusing pid {}", peer.uid(), perUid,
                     peer.pid());
-            ch.close();
+            listener.close(fd);
             return;
         }
-        SelectionKey key = listener.register(ch, new Connection(ch, peer.pid(), peer.uid(), now));
+        Connection c = new Connection(fd, peer.pid(), peer.uid(), now);
+        listener.register(fd, c);
         connectionsByUid.put(peer.uid(), perUid + 1);
         connections++;
         // the library connects for each exchange and sends its request right after connect,
-        // so it is usually here already: answering now saves a selector round per mapping
-        readable(key, now);
+        // so it is usually here already: answering now saves a round per mapping
+        readable(fd, c, now);
     }
 
     @Override
-    public void readable(SelectionKey key, long now) {
-        Connection c = (Connection) key.attachment();
+    public void readable(int fd, Object attachment, long now) {
+        Connection c = (Connection) attachment;
         try {
-            if (c.request.position() == 0) {
+            if (c.got == 0) {
                 c.requestStartNanos = now;
             }
-            int n = c.channel.read(c.request);
-            if (n < 0) {
-                close(key, c);
+            int n = UnixSockets.read(c.fd, received, BrokerWire.REQUEST_SIZE - c.got);
+            if (n == -Errno.EAGAIN.number() || n == -Errno.EINTR.number()) {
                 return;
             }
+            if (n <= 0) {
+                close(c); // the client hung up (0), or the connection failed
+                return;
+            }
+            received.bytes().get(0, c.request, c.got, n);
+            c.got += n;
             c.lastActivityNanos = now;
-            if (c.request.hasRemaining()) {
+            if (c.got < BrokerWire.REQUEST_SIZE) {
                 return;
             }
-            c.request.flip();
-            BrokerWire.Request req = BrokerWire.decodeRequest(c.request);
-            c.request.clear();
+            c.got = 0;
+            BrokerWire.Request req = BrokerWire.decodeRequest(ByteBuffer.wrap(c.request));
             if (!req.wellFormed()) {
                 malformed.incrementAndGet();
                 refusalLog.warn("broker: malformed request from pid {} (uid {}), closing", c.peerPid, c.peerUid);
                 answer(c, Errno.EPROTO.number(), 0, 0, -1);
-                close(key, c);
+                close(c);
                 return;
             }
             handle(c, req.token(), now);
-        } catch (IOException | ErrnoException e) {
+        } catch (ErrnoException e) {
             log.debug("broker: connection of pid {} failed: {}", c.peerPid, e.getMessage());
-            close(key, c);
+            close(c);
         }
     }
 
     /** Once a second: drops silent connections and writes the refusal summary of the second gone by. */
     @Override
     public void tick(long now) {
-        for (SelectionKey key : listener.connections()) {
-            Connection c = (Connection) key.attachment();
-            boolean partial = c.request.position() > 0 && now - c.requestStartNanos > PARTIAL_REQUEST_TIMEOUT_NANOS;
+        for (Object attachment : listener.connections()) {
+            Connection c = (Connection) attachment;
+            boolean partial = c.got > 0 && now - c.requestStartNanos > PARTIAL_REQUEST_TIMEOUT_NANOS;
             boolean idle = now - c.lastActivityNanos > IDLE_TIMEOUT_NANOS;
             if (partial || idle) {
                 if (partial) {
@@ -161,7 +170,7 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
                     refusalLog.warn("broker: pid {} (uid {}) sent an incomplete request and went silent, closing",
                             c.peerPid, c.peerUid);
                 }
-                close(key, c);
+                close(c);
             }
         }
         refusalLog.flush();
@@ -205,22 +214,18 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
     }
 
     private void answer(Connection c, int status, long size, int prot, int fd) throws ErrnoException {
-        reply.clear();
-        BrokerWire.encodeReply(reply, status, size, prot);
-        reply.flip();
-        int n = FdPassing.send(c.channel.getFD(), reply, fd);
+        BrokerWire.encodeReply(reply.bytes().clear(), status, size, prot);
+        int n = FdPassing.send(c.fd, reply, BrokerWire.REPLY_SIZE, fd);
+        if (n < 0) {
+            throw new ErrnoException(-n, "sendmsg: " + Errno.nameOf(-n));
+        }
         if (n != BrokerWire.REPLY_SIZE) {
             throw new ErrnoException(Errno.EAGAIN, "client does not read its replies");
         }
     }
 
-    private void close(SelectionKey key, Connection c) {
-        key.cancel();
-        try {
-            c.channel.close();
-        } catch (IOException e) {
-            // nothing left to do with it
-        }
+    private void close(Connection c) {
+        listener.close(c.fd);
         connectionsByUid.computeIfPresent(c.peerUid, (uid, n) -> n > 1 ? n - 1 : null);
         connections--;
     }

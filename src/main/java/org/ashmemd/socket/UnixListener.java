@@ -1,8 +1,6 @@
 package org.ashmemd.socket;
 
 import java.io.IOException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -10,14 +8,17 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongSupplier;
-import jnr.enxio.channels.NativeSelectorProvider;
 import jnr.unixsocket.UnixServerSocketChannel;
 import jnr.unixsocket.UnixSocketAddress;
-import jnr.unixsocket.UnixSocketChannel;
 import org.ashmemd.logging.RateLimitedLogger;
 import org.ashmemd.posix.Errno;
+import org.ashmemd.posix.ErrnoException;
+import org.ashmemd.sys.Epoll;
+import org.ashmemd.sys.PressureFiles;
 import org.ashmemd.sys.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,20 +27,27 @@ import org.slf4j.LoggerFactory;
  * A Unix stream socket served by one thread: it binds the path (replacing a socket left by a
  * daemon that did not stop cleanly), sets the mode and optionally the group, accepts
  * connections with their peer's credentials (SO_PEERCRED) and hands them to a {@link Handler},
- * which may keep them on this thread's selector. {@link #close()} stops the thread, closes every
- * connection still registered and removes the socket.
+ * which may keep them on this thread's epoll instance. Connections are plain descriptors: the
+ * broker answers one per mapping, and channel objects and a selector cost it more than its
+ * system calls. {@link #close()} stops the thread, closes every connection still registered and
+ * removes the socket.
  */
 public final class UnixListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UnixListener.class);
     /**
-     * Connections accepted per selector round. Clients that connect for each exchange close
-     * right after their answer, and the close is seen only in the next round: accepting without
-     * bound while they churn would count closed connections as held. Waiting connections stay
-     * in the listen backlog meanwhile.
+     * Connections accepted per round. Clients that connect for each exchange close right after
+     * their answer, and the close is seen only in the next round: accepting without bound while
+     * they churn would count closed connections as held. Waiting connections stay in the listen
+     * backlog meanwhile.
      */
     private static final int ACCEPT_BATCH = 8;
-    private static final long TICK_NANOS = 1_000_000_000L;
+    private static final int EVENTS_PER_WAIT = 64;
+    private static final int TICK_MILLIS = 1000;
+    private static final long TICK_NANOS = TICK_MILLIS * 1_000_000L;
     private static final int WARNINGS_PER_SECOND = 10;
+    // epoll tags: a connection's is its descriptor
+    private static final long LISTENING = -1;
+    private static final long STOP = -2;
 
     /** The process at the other end of a connection, as the kernel recorded it at connect. */
     public record Peer(int pid, int uid, int gid) {
@@ -48,14 +56,17 @@ public final class UnixListener implements AutoCloseable {
     /** What a socket does with its connections. Every call comes from the listener's thread. */
     public interface Handler {
         /**
-         * A new connection, blocking, close-on-exec. The handler owns the channel from here on:
-         * it closes it, hands it to another thread, or keeps it on this thread with {@link
-         * UnixListener#register}. {@code nowNanos}: the clock, read once for this selector round.
+         * A new connection, non-blocking, close-on-exec. The handler owns the descriptor from
+         * here on: it closes it, hands it to another thread, or keeps it on this thread with
+         * {@link UnixListener#register}. {@code nowNanos}: the clock, read once for this round.
          */
-        void accepted(UnixSocketChannel channel, Peer peer, long nowNanos) throws IOException;
+        void accepted(int fd, Peer peer, long nowNanos) throws IOException;
 
-        /** A connection registered with {@link UnixListener#register} has data (or hung up). */
-        default void readable(SelectionKey key, long nowNanos) {
+        /**
+         * A connection registered with {@link UnixListener#register} has data or hung up (a
+         * read may also find nothing: EAGAIN).
+         */
+        default void readable(int fd, Object attachment, long nowNanos) {
         }
 
         /** About once a second, for timeouts and summaries. */
@@ -67,20 +78,24 @@ public final class UnixListener implements AutoCloseable {
     private final Path path;
     private final int gid;
     private final UnixServerSocketChannel server;
-    private final Selector selector;
+    private final Epoll epoll;
+    private final int stopFd;
     private final LongSupplier clock;
     private final RateLimitedLogger warnings;
+    /** Registered connections and their attachments; listener thread only (and close() after it ended). */
+    private final Map<Integer, Object> registered = new HashMap<>();
     private Handler handler;
     private Thread thread;
     private volatile boolean running = true;
 
-    private UnixListener(String name, Path path, int gid, UnixServerSocketChannel server, Selector selector,
+    private UnixListener(String name, Path path, int gid, UnixServerSocketChannel server, Epoll epoll, int stopFd,
             LongSupplier clock) {
         this.name = name;
         this.path = path;
         this.gid = gid;
         this.server = server;
-        this.selector = selector;
+        this.epoll = epoll;
+        this.stopFd = stopFd;
         this.clock = clock;
         this.warnings = new RateLimitedLogger(log, WARNINGS_PER_SECOND, clock);
     }
@@ -97,7 +112,8 @@ public final class UnixListener implements AutoCloseable {
             LongSupplier clock) throws IOException {
         removeStale(path);
         UnixServerSocketChannel server = UnixServerSocketChannel.open();
-        Selector selector = null;
+        Epoll epoll = null;
+        int stopFd = -1;
         try {
             server.configureBlocking(false);
             server.socket().bind(new UnixSocketAddress(path.toFile()), backlog);
@@ -107,11 +123,25 @@ public final class UnixListener implements AutoCloseable {
             }
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(mode));
             int gid = (Integer) Files.getAttribute(path, "unix:gid");
-            selector = NativeSelectorProvider.getInstance().openSelector();
-            server.register(selector, SelectionKey.OP_ACCEPT);
-            return new UnixListener(name, path, gid, server, selector, clock);
+            epoll = new Epoll(EVENTS_PER_WAIT);
+            stopFd = PressureFiles.newEventFd();
+            int r = epoll.add(server.getFD(), Epoll.IN, LISTENING);
+            if (r == 0) {
+                r = epoll.add(stopFd, Epoll.IN, STOP);
+            }
+            if (r != 0) {
+                throw new IOException("epoll_ctl for " + path + ": " + Errno.nameOf(-r));
+            }
+            return new UnixListener(name, path, gid, server, epoll, stopFd, clock);
+        } catch (ErrnoException e) {
+            closeQuietly(epoll);
+            PressureFiles.close(stopFd);
+            closeQuietly(server);
+            Files.deleteIfExists(path);
+            throw new IOException("cannot serve " + path + ": " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(selector);
+            closeQuietly(epoll);
+            PressureFiles.close(stopFd);
             closeQuietly(server);
             Files.deleteIfExists(path);
             throw e;
@@ -149,42 +179,50 @@ public final class UnixListener implements AutoCloseable {
     }
 
     /**
-     * Keeps a connection on this listener's thread: it becomes non-blocking and {@link
-     * Handler#readable} is called when it has data. Only from the listener's thread.
+     * Keeps a connection on this listener's thread: {@link Handler#readable} is called with
+     * {@code attachment} while it has data. Only from the listener's thread.
      */
-    public SelectionKey register(UnixSocketChannel channel, Object attachment) throws IOException {
-        channel.configureBlocking(false);
-        return channel.register(selector, SelectionKey.OP_READ, attachment);
+    public void register(int fd, Object attachment) throws IOException {
+        int r = epoll.add(fd, Epoll.IN, fd);
+        if (r != 0) {
+            throw new IOException("epoll_ctl: " + Errno.nameOf(-r));
+        }
+        registered.put(fd, attachment);
     }
 
-    /** The registered connections' keys. Only from the listener's thread. */
-    public List<SelectionKey> connections() {
-        List<SelectionKey> out = new ArrayList<>();
-        for (SelectionKey key : selector.keys()) {
-            if (key.channel() != server && key.isValid()) {
-                out.add(key);
-            }
-        }
-        return out;
+    /** Closes a connection, registered or not. Only from the listener's thread. */
+    public void close(int fd) {
+        registered.remove(fd);
+        UnixSockets.close(fd); // epoll forgets it with its file
+    }
+
+    /** The registered connections' attachments. Only from the listener's thread. */
+    public List<Object> connections() {
+        return new ArrayList<>(registered.values());
     }
 
     private void run() {
         long lastTick = clock.getAsLong();
         while (running) {
             try {
-                selector.select(1000);
+                int n = epoll.await(TICK_MILLIS);
+                if (n < 0 && n != -Errno.EINTR.number()) {
+                    throw new IOException("epoll_wait: " + Errno.nameOf(-n));
+                }
                 // one clock read per round: without a vDSO clock (as under emulation) each read is
                 // a system call, and a mapping's exchange takes two rounds
                 long now = clock.getAsLong();
-                for (SelectionKey key : new ArrayList<>(selector.selectedKeys())) {
-                    selector.selectedKeys().remove(key);
-                    if (!key.isValid()) {
-                        continue;
-                    }
-                    if (key.channel() == server) {
+                for (int i = 0; i < n && running; i++) {
+                    long tag = epoll.tag(i);
+                    if (tag == LISTENING) {
                         acceptBatch(now);
-                    } else if (key.isReadable()) {
-                        handler.readable(key, now);
+                    } else if (tag >= 0) {
+                        // null: closed earlier in this round (its number may be a new connection's already,
+                        // whose handler then finds EAGAIN)
+                        Object attachment = registered.get((int) tag);
+                        if (attachment != null) {
+                            handler.readable((int) tag, attachment, now);
+                        }
                     }
                 }
                 if (now - lastTick > TICK_NANOS) {
@@ -200,11 +238,11 @@ public final class UnixListener implements AutoCloseable {
         }
     }
 
-    private void acceptBatch(long now) throws IOException {
+    private void acceptBatch(long now) {
         int serverFd = server.getFD();
         for (int accepted = 0; accepted < ACCEPT_BATCH && running; accepted++) {
             // accept4(2) and SO_PEERCRED directly: the channel's own accept allocates an address
-            // and sets the socket blocking again with two fcntl(2) calls, per connection
+            // and changes the socket's blocking mode with two fcntl(2) calls, per connection
             int fd = UnixSockets.accept(serverFd);
             if (fd == -Errno.EAGAIN.number() || fd == -Errno.EINTR.number()) {
                 return;
@@ -221,12 +259,11 @@ public final class UnixListener implements AutoCloseable {
                 continue;
             }
             Peer peer = new Peer(c.pid(), c.uid(), c.gid());
-            UnixSocketChannel ch = UnixSocketChannel.fromFD(fd);
             try {
-                handler.accepted(ch, peer, now);
+                handler.accepted(fd, peer, now);
             } catch (IOException | RuntimeException e) {
                 log.debug("{} socket: connection of pid {} failed: {}", name, peer.pid(), e.toString());
-                closeQuietly(ch);
+                close(fd);
             }
         }
     }
@@ -235,7 +272,7 @@ public final class UnixListener implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        selector.wakeup();
+        PressureFiles.signal(stopFd);
         if (thread != null) {
             try {
                 thread.join(5000);
@@ -243,10 +280,12 @@ public final class UnixListener implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        for (SelectionKey key : selector.keys()) {
-            closeQuietly(key.channel());
+        for (Integer fd : registered.keySet()) {
+            UnixSockets.close(fd);
         }
-        closeQuietly(selector);
+        registered.clear();
+        epoll.close();
+        PressureFiles.close(stopFd);
         closeQuietly(server);
         try {
             Files.deleteIfExists(path);

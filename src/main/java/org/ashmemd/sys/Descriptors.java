@@ -30,6 +30,12 @@ public final class Descriptors {
         return flags >= 0 && ((flags & LibC.O_NONBLOCK) != 0 || Native.LIBC.fcntl(fd, F_SETFL, flags | LibC.O_NONBLOCK) == 0);
     }
 
+    /** Clears O_NONBLOCK on the open file description; false when fcntl failed. */
+    public static boolean setBlocking(int fd) {
+        int flags = Native.LIBC.fcntl(fd, F_GETFL, 0);
+        return flags >= 0 && ((flags & LibC.O_NONBLOCK) == 0 || Native.LIBC.fcntl(fd, F_SETFL, flags & ~LibC.O_NONBLOCK) == 0);
+    }
+
     public static void close(int fd) {
         if (fd >= 0) {
             Native.LIBC.close(fd);

@@ -1,8 +1,6 @@
 package org.ashmemd.sys;
 
 import java.nio.ByteBuffer;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 
@@ -64,28 +62,9 @@ public final class DeviceFd {
         return fd;
     }
 
-    /**
-     * A reader's direct buffer, wrapped for native calls once: jnr wraps a ByteBuffer per call
-     * with an object and a JNI call for its address, on every request.
-     */
-    public static final class IoBuffer {
-        private final ByteBuffer bytes;
-        private final Pointer base;
-
-        public IoBuffer(int capacity) {
-            bytes = ByteBuffer.allocateDirect(capacity);
-            base = Native.pointer(bytes);
-        }
-
-        /** The buffer; its position and limit are the caller's, reads and writes start at index 0. */
-        public ByteBuffer bytes() {
-            return bytes;
-        }
-    }
-
     /** read(2) into a whole buffer, from index 0 (its position and limit are left alone): the count, or -errno. */
     public long read(IoBuffer into) {
-        long n = Native.LIBC.read(fd, into.base, into.bytes.capacity());
+        long n = Native.LIBC.read(fd, into.base, into.capacity());
         return n >= 0 ? n : -LibC.errno();
     }
 
@@ -129,55 +108,41 @@ public final class DeviceFd {
         public static final int READABLE = 1;
         /** {@link #await()}: {@link #stopWaiters()} was called. */
         public static final int STOPPED = 0;
-        // struct epoll_event { uint32_t events; epoll_data_t data; }, packed on x86-64 only
-        private static final boolean PACKED = "amd64".equals(System.getProperty("os.arch"))
-                || "x86_64".equals(System.getProperty("os.arch"));
-        private static final int DATA_OFFSET = PACKED ? 4 : 8;
-        private static final int EVENT_SIZE = PACKED ? 12 : 16;
         private static final long DEVICE = 0;
         private static final long STOP = 1;
-        private final Pointer events = Memory.allocateDirect(Native.RUNTIME, 2 * EVENT_SIZE);
-        private final int epfd;
+        private final Epoll epoll = new Epoll(2);
         private final boolean alwaysReadable;
 
         private Waiter() throws ErrnoException {
-            epfd = Native.LIBC.epoll_create1(LibC.EPOLL_CLOEXEC);
-            if (epfd < 0) {
-                throw Native.lastError("epoll_create1");
-            }
             try {
                 // EPOLLEXCLUSIVE since Linux 4.5; without it every reader wakes, which only costs time
-                boolean watched = add(fd, LibC.EPOLLIN | LibC.EPOLLEXCLUSIVE, DEVICE)
-                        || (LibC.errno() == Errno.EINVAL.number() && add(fd, LibC.EPOLLIN, DEVICE));
-                // epoll refuses what is always readable (a regular file): then so is the device here
-                alwaysReadable = !watched && LibC.errno() == Errno.EPERM.number();
-                if (!watched && !alwaysReadable) {
-                    throw Native.lastError("epoll_ctl " + path);
+                int r = epoll.add(fd, Epoll.IN | Epoll.EXCLUSIVE, DEVICE);
+                if (r == -Errno.EINVAL.number()) {
+                    r = epoll.add(fd, Epoll.IN, DEVICE);
                 }
-                if (!add(stopFd, LibC.EPOLLIN, STOP)) {
-                    throw Native.lastError("epoll_ctl eventfd");
+                // epoll refuses what is always readable (a regular file): then so is the device here
+                alwaysReadable = r == -Errno.EPERM.number();
+                if (r != 0 && !alwaysReadable) {
+                    throw new ErrnoException(-r, "epoll_ctl " + path + ": " + Errno.nameOf(-r));
+                }
+                r = epoll.add(stopFd, Epoll.IN, STOP);
+                if (r != 0) {
+                    throw new ErrnoException(-r, "epoll_ctl eventfd: " + Errno.nameOf(-r));
                 }
             } catch (ErrnoException e) {
-                Native.LIBC.close(epfd);
+                epoll.close();
                 throw e;
             }
         }
 
-        private boolean add(int target, int eventMask, long data) {
-            Pointer ev = Memory.allocateDirect(Native.RUNTIME, EVENT_SIZE);
-            ev.putInt(0, eventMask);
-            ev.putLong(DATA_OFFSET, data);
-            return Native.LIBC.epoll_ctl(epfd, LibC.EPOLL_CTL_ADD, target, ev) == 0;
-        }
-
         /** {@link #READABLE}, {@link #STOPPED}, or -errno of epoll_wait(2) (EINTR among them). */
         public int await() {
-            int n = Native.LIBC.epoll_wait(epfd, events, 2, alwaysReadable ? 0 : -1);
+            int n = epoll.await(alwaysReadable ? 0 : -1);
             if (n < 0) {
-                return -LibC.errno();
+                return n;
             }
             for (int i = 0; i < n; i++) {
-                if (events.getLong((long) i * EVENT_SIZE + DATA_OFFSET) == STOP) {
+                if (epoll.tag(i) == STOP) {
                     return STOPPED;
                 }
             }
@@ -188,7 +153,7 @@ public final class DeviceFd {
         /** Closes the epoll instance (the device and the eventfd stay open). */
         @Override
         public void close() {
-            Native.LIBC.close(epfd);
+            epoll.close();
         }
     }
 }

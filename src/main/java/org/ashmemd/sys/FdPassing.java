@@ -28,13 +28,23 @@ public final class FdPassing {
         return send(socket, data, fd, MSG_DONTWAIT);
     }
 
+    /**
+     * Sends the first {@code length} bytes of {@code data} with {@code fd} attached (none when
+     * negative), without blocking and without SIGPIPE: the bytes sent, or -errno.
+     */
+    public static int send(int socket, IoBuffer data, int length, int fd) {
+        int n = SEND_SCRATCH.get().send(socket, data.base.address(), length, fd, MSG_NOSIGNAL | MSG_DONTWAIT);
+        return n >= 0 ? n : -LibC.errno();
+    }
+
     /** As {@link #send(int, ByteBuffer, int)}, but waits while the peer's queue is full. */
     public static int sendWaiting(int socket, ByteBuffer data, int fd) throws ErrnoException {
         return send(socket, data, fd, 0);
     }
 
     private static int send(int socket, ByteBuffer data, int fd, int extraFlags) throws ErrnoException {
-        int n = SEND_SCRATCH.get().send(socket, data, fd, MSG_NOSIGNAL | extraFlags);
+        int n = SEND_SCRATCH.get().send(socket, Native.pointer(data).address(), data.remaining(), fd,
+                MSG_NOSIGNAL | extraFlags);
         if (n < 0) {
             throw Native.lastError("sendmsg");
         }
@@ -75,10 +85,10 @@ public final class FdPassing {
             cmsg.putInt(P + 4, SCM_RIGHTS);
         }
 
-        /** sendmsg(2) of data's remaining bytes, with fd attached unless negative: the count or -1. */
-        int send(int socket, ByteBuffer data, int fd, int flags) {
-            iov.putAddress(0, Native.pointer(data).address());
-            iov.putAddress(P, data.remaining());
+        /** sendmsg(2) of {@code length} bytes at {@code address}, with fd attached unless negative: the count or -1. */
+        int send(int socket, long address, int length, int fd, int flags) {
+            iov.putAddress(0, address);
+            iov.putAddress(P, length);
             if (fd >= 0) {
                 cmsg.putInt(CMSG_DATA, fd);
                 mem.putAddress(MSG_CONTROL, cmsg.address());

@@ -10,6 +10,7 @@ import jnr.ffi.Pointer;
  */
 public final class UnixSockets {
     private static final int SOCK_CLOEXEC = 02000000;
+    private static final int SOCK_NONBLOCK = 04000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_PEERCRED = 17;
     private static final int UCRED_SIZE = 12; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
@@ -24,10 +25,16 @@ public final class UnixSockets {
     private UnixSockets() {
     }
 
-    /** A pending connection of listening socket {@code serverFd} (blocking, close-on-exec), or -errno. */
+    /** A pending connection of listening socket {@code serverFd} (non-blocking, close-on-exec), or -errno. */
     public static int accept(int serverFd) {
-        int fd = Native.LIBC.accept4(serverFd, null, null, SOCK_CLOEXEC);
+        int fd = Native.LIBC.accept4(serverFd, null, null, SOCK_CLOEXEC | SOCK_NONBLOCK);
         return fd >= 0 ? fd : -LibC.errno();
+    }
+
+    /** read(2) of up to {@code max} bytes into {@code into} from index 0: the count (0 at the end), or -errno. */
+    public static int read(int fd, IoBuffer into, int max) {
+        long n = Native.LIBC.read(fd, into.base, Math.min(max, into.capacity()));
+        return n >= 0 ? (int) n : -LibC.errno();
     }
 
     /** The peer's pid, uid and gid (SO_PEERCRED), or null when the kernel gives none. */
@@ -41,7 +48,7 @@ public final class UnixSockets {
         return new Credentials(p.getInt(0), p.getInt(4), p.getInt(8));
     }
 
-    /** close(2), for a connection refused before it became a channel. */
+    /** close(2) of a connection (epoll forgets it with its file). */
     public static void close(int fd) {
         Native.LIBC.close(fd);
     }

@@ -195,4 +195,40 @@ class BrokerServerTest {
             }
         }
     }
+    @Test
+    void aRequestInPiecesIsAnsweredOnceWhole() throws Exception {
+        OpenFile file = mappedFile("pieces", PAGE, 2);
+        try (UnixSocketChannel ch = connect()) {
+            ByteBuffer req = ByteBuffer.allocateDirect(BrokerWire.REQUEST_SIZE);
+            BrokerWire.encodeRequest(req, tokens.issue(file, SELF, Prot.READ));
+            req.flip();
+            for (int cut : new int[] {3, 11, BrokerWire.REQUEST_SIZE}) {
+                ch.write(req.duplicate().limit(cut));
+                req.position(cut);
+                Thread.sleep(50); // each piece arrives on its own
+            }
+            ByteBuffer rep = ByteBuffer.allocateDirect(BrokerWire.REPLY_SIZE);
+            FdPassing.Received r = FdPassing.receive(ch.getFD(), rep, 2);
+            rep.flip();
+            assertEquals(0, BrokerWire.decodeReply(rep).status());
+            assertEquals(1, r.fds().length);
+            Memfd.close(r.fds()[0]);
+        }
+    }
+
+    @Test
+    void aHalfRequestThatGoesSilentIsDroppedAndCounted() throws Exception {
+        try (UnixSocketChannel ch = connect()) {
+            ch.write(ByteBuffer.wrap(new byte[5]));
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (broker.stats().connections() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            now.addAndGet(BrokerServer.PARTIAL_REQUEST_TIMEOUT_NANOS + 1_000_000_000L);
+            // the listener looks about once a second; the connection then ends from the server's side
+            assertEquals(-1, ch.read(ByteBuffer.allocate(1)));
+        }
+        assertEquals(1, broker.stats().timedOut());
+        assertEquals(0, broker.stats().connections());
+    }
 }

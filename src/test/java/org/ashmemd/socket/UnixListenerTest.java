@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -17,6 +16,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
+import org.ashmemd.posix.Errno;
+import org.ashmemd.sys.FdPassing;
+import org.ashmemd.sys.IoBuffer;
+import org.ashmemd.sys.UnixSockets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,31 +30,26 @@ class UnixListenerTest {
     @TempDir
     Path dir;
 
-    /** Echoes one byte per readable event and records who connected. */
+    /** Echoes what each readable event brings and records who connected. */
     private static final class Echo implements UnixListener.Handler {
         final BlockingQueue<UnixListener.Peer> peers = new ArrayBlockingQueue<>(16);
+        final IoBuffer buf = new IoBuffer(64);
         UnixListener listener;
 
         @Override
-        public void accepted(UnixSocketChannel channel, UnixListener.Peer peer, long nowNanos) throws IOException {
+        public void accepted(int fd, UnixListener.Peer peer, long nowNanos) throws IOException {
             peers.add(peer);
-            listener.register(channel, peer);
+            listener.register(fd, peer);
         }
 
         @Override
-        public void readable(SelectionKey key, long nowNanos) {
-            UnixSocketChannel ch = (UnixSocketChannel) key.channel();
-            ByteBuffer b = ByteBuffer.allocate(1);
-            try {
-                if (ch.read(b) < 0) {
-                    key.cancel();
-                    ch.close();
-                    return;
-                }
-                b.flip();
-                ch.write(b);
-            } catch (IOException e) {
-                key.cancel();
+        public void readable(int fd, Object attachment, long nowNanos) {
+            int n = UnixSockets.read(fd, buf, buf.capacity());
+            if (n == -Errno.EAGAIN.number()) {
+                return;
+            }
+            if (n <= 0 || FdPassing.send(fd, buf, n, -1) != n) {
+                listener.close(fd);
             }
         }
     }

@@ -21,6 +21,7 @@ import org.ashmemd.cuse.wire.Opcode;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.sys.DeviceFd;
+import org.ashmemd.sys.IoBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,8 +233,8 @@ public final class CuseTransport implements AutoCloseable {
     }
 
     private void readLoop(int slot) {
-        DeviceFd.IoBuffer requestBuffer = new DeviceFd.IoBuffer(config.requestBufferSize());
-        DeviceFd.IoBuffer replyBuffer = new DeviceFd.IoBuffer(config.replyBufferSize());
+        IoBuffer requestBuffer = new IoBuffer(config.requestBufferSize());
+        IoBuffer replyBuffer = new IoBuffer(config.replyBufferSize());
         ByteBuffer request = requestBuffer.bytes();
         ByteBuffer reply = replyBuffer.bytes();
         int failures = 0;
@@ -328,7 +329,7 @@ public final class CuseTransport implements AutoCloseable {
         }
     }
 
-    private boolean writeReply(DeviceFd.IoBuffer reply, int len) {
+    private boolean writeReply(IoBuffer reply, int len) {
         while (true) {
             long w = fd.write(reply, len);
             if (w == len) {
