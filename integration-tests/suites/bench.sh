@@ -301,13 +301,13 @@ fi
 if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
 	t0=$EPOCHREALTIME
 	perf record -C 0 -F 999 -g -o "$WORK/perf.data" -- "${PIN[@]}" env LD_PRELOAD="$PRELOAD" \
-		"$BENCH" --count "$A" "cycle-n,$A,$((N * 2))" >/dev/null 2>"$WORK/perf.err" ||
+		"$BENCH" --count "$A" "cycle-n,$A,$((N * 10))" >/dev/null 2>"$WORK/perf.err" ||
 		note "perf record failed: $(tail -n 3 "$WORK/perf.err")"
 	# names for the JIT-compiled code (written to /tmp/perf-PID.map, where perf report looks)
 	"$(java_tool_dir)/jcmd" "$jvm" Compiler.perfmap >/dev/null 2>&1 || note "no perf map of the JVM's code"
 	threads() { for t in /proc/"$jvm"/task/*; do cat "$t/comm"; done | grep "$1" | sort -u | paste -sd,; }
 	{
-		echo "#### where vCPU 0's time goes during $((N * 2)) ashmemd cycles (perf record -C 0 -g, sampled; the client is \`bench\`)"
+		echo "#### where vCPU 0's time goes during $((N * 10)) ashmemd cycles (perf record -C 0 -g, sampled; the client is \`bench\`)"
 		echo
 		echo '```'
 		perf report -i "$WORK/perf.data" --stdio --no-children -g none --sort comm,dso 2>/dev/null |
@@ -318,8 +318,8 @@ if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
 			echo "$who thread(s), top symbols (% of all samples):"
 			echo
 			echo '```'
-			perf report -i "$WORK/perf.data" --stdio --no-children -g none --sort sym --comms "$(threads "^$who")" \
-				2>/dev/null | grep '%' | grep -v '^#' | head -n 18
+			perf report -i "$WORK/perf.data" --stdio --no-children -g none --sort dso,sym --comms "$(threads "^$who")" \
+				2>/dev/null | grep '%' | grep -v '^#' | head -n 40
 			echo '```'
 			echo
 		done

@@ -19,12 +19,12 @@ public final class MemfdBacking implements BackingMemory {
     private static final Logger log = LoggerFactory.getLogger(MemfdBacking.class);
 
     private final int fd;
-    private final long inode;
+    /** 0 until first asked for: the fstat(2) (jnr-posix's, with a struct per call) stays off the first mmap. */
+    private volatile long inode;
     private volatile boolean writesDenied;
 
-    private MemfdBacking(int fd, long inode, boolean writesDenied) {
+    private MemfdBacking(int fd, boolean writesDenied) {
         this.fd = fd;
-        this.inode = inode;
         this.writesDenied = writesDenied;
     }
 
@@ -38,7 +38,7 @@ public final class MemfdBacking implements BackingMemory {
             if (denyWrites) {
                 Memfd.addSeals(fd, LibC.F_SEAL_FUTURE_WRITE);
             }
-            return new MemfdBacking(fd, Memfd.inode(fd), denyWrites);
+            return new MemfdBacking(fd, denyWrites);
         } catch (ErrnoException e) {
             Memfd.close(fd);
             throw e;
@@ -50,12 +50,25 @@ public final class MemfdBacking implements BackingMemory {
      * store): its write seal is read from the file itself.
      */
     public static MemfdBacking adopt(int fd) throws ErrnoException {
-        return new MemfdBacking(fd, Memfd.inode(fd), (Memfd.seals(fd) & LibC.F_SEAL_FUTURE_WRITE) != 0);
+        MemfdBacking b = new MemfdBacking(fd, (Memfd.seals(fd) & LibC.F_SEAL_FUTURE_WRITE) != 0);
+        b.inode = Memfd.inode(fd); // a handed-over fd that is not a file fails here, not later
+        return b;
     }
 
     @Override
     public long inode() {
-        return inode;
+        long ino = inode;
+        if (ino == 0) {
+            try {
+                ino = Memfd.inode(fd);
+            } catch (ErrnoException e) {
+                // the fd is open for as long as the area uses it (see BackingMemory): not reached
+                log.warn("memfd {}: {}", fd, e.getMessage());
+                return -1;
+            }
+            inode = ino;
+        }
+        return ino;
     }
 
     @Override
