@@ -297,24 +297,27 @@ else
 	skip requests_counted "no strace on this machine: only the expected counts are reported"
 fi
 
-# ---- where the CPU goes: perf on vCPU 0 during full cycles ----
-if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
-	t0=$EPOCHREALTIME
+# ---- where the CPU goes: perf on vCPU 0 ----
+threads() { for t in /proc/"$jvm"/task/*; do cat "$t/comm"; done | grep "$1" | sort -u | paste -sd,; }
+# profile TITLE DEV SPEC [THREAD...]: perf record of vCPU 0 while the client runs SPEC on DEV; the
+# share of each process and library, then the top symbols of each named group of ashmemd's threads
+profile() {
+	local title=$1 dev=$2 spec=$3 who
+	shift 3
 	perf record -C 0 -F 999 -g -o "$WORK/perf.data" -- "${PIN[@]}" env LD_PRELOAD="$PRELOAD" \
-		"$BENCH" --count "$A" "cycle-n,$A,$((N * 10))" >/dev/null 2>"$WORK/perf.err" ||
+		"$BENCH" --count "$dev" "$spec" >/dev/null 2>"$WORK/perf.err" ||
 		note "perf record failed: $(tail -n 3 "$WORK/perf.err")"
 	# names for the JIT-compiled code (written to /tmp/perf-PID.map, where perf report looks)
-	"$(java_tool_dir)/jcmd" "$jvm" Compiler.perfmap >/dev/null 2>&1 || note "no perf map of the JVM's code"
-	threads() { for t in /proc/"$jvm"/task/*; do cat "$t/comm"; done | grep "$1" | sort -u | paste -sd,; }
+	[ $# -eq 0 ] || "$(java_tool_dir)/jcmd" "$jvm" Compiler.perfmap >/dev/null 2>&1 || note "no perf map of the JVM's code"
 	{
-		echo "#### where vCPU 0's time goes during $((N * 10)) ashmemd cycles (perf record -C 0 -g, sampled; the client is \`bench\`)"
+		echo "#### where vCPU 0's time goes during $title (perf record -C 0 -g, sampled; the client is \`bench\`)"
 		echo
 		echo '```'
 		perf report -i "$WORK/perf.data" --stdio --no-children -g none --sort comm,dso 2>/dev/null |
 			grep '%' | grep -v '^#' | head -n 14
 		echo '```'
 		echo
-		for who in cuse-reader broker; do
+		for who in "$@"; do
 			echo "$who thread(s), top symbols (% of all samples):"
 			echo
 			echo '```'
@@ -324,31 +327,13 @@ if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
 			echo
 		done
 	} >>"$REPORT"
-	# GET_SIZE alone, ashmemd then the C floor: where a round trip's time goes besides the kernel
-	for dev in "$A" "$F"; do
-		perf record -C 0 -F 999 -g -o "$WORK/perf-getsize.data" -- "${PIN[@]}" env LD_PRELOAD="$PRELOAD" \
-			"$BENCH" --count "$dev" "getsize-n,$dev,$((N * 100))" >/dev/null 2>"$WORK/perf.err" ||
-			note "perf record failed: $(tail -n 3 "$WORK/perf.err")"
-		[ "$dev" = "$F" ] || "$(java_tool_dir)/jcmd" "$jvm" Compiler.perfmap >/dev/null 2>&1
-		{
-			echo "#### where vCPU 0's time goes during $((N * 100)) GET_SIZE on $dev (perf record -C 0 -g, sampled)"
-			echo
-			echo '```'
-			perf report -i "$WORK/perf-getsize.data" --stdio --no-children -g none --sort comm,dso 2>/dev/null |
-				grep '%' | grep -v '^#' | head -n 12
-			echo '```'
-			echo
-			if [ "$dev" = "$A" ]; then
-				echo "cuse-reader thread(s), top symbols (% of all samples):"
-				echo
-				echo '```'
-				perf report -i "$WORK/perf-getsize.data" --stdio --no-children -g none --sort dso,sym \
-					--comms "$(threads "^cuse-reader")" 2>/dev/null | grep '%' | grep -v '^#' | head -n 40
-				echo '```'
-				echo
-			fi
-		} >>"$REPORT"
-	done
+}
+if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
+	t0=$EPOCHREALTIME
+	profile "$((N * 10)) ashmemd cycles" "$A" "cycle-n,$A,$((N * 10))" cuse-reader broker
+	# GET_SIZE alone, ashmemd then the C floor: what a round trip costs besides the kernel's part
+	profile "$((N * 100)) GET_SIZE on ashmemd" "$A" "getsize-n,$A,$((N * 100))" cuse-reader
+	profile "$((N * 100)) GET_SIZE on the C floor" "$F" "getsize-n,$F,$((N * 100))"
 	info profile_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of profiling"
 fi
 
