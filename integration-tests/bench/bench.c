@@ -39,7 +39,7 @@
  *   steps,DEV,SECS               the cycle step by step, its mmap split into GET_TOKEN, the
  *                                broker exchange and the mmap of the memfd -> us per step
  *   rsteps,DEV,SECS              the same, filed as the C reference's (run with its broker)
- *   warm,DEV,N,SECS              N cycles at one thread, 0.4 N at eight, 3 N GET_SIZE, N/2
+ *   warm,DEV,N,SECS              N cycles at one thread, 0.4 N at eight, 3 N GET_SIZE, 1.5 N
  *                                UNPIN+PIN and 0.3 N CUSE parts, interleaved; at most SECS
  *   getsize-n,DEV,N  pin-n,DEV,N  ioc-n,DEV,N  cycle-n,DEV,N  cycle8-n,DEV,N (N over 8 threads)
  *                                exact counts, for --count
@@ -643,9 +643,11 @@ static void warm(const char *dev, long n, double secs)
 		for (int k = 0; k < 30; k++)
 			op_getsize(&t);
 		done[2] += 30;
-		for (int k = 0; k < 5; k++)
+		/* a pair is four requests through the range and LRU code: as many as the GET_SIZEs, so that
+		   those paths reach their final compilation in the warm-up too */
+		for (int k = 0; k < 15; k++)
 			op_pinpair(&t);
-		done[3] += 5;
+		done[3] += 15;
 		for (int k = 0; k < 3; k++)
 			ioc_once(dev);
 		done[4] += 3;

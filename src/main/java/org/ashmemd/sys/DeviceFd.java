@@ -68,6 +68,16 @@ public final class DeviceFd {
         return n >= 0 ? n : -LibC.errno();
     }
 
+    /**
+     * {@link #read(IoBuffer)} on the chance that a request is there already: the count, or -1
+     * when nothing was read, without the extra call for errno (EAGAIN, or an error that the wait
+     * and the next read report again).
+     */
+    public long readIfReady(IoBuffer into) {
+        long n = Native.LIBC.read(fd, into.base, into.capacity());
+        return n >= 0 ? n : -1;
+    }
+
     /** write(2) of the first {@code length} bytes of a buffer: the count written, or -errno. */
     public long write(IoBuffer from, int length) {
         long n = Native.LIBC.write(fd, from.base, length);

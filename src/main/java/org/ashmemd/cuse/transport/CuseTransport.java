@@ -247,7 +247,8 @@ public final class CuseTransport implements AutoCloseable {
             while (true) {
                 // Waits in epoll, not in read: a reader blocked in read(2) can only be woken by
                 // aborting the connection, and a hand-over must keep it.
-                int ready = readFirst && !handingOver && !closing ? DeviceFd.Waiter.READABLE : waiter.await();
+                boolean speculative = readFirst && !handingOver && !closing;
+                int ready = speculative ? DeviceFd.Waiter.READABLE : waiter.await();
                 readFirst = false;
                 if (ready < 0 && -ready != Errno.EINTR.number()) {
                     log.error("waiting for {} (epoll_wait) failed: {}; reader stops", channelPath, Errno.nameOf(-ready));
@@ -259,7 +260,10 @@ public final class CuseTransport implements AutoCloseable {
                 if (ready < 0) {
                     continue;
                 }
-                long n = fd.read(requestBuffer);
+                long n = speculative ? fd.readIfReady(requestBuffer) : fd.read(requestBuffer);
+                if (speculative && n < 0) {
+                    continue; // nothing there yet: wait
+                }
                 if (n == 0) {
                     // /dev/cuse never ends a read this way; anything else has nothing more to say
                     connectionGone("end of file");
