@@ -22,6 +22,13 @@ public interface BackingMemory {
     int fd();
 
     /**
+     * A new read-only descriptor of the memory, for a client that may not write it: it can map
+     * it only readable and cannot reopen it writable. The caller closes it. Valid while the
+     * caller holds a lease.
+     */
+    int reopenReadOnly() throws ErrnoException;
+
+    /**
      * Frees {@code [offset, offset + length)} (hole punch, keeping the size); the range reads back
      * as zeroes afterwards. Returns false when the memory could not be freed, e.g. because it is
      * sealed against writes. Never throws.

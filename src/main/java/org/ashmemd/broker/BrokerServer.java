@@ -201,7 +201,7 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
             // a read-only fd cannot map writable nor add seals: for read-only opens, and once the
             // mask lost PROT_WRITE (in case a client's seal kept the daemon from sealing)
             if (grant.file().readOnly() || (area.protMask() & Prot.WRITE) == 0) {
-                readOnlyFd = Memfd.reopenReadOnly(fd);
+                readOnlyFd = lease.memory().reopenReadOnly();
                 fd = readOnlyFd;
             }
             granted.incrementAndGet(); // counted first: a client may look at stats as soon as it has its fd

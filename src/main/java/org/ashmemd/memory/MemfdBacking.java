@@ -22,6 +22,8 @@ public final class MemfdBacking implements BackingMemory {
     /** 0 until first asked for: the fstat(2) (jnr-posix's, with a struct per call) stays off the first mmap. */
     private volatile long inode;
     private volatile boolean writesDenied;
+    /** Mode 0600 set (see {@link #reopenReadOnly()}). */
+    private volatile boolean ownerOnly;
 
     private MemfdBacking(int fd, boolean writesDenied) {
         this.fd = fd;
@@ -74,6 +76,21 @@ public final class MemfdBacking implements BackingMemory {
     @Override
     public int fd() {
         return fd;
+    }
+
+    /**
+     * Memfds are born mode 0777, so a holder of a read-only descriptor could reopen it read-write
+     * through /proc/self/fd. Owner-only mode closes that for every non-root client; it is set
+     * before the first read-only descriptor leaves, not at creation, where it would cost every
+     * region's first mmap a system call that only read-only openers need.
+     */
+    @Override
+    public int reopenReadOnly() throws ErrnoException {
+        if (!ownerOnly) {
+            Memfd.restrictToOwner(fd);
+            ownerOnly = true;
+        }
+        return Memfd.reopenReadOnly(fd);
     }
 
     @Override

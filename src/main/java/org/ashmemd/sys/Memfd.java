@@ -13,9 +13,9 @@ public final class Memfd {
     }
 
     /**
-     * Creates a sealable, close-on-exec memfd of {@code size} bytes, mode 0600. Size changes are
-     * sealed at once: a client that holds the fd must not be able to shrink the memory under
-     * other mappers.
+     * Creates a sealable, close-on-exec memfd of {@code size} bytes, mode 0777 as every memfd is
+     * born (see {@link #restrictToOwner}). Size changes are sealed at once: a client that holds
+     * the fd must not be able to shrink the memory under other mappers.
      */
     public static int create(byte[] name, long size) throws ErrnoException {
         int n = 0;
@@ -33,15 +33,17 @@ public final class Memfd {
                 throw Native.lastError("ftruncate to " + size);
             }
             addSeals(fd, LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW);
-            // memfds are born 0777: anyone handed a read-only fd could reopen it read-write
-            // through /proc/self/fd; owner-only mode closes that for every non-root client
-            if (Native.LIBC.fchmod(fd, 0600) != 0) {
-                throw Native.lastError("fchmod");
-            }
             return fd;
         } catch (ErrnoException e) {
             Native.LIBC.close(fd);
             throw e;
+        }
+    }
+
+    /** Mode 0600: memfds are born 0777, and only the owner (or root) may then reopen one through procfs. */
+    public static void restrictToOwner(int fd) throws ErrnoException {
+        if (Native.LIBC.fchmod(fd, 0600) != 0) {
+            throw Native.lastError("fchmod");
         }
     }
 

@@ -23,6 +23,11 @@ class AreaRestoreTest {
         }
 
         @Override
+        public int reopenReadOnly() {
+            return -1;
+        }
+
+        @Override
         public boolean punchHole(long offset, long length) {
             return true;
         }

@@ -62,6 +62,11 @@ final class FakeBacking implements BackingMemory {
     }
 
     @Override
+    public int reopenReadOnly() {
+        return -1;
+    }
+
+    @Override
     public long residentBytes() {
         if (closes.get() > 0) {
             throw new AssertionError("residentBytes on closed backing " + name);

@@ -199,6 +199,30 @@ class MemfdBackingTest {
     }
 
     @Test
+    void theModeBecomesOwnerOnlyBeforeTheFirstReadOnlyFdLeaves() throws Exception {
+        MemfdBacking b = MemfdBacking.create("dev/ashmem/mode".getBytes(StandardCharsets.US_ASCII), PAGE, false);
+        try {
+            assertEquals(0777, mode(b.fd()), "as memfd_create makes it: only read-write fds have left");
+            int ro = b.reopenReadOnly();
+            try {
+                // a holder of ro could otherwise reopen /proc/self/fd/<ro> read-write
+                assertEquals(0600, mode(ro));
+                assertEquals(0600, mode(b.fd()), "one file");
+            } finally {
+                Memfd.close(ro);
+            }
+            int again = b.reopenReadOnly();
+            Memfd.close(again);
+        } finally {
+            b.close();
+        }
+    }
+
+    private static int mode(int fd) throws Exception {
+        return (Integer) Files.getAttribute(fdPath(fd), "unix:mode") & 07777;
+    }
+
+    @Test
     void theFdClosesWhenTheLastLeaseEnds() throws Exception {
         AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
         Area area = mappedPage(registry);
