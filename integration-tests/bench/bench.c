@@ -916,14 +916,42 @@ static void team_start(struct team *t, const char *dev, const char *broker)
 }
 
 /* Cycles/s of n worker processes together for secs. */
-static double team_phase(struct team *t, int n, double secs)
+/* The machine's busy and total time from /proc/stat's first line, in clock ticks: busy leaves out
+   idle and iowait, so two vCPUs fully used for a second count 2 * HZ. */
+static void cpu_ticks(unsigned long long *busy, unsigned long long *total)
+{
+	unsigned long long v[10] = { 0 };
+	FILE *f = fopen("/proc/stat", "re");
+	if (!f || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+			 &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]) < 8)
+		die("cannot read /proc/stat");
+	fclose(f);
+	/* guest and guest_nice are already counted in user and nice */
+	*total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+	*busy = *total - v[3] - v[4];
+}
+
+/* Runs one phase of N workers for SECS; cycles/s of all of them. busy (when not NULL): how many
+   vCPUs the whole machine kept busy meanwhile, on average. */
+static double team_phase_busy(struct team *t, int n, double secs, double *busy)
 {
 	char line[128];
+	unsigned long long b0, t0, b1, t1;
+	double w0 = now();
+	cpu_ticks(&b0, &t0);
 	fprintf(t->to, "%d %g\n", n, secs);
 	fflush(t->to);
 	if (!fgets(line, sizeof line, t->from))
 		die("the team of %s ended (see its error above)", t->dev);
+	cpu_ticks(&b1, &t1);
+	if (busy)
+		*busy = (double)(b1 - b0) / sysconf(_SC_CLK_TCK) / (now() - w0);
 	return atof(line);
+}
+
+static double team_phase(struct team *t, int n, double secs)
+{
+	return team_phase_busy(t, n, secs, NULL);
 }
 
 static void team_stop(struct team *t)
@@ -1071,7 +1099,7 @@ static int scale_table(const char *A, const char *R, const char *R_broker, doubl
 {
 	static const int procs[] = { 1, 2, 4, 8 };
 	enum { NP = sizeof procs / sizeof procs[0], ROUNDS = 8 };
-	double slice = 0.5 * scale, ra[ROUNDS][NP], rr[ROUNDS][NP];
+	double slice = 0.5 * scale, ra[ROUNDS][NP], rr[ROUNDS][NP], ba[ROUNDS][NP], br[ROUNDS][NP];
 	struct team ta, tr;
 	team_start(&ta, A, NULL);
 	team_start(&tr, R, R_broker);
@@ -1081,31 +1109,38 @@ static int scale_table(const char *A, const char *R, const char *R_broker, doubl
 		for (int i = 0; i < NP; i++) {
 			int first_a = (k + i) % 2 == 0;
 			double *x = first_a ? &ra[k][i] : &rr[k][i], *y = first_a ? &rr[k][i] : &ra[k][i];
-			*x = team_phase(first_a ? &ta : &tr, procs[i], slice);
-			*y = team_phase(first_a ? &tr : &ta, procs[i], slice);
+			double *bx = first_a ? &ba[k][i] : &br[k][i], *by = first_a ? &br[k][i] : &ba[k][i];
+			*x = team_phase_busy(first_a ? &ta : &tr, procs[i], slice, bx);
+			*y = team_phase_busy(first_a ? &tr : &ta, procs[i], slice, by);
 		}
 	team_stop(&ta);
 	team_stop(&tr);
-	printf("| client processes | ashmemd cycles/s | ashmemd × 1 process | C reference cycles/s | "
-	       "C reference × 1 process | ashmemd ÷ C reference, time per cycle |\n|---:|---:|---:|---:|---:|---:|\n");
+	printf("| client processes | ashmemd cycles/s | ashmemd × 1 process | ashmemd vCPUs busy | "
+	       "C reference cycles/s | C reference × 1 process | C reference vCPUs busy | "
+	       "ashmemd ÷ C reference, time per cycle |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	double sa[NP], sr[NP];
 	for (int i = 0; i < NP; i++) {
-		double va[ROUNDS], vr[ROUNDS], xa[ROUNDS], xr[ROUNDS], q[ROUNDS];
+		double va[ROUNDS], vr[ROUNDS], xa[ROUNDS], xr[ROUNDS], q[ROUNDS], ua[ROUNDS], ur[ROUNDS];
 		for (int k = 0; k < ROUNDS; k++) {
 			va[k] = ra[k][i];
 			vr[k] = rr[k][i];
 			xa[k] = ra[k][i] / ra[k][0];
 			xr[k] = rr[k][i] / rr[k][0];
 			q[k] = rr[k][i] / ra[k][i];
+			ua[k] = ba[k][i];
+			ur[k] = br[k][i];
 		}
 		sa[i] = median_of(xa, ROUNDS);
 		sr[i] = median_of(xr, ROUNDS);
-		printf("| %d | %.0f | %.2f× | %.0f | %.2f× | %.2f× |\n", procs[i], median_of(va, ROUNDS), sa[i],
-		       median_of(vr, ROUNDS), sr[i], median_of(q, ROUNDS));
+		printf("| %d | %.0f | %.2f× | %.2f | %.0f | %.2f× | %.2f | %.2f× |\n", procs[i], median_of(va, ROUNDS),
+		       sa[i], median_of(ua, ROUNDS), median_of(vr, ROUNDS), sr[i], median_of(ur, ROUNDS),
+		       median_of(q, ROUNDS));
 	}
 	printf("\n%d rounds of phases of %.1f s (each count, both servers, the order turning); a round's "
-	       "scaling is its N-process rate over its own 1-process rate, the table shows medians.\n",
-	       ROUNDS, slice);
+	       "scaling is its N-process rate over its own 1-process rate, the table shows medians. "
+	       "vCPUs busy: the whole machine's non-idle time over the phase (/proc/stat), %ld vCPUs; "
+	       "with every vCPU busy, N processes can gain at most vCPUs over the 1-process figure.\n",
+	       ROUNDS, slice, sysconf(_SC_NPROCESSORS_ONLN));
 	if (g_tsv) {
 		fprintf(g_tsv, "scale2\t%.6g\t%.6g\t%.4f\t>=\t1.6\t%s\n", sa[1], sr[1], sa[1], sa[1] >= 1.6 ? "met" : "missed");
 		fprintf(g_tsv, "scale8\t%.6g\t%.6g\t%.4f\t>=\t2\t%s\n", sa[3], sr[3], sa[3], sa[3] >= 2.0 ? "met" : "missed");
