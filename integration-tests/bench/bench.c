@@ -40,7 +40,9 @@
  *                                broker exchange and the mmap of the memfd -> us per step
  *   rsteps,DEV,SECS              the same, filed as the C reference's (run with its broker)
  *   warm,DEV,N,SECS              N cycles at one thread, 0.4 N at eight, 3 N GET_SIZE, 1.5 N
- *                                UNPIN+PIN and 0.3 N CUSE parts, interleaved; at most SECS
+ *                                UNPIN+PIN and 0.3 N CUSE parts, interleaved, and where DEV
+ *                                can map 0.2 N broker exchanges and 0.025 N unnamed 1 MiB
+ *                                mappings; at most SECS
  *   getsize-n,DEV,N  pin-n,DEV,N  ioc-n,DEV,N  cycle-n,DEV,N  cycle8-n,DEV,N (N over 8 threads)
  *                                exact counts, for --count
  * Output lines: "P KEY A B" (one slice pair), "S KEY WHO VALUE" (a single figure).
@@ -255,6 +257,21 @@ static void *lib_symbol(const char *name)
 /* ---- alternating slices, one thread ---- */
 
 typedef void (*op_fn)(void *);
+
+/* The two ways to fetch the memfd of a token on region fd: fresh connects for each exchange, as
+   the library's mmap does; kept uses one connection, opened here. */
+static void broker_ops(int fd, struct broker_op *fresh, struct broker_op *kept)
+{
+	*fresh = (struct broker_op){
+		fd, -1, (int (*)(unsigned, struct ashmemd_broker_reply *))lib_symbol("ashmemd_fetch_memfd"),
+		(int (*)(const char *))lib_symbol("ashmemd_broker_connect"),
+		(int (*)(int, unsigned, struct ashmemd_broker_reply *))lib_symbol("ashmemd_broker_exchange")
+	};
+	*kept = *fresh;
+	kept->sock = fresh->connect(NULL);
+	if (kept->sock < 0)
+		die("broker connect: %s", strerror(-kept->sock));
+}
 
 static int cmp_double(const void *x, const void *y)
 {
@@ -627,9 +644,11 @@ static void warm(const char *dev, long n, double secs)
 	target_open(&t, dev, 1);
 	int mapped = t.map != NULL;
 	struct pool one, eight;
+	struct broker_op fresh, kept;
 	if (mapped) {
 		pool_start(&one, 1);
 		pool_start(&eight, 8);
+		broker_ops(t.fd, &fresh, &kept);
 	}
 	for (long i = 0; done[0] < n && now() < end; i++) {
 		if (mapped) {
@@ -637,11 +656,24 @@ static void warm(const char *dev, long n, double secs)
 			if (i % 4 == 0) {
 				pool_phase(&eight, dev, 0, 2);
 				done[1] += 16;
+				/* what the broker and bandwidth measurements do besides: tokens for a region
+				   mapped already, over a kept connection and new ones, and a region without a
+				   name; else their paths leave compiled code for the first time while measured */
+				for (int k = 0; k < 4; k++) {
+					op_broker(&kept);
+					op_broker(&fresh);
+				}
+				struct mapping m = map_big(dev, 1 << 20);
+				unmap_big(&m);
 			}
 		}
 		done[0] += 10;
+		/* GET_SIZE is measured on a region that is never mapped: its release takes other branches */
+		struct target u;
+		target_open(&u, dev, 0);
 		for (int k = 0; k < 30; k++)
-			op_getsize(&t);
+			op_getsize(k < 3 ? &u : &t);
+		target_close(&u);
 		done[2] += 30;
 		/* a pair is four requests through the range and LRU code: as many as the GET_SIZEs, so that
 		   those paths reach their final compilation in the warm-up too */
@@ -655,6 +687,7 @@ static void warm(const char *dev, long n, double secs)
 	if (mapped) {
 		pool_stop(&one);
 		pool_stop(&eight);
+		close(kept.sock);
 	} else {
 		done[0] = done[1] = 0;
 	}
@@ -722,13 +755,8 @@ static void run_spec(char *spec, int counting)
 		double secs = atof(field(&s));
 		struct target t;
 		target_open(&t, a, 1);
-		struct broker_op fresh = { t.fd, -1, (int (*)(unsigned, struct ashmemd_broker_reply *))lib_symbol("ashmemd_fetch_memfd"),
-					   (int (*)(const char *))lib_symbol("ashmemd_broker_connect"),
-					   (int (*)(int, unsigned, struct ashmemd_broker_reply *))lib_symbol("ashmemd_broker_exchange") };
-		struct broker_op open_conn = fresh;
-		open_conn.sock = fresh.connect(NULL);
-		if (open_conn.sock < 0)
-			die("broker connect: %s", strerror(-open_conn.sock));
+		struct broker_op fresh, open_conn;
+		broker_ops(t.fd, &fresh, &open_conn);
 		alternate_ops("broker", op_broker, &open_conn, &fresh, secs);
 		close(open_conn.sock);
 		target_close(&t);
@@ -1103,8 +1131,13 @@ static int scale_table(const char *A, const char *R, const char *R_broker, doubl
 	struct team ta, tr;
 	team_start(&ta, A, NULL);
 	team_start(&tr, R, R_broker);
-	team_phase(&ta, MAX_PROCS, slice); /* every worker's own warm-up */
-	team_phase(&tr, MAX_PROCS, slice);
+	/* warm-up: every worker's own, and the daemon's for what its new clients do (their first
+	   requests from a pid it has not seen, concurrency it had not had), two rounds of all counts */
+	for (int k = 0; k < 2; k++)
+		for (int i = NP - 1; i >= 0; i--) {
+			team_phase(&ta, procs[i], slice);
+			team_phase(&tr, procs[i], slice);
+		}
 	for (int k = 0; k < ROUNDS; k++)
 		for (int i = 0; i < NP; i++) {
 			int first_a = (k + i) % 2 == 0;

@@ -52,11 +52,15 @@ pass reference_ready
 # The JIT users run (C2 included), not the VM's C1-only setting (lib/vm-main.sh): it is what is
 # measured. Steady state of a long-running daemon within this suite's time: HotSpot compiles fully after
 # about 1,000 calls of a method instead of 5,000-15,000, and logs each compilation, so the warm-up
-# can go on until nothing is left to compile.
+# can go on until nothing is left to compile. The compilation log (XML) has the uncommon traps:
+# where compiled code met a branch or type it was not compiled for and its method went back to
+# the interpreter until compiled again.
 JIT_LOG=$WORK/jit.log
+COMPILATION_XML=$WORK/compilation.xml
 export ASHMEMD_JAVA_OPTS="-XX:Tier3InvocationThreshold=100 -XX:Tier3MinInvocationThreshold=50
  -XX:Tier3CompileThreshold=1000 -XX:Tier4InvocationThreshold=1000 -XX:Tier4MinInvocationThreshold=300
- -XX:Tier4CompileThreshold=1500 -Xlog:jit+compilation=debug:file=$JIT_LOG"
+ -XX:Tier4CompileThreshold=1500 -Xlog:jit+compilation=debug:file=$JIT_LOG
+ -XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=$COMPILATION_XML"
 DAEMON_JIT_OPTS= daemon_start || it_finish
 jvm=$(daemon_jvm_pid)
 info threads "cuse-floor: $(($(ls /proc/$floor_pid/task | wc -l) - 1)) readers; ashmemd JVM: $(probe_threads "$jvm") threads"
@@ -118,6 +122,12 @@ cmd=("$BENCH" measure "${args[@]}" "${ref_args[@]}" --tsv "$WORK/results.tsv" ${
 	echo "threads, cuse-floor with --readers=$READERS; clients with LD_PRELOAD=${PRELOAD#$IT_REPO/}; $pinned."
 	echo
 } >"$REPORT"
+# jvm_uptime: seconds since the daemon's JVM started, the clock of the compilation log's stamps
+jvm_uptime() {
+	awk -v hz="$(getconf CLK_TCK)" 'NR == 1 { up = $1; next } { sub(/.*\) /, ""); print up - $20 / hz }' \
+		/proc/uptime "/proc/$jvm/stat"
+}
+measure_from=$(jvm_uptime)
 t0=$EPOCHREALTIME
 jit_before=$(jit_ours)
 jit_lines_before=$(wc -l <"$JIT_LOG" 2>/dev/null || echo 0)
@@ -128,6 +138,7 @@ else
 fi
 cat "$WORK/bench.err" >&2
 info bench_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of measurements"
+measure_to=$(jvm_uptime)
 cat "$WORK/table.md" >>"$REPORT"
 compiled=$(($(jit_ours) - jit_before))
 # what the JIT still did while the figures were taken (compilations, code made not entrant), for the reader
@@ -344,6 +355,32 @@ cp "$REPORT" "$IT_RESULTS/$IT_SUITE.readme-report.txt"
 # ---- stop ----
 daemon_check_alive daemon_survives
 daemon_stop
+# The uncommon traps of the daemon's own code, after the JVM wrote its whole log: when (warm-up,
+# measurements, after them), why, where; one line each, into SUITE.uncommon-traps.log.
+if [ -s "$COMPILATION_XML" ]; then
+	awk -v from="$measure_from" -v to="$measure_to" '
+		function attr(line, name,   m) {
+			return match(line, name "=\x27[^\x27]*\x27") ? substr(line, RSTART + length(name) + 2, RLENGTH - length(name) - 3) : ""
+		}
+		/^<uncommon_trap thread=/ { trap = $0; next }
+		trap != "" && /^<jvms / {
+			stamp = attr(trap, "stamp") + 0
+			when = stamp < from + 0 ? "warm-up" : stamp <= to + 0 ? "measurements" : "after"
+			method = attr($0, "method")
+			if (method ~ /^org\.ashmemd\.|^jnr\./) {
+				printf "%8.3f s %-12s %-22s %-14s level %s %s bci %s\n", stamp, when, attr(trap, "reason"),
+					attr(trap, "action"), attr(trap, "level"), method, attr($0, "bci")
+				n[when]++
+			}
+			trap = ""
+			next
+		}
+		{ trap = "" }
+		END { printf "uncommon traps in org.ashmemd/jnr code: %d in the warm-up, %d during the measurements, %d after them\n",
+			n["warm-up"], n["measurements"], n["after"] > "/dev/stderr" }
+	' "$COMPILATION_XML" >"$IT_RESULTS/$IT_SUITE.uncommon-traps.log" 2>"$WORK/traps.summary"
+	info uncommon_traps "$(cat "$WORK/traps.summary") (measurements from $measure_from s to $measure_to s of the JVM's time)"
+fi
 # stop_server PID TEST WHAT: SIGTERM, then exit status 0 within 20 s
 stop_server() {
 	kill -TERM "$1"
