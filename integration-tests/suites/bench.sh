@@ -342,10 +342,17 @@ profile() {
 }
 if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
 	t0=$EPOCHREALTIME
+	# Tracing interrupts the readers' waits (EINTR) and sends them the marker ioctl, which the
+	# compiled code had never seen: both send methods back to the interpreter. One warm-up round
+	# compiles them again, so that the profiles show the daemon as it was measured.
+	"${PIN[@]}" "$BENCH" warm "${args[@]}" 2>>"$WORK/warm.err" || note "the warm-up before profiling failed"
 	profile "$((N * 10)) ashmemd cycles" "$A" "cycle-n,$A,$((N * 10))" cuse-reader broker
 	# GET_SIZE alone, ashmemd then the C floor: what a round trip costs besides the kernel's part
 	profile "$((N * 100)) GET_SIZE on ashmemd" "$A" "getsize-n,$A,$((N * 100))" cuse-reader
 	profile "$((N * 100)) GET_SIZE on the C floor" "$F" "getsize-n,$F,$((N * 100))"
+	# UNPIN+PIN: four requests through the range code each
+	profile "$((N * 20)) UNPIN+PIN pairs on ashmemd" "$A" "pin-n,$A,$((N * 20))" cuse-reader
+	profile "$((N * 20)) UNPIN+PIN pairs on the C floor" "$F" "pin-n,$F,$((N * 20))"
 	info profile_time "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s of profiling"
 fi
 
