@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
 public final class CuseSession {
     private static final Logger log = LoggerFactory.getLogger(CuseSession.class);
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /**
+     * The data of an ioctl that brought none (GET_SIZE, SET_SIZE, GET_TOKEN, the first round of
+     * those that fetch their argument): shared, as nothing can be read from or written to it.
+     */
+    private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0).asReadOnlyBuffer().order(NATIVE);
     private static final int EIO = Errno.EIO.number();
     private static final int ENOSYS = Errno.ENOSYS.number();
     private static final long U32_MAX = 0xffff_ffffL;
@@ -330,7 +335,8 @@ public final class CuseSession {
             // ask for the memory such an argument points to
             throw new MalformedFrame("compat IOCTL arg 0x" + Long.toHexString(in.arg()) + " does not fit 32 bits");
         }
-        ByteBuffer data = req.slice(req.position(), (int) in.inSize()).asReadOnlyBuffer().order(NATIVE);
+        ByteBuffer data = in.inSize() == 0 ? NO_DATA
+                : req.slice(req.position(), (int) in.inSize()).asReadOnlyBuffer().order(NATIVE);
         IoctlRequest request = new IoctlRequest(in.fh(), in.flags(), in.cmd(), in.arg(), data, (int) in.outSize());
         IoctlReply answer = device.ioctl(caller(h), request);
         x.result = answer;
