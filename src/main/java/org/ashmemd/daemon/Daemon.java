@@ -116,6 +116,8 @@ public final class Daemon implements AutoCloseable {
     private FdStore fdStore;
     private RestartState restartState;
     private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(10);
+    /** Requests on either side of the newest id read that a dead daemon may have read unrecorded. */
+    private static final int UNRECORDED_SPAN = 2 * CuseTransport.MAX_READERS;
 
     private Daemon(DaemonConfig config) {
         this.config = config;
@@ -311,6 +313,7 @@ public final class Daemon implements AutoCloseable {
      */
     private InFlightTable releaseWaitingCallers(HandOver h, DeviceFd channel) throws StartException {
         List<InFlightTable.Entry> waiting = List.of();
+        long readLately = 0;
         ByteBuffer tableMemory;
         int tableFd = h.inFlightFd();
         try {
@@ -322,12 +325,13 @@ public final class Daemon implements AutoCloseable {
             } else {
                 tableMemory = Memfd.mapShared(tableFd, Memfd.size(tableFd));
                 waiting = InFlightTable.read(tableMemory);
+                readLately = h.cleanHandOver() ? 0 : InFlightTable.readLately(tableMemory);
             }
         } catch (ErrnoException e) {
             throw new StartException(Sysexits.UNAVAILABLE, "cannot keep the in-flight table: " + e.getMessage());
         }
         InFlightTable table = InFlightTable.create(tableMemory, CuseTransport.MAX_READERS);
-        if (waiting.isEmpty()) {
+        if (waiting.isEmpty() && readLately == 0) {
             return table;
         }
         boolean resent = false;
@@ -359,8 +363,23 @@ public final class Daemon implements AutoCloseable {
                         Errno.nameOf(err));
             }
         }
+        // A request the dead daemon read but had not recorded yet: its id is near the newest read.
+        // Everything waiting for an answer now is the dead daemon's (this one reads nothing yet),
+        // so an EINTR to any id there is right, and one to any other id is refused (ENOENT).
+        int unrecorded = 0;
+        long newest = readLately;
+        for (InFlightTable.Entry e : waiting) {
+            newest = Math.max(newest, e.unique());
+        }
+        for (long id : InFlightTable.idsAround(newest, UNRECORDED_SPAN)) {
+            InFlightTable.Entry e = new InFlightTable.Entry(id, null);
+            if (CuseTransport.writeFrame(channel, InFlightTable.releaseFrame(e, Errno.EINTR.number())) == 0) {
+                unrecorded++;
+            }
+        }
         log.info("released the callers of {} requests the previous daemon held: {} with the reply it had built,"
-                + " {} with EINTR", waiting.size(), replayed, interrupted);
+                + " {} with EINTR; {} more it had read without recording them, with EINTR", waiting.size(), replayed,
+                interrupted, unrecorded);
         return table;
     }
 

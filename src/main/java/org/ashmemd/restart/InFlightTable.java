@@ -17,7 +17,7 @@ import org.ashmemd.cuse.transport.InFlightLog;
  * <pre>
  *   0  u64 magic "ASHMDIF1"     slot i at 64 + 128 i:
  *   8  u32 slots                  0  u64 request id (0: idle)
- *                                 8  u32 reply length (0: no reply built yet)
+ *  16  u64 an id read lately      8  u32 reply length (0: no reply built yet)
  *                                12  u32 CRC32C of the reply
  *                                16  the reply frame, at most 112 bytes (larger ones are not kept)
  * </pre>
@@ -25,6 +25,12 @@ import org.ashmemd.cuse.transport.InFlightLog;
  * Each slot is written by its reader only: the id after the read, the reply (bytes, CRC, then
  * length) before the write, the id cleared after it. A slot caught half-written after a death
  * shows either no reply or a reply whose CRC fails, which counts as none.
+ *
+ * A request read in the instants between read(2) and its slot's id is held by nobody the table
+ * knows of. The header's "id read lately" (every reader stores its ids there, so it is one of
+ * the newest, not always the newest) tells a daemon on a kernel that cannot re-send where such
+ * a request's id lies: ids are a counter of the connection stepping by 2, handed out as the
+ * kernel queues requests, and the readers take them in order.
  */
 public final class InFlightTable implements InFlightLog {
     public static final String NAME = "inflight";
@@ -32,6 +38,9 @@ public final class InFlightTable implements InFlightLog {
     static final int SLOT = 128;
     static final int FIRST_SLOT = 64;
     static final int MAX_REPLY = SLOT - 16;
+    static final int READ_LATELY = 16;
+    /** Request ids are a per-connection counter stepping by 2 (odd ones are INTERRUPTs). */
+    static final int ID_STEP = 2;
     public static final long UNIQUE_RESEND = 1L << 63;
 
     /** A request a dead reader held, with the reply it built if it got that far. */
@@ -101,6 +110,31 @@ public final class InFlightTable implements InFlightLog {
         return out;
     }
 
+    /** One of the newest request ids the writer read (0: none, or not a table). */
+    public static long readLately(ByteBuffer source) {
+        ByteBuffer b = source.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        return b.capacity() < FIRST_SLOT || b.getLong(0) != MAGIC ? 0 : b.getLong(READ_LATELY);
+    }
+
+    /**
+     * The request ids within {@code span} requests of {@code around} (before and after it), none
+     * below the first id: where a request read but not recorded by a dead writer can be. A reply
+     * to one that is not waiting for an answer is refused by the kernel (ENOENT) and changes
+     * nothing, so they can all be answered.
+     */
+    public static long[] idsAround(long around, int span) {
+        if (around <= 0 || span <= 0) {
+            return new long[0];
+        }
+        long first = Math.max(ID_STEP, around - (long) span * ID_STEP);
+        int n = (int) ((around + (long) span * ID_STEP - first) / ID_STEP) + 1;
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = first + (long) i * ID_STEP;
+        }
+        return ids;
+    }
+
     /** Replays these completed requests' replies when the kernel re-sends them. */
     public void expectResent(List<Entry> entries) {
         for (Entry e : entries) {
@@ -131,6 +165,7 @@ public final class InFlightTable implements InFlightLog {
         int at = FIRST_SLOT + slot * SLOT;
         buf.putInt(at + 8, 0);
         buf.putLong(at, unique);
+        buf.putLong(READ_LATELY, unique);
     }
 
     @Override

@@ -77,4 +77,28 @@ class InFlightTableTest {
         ByteBuffer n = InFlightTable.resendNotification().order(ByteOrder.LITTLE_ENDIAN);
         assertTrue(n.getInt(0) == 16 && n.getInt(4) == 7 && n.getLong(8) == 0);
     }
+
+    @Test
+    void theNewestIdReadIsKeptWhenItsSlotIsIdleAgain() {
+        ByteBuffer mem = ByteBuffer.allocate(InFlightTable.bytesFor(2));
+        assertEquals(0, InFlightTable.readLately(mem), "not a table");
+        InFlightTable t = InFlightTable.create(mem, 2);
+        assertEquals(0, InFlightTable.readLately(mem), "nothing read yet");
+        t.begin(0, 20);
+        t.begin(1, 22);
+        t.end(1);
+        t.begin(1, 23); // an INTERRUPT's id says nothing of the counter's even ids
+        assertEquals(22, InFlightTable.readLately(mem));
+        assertTrue(InFlightTable.read(mem).stream().allMatch(e -> e.unique() == 20), "only slot 0 holds one");
+        InFlightTable.create(mem, 2);
+        assertEquals(0, InFlightTable.readLately(mem), "cleared with the table");
+    }
+
+    @Test
+    void idsAroundCoverTheCounterOnBothSidesAndNeverGoBelowTheFirstId() {
+        assertArrayEquals(new long[] {96, 98, 100, 102, 104}, InFlightTable.idsAround(100, 2));
+        assertArrayEquals(new long[] {2, 4, 6, 8}, InFlightTable.idsAround(4, 2));
+        assertEquals(0, InFlightTable.idsAround(0, 8).length, "nothing read: nothing to answer");
+        assertEquals(2 * 128 + 1, InFlightTable.idsAround(1_000_000, 128).length);
+    }
 }
