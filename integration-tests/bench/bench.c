@@ -943,7 +943,6 @@ static void team_start(struct team *t, const char *dev, const char *broker)
 	t->dev = dev;
 }
 
-/* Cycles/s of n worker processes together for secs. */
 /* The machine's busy and total time from /proc/stat's first line, in clock ticks: busy leaves out
    idle and iowait, so two vCPUs fully used for a second count 2 * HZ. */
 static void cpu_ticks(unsigned long long *busy, unsigned long long *total)

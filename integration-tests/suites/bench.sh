@@ -366,7 +366,7 @@ daemon_stop
 # measurements, after them), why, where; one line each, into SUITE.uncommon-traps.log.
 if [ -s "$COMPILATION_XML" ]; then
 	awk -v from="$measure_from" -v to="$measure_to" '
-		function attr(line, name,   m) {
+		function attr(line, name) {
 			return match(line, name "=\x27[^\x27]*\x27") ? substr(line, RSTART + length(name) + 2, RLENGTH - length(name) - 3) : ""
 		}
 		/^<uncommon_trap thread=/ { trap = $0; next }
