@@ -163,6 +163,26 @@ wait_for() {
 
 boot_id() { cat /proc/sys/kernel/random/boot_id; }
 
+# proc_cpu_ticks PID: user + system clock ticks the process has used.
+proc_cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null; }
+
+# systemd_report UNIT: why systemd may not answer: one `systemctl show` with its time and its
+# error, PID 1's state, where it waits, the CPU it used in 2 s, and what waits on its notify socket.
+systemd_report() {
+	local t0 out c0 c1 hz
+	t0=$EPOCHREALTIME
+	out=$(timeout 60 systemctl show -p ActiveState -p SubState -p NRestarts -p NFileDescriptorStore "$1" 2>&1 | tr '\n' ' ')
+	printf 'systemctl show took %s s: %s; ' "$(seconds_since "$t0")" "${out:0:300}"
+	hz=$(getconf CLK_TCK)
+	c0=$(proc_cpu_ticks 1)
+	sleep 2
+	c1=$(proc_cpu_ticks 1)
+	printf 'PID 1: state %s, wchan %s, %s %% of a CPU over 2 s; ' "$(proc_state 1)" "$(cat /proc/1/wchan 2>/dev/null)" \
+		"$(( (c1 - c0) * 100 / (2 * hz) ))"
+	printf 'notify socket: %s' "$(ss -x -a -n 2>/dev/null | awk '$5 == "/run/systemd/notify" { print "Recv-Q " $3 }' | head -n 1)"
+}
+
+
 # seconds_since T0: the seconds since $EPOCHREALTIME was T0, to one decimal.
 seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 

@@ -91,8 +91,9 @@ restarted() { [ "$(prop NRestarts)" -gt "$restarts" ] && [ "$(prop MainPID)" != 
 if wait_for $((ASHMEMD_READY_TIMEOUT + 60 * IT_TIME_SCALE)) restarted; then
 	pass crash/restarted
 	info crash/restart_time "kill -9 to running again: $(elapsed_since "$t0") s"
+	info crash/systemd_under_load "$(systemd_report "$UNIT")"
 else
-	fail crash/restarted "$(prop ActiveState)/$(prop SubState), NRestarts $(prop NRestarts)"
+	fail crash/restarted "$(prop ActiveState)/$(prop SubState), NRestarts $(prop NRestarts); $(systemd_report "$UNIT")"
 fi
 check crash/same_rdev test "$(rdev_of /dev/ashmem)" = "$rdev0"
 resumed_line=$(journalctl -u "$UNIT" --no-pager --since "$since" 2>/dev/null | grep -m1 'resumed /dev/ashmem')
