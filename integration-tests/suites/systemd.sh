@@ -72,7 +72,12 @@ check no_restarts_yet test "$(prop NRestarts)" = 0
 # postinst made the daemon's class-data-sharing archive before it started the unit, and the
 # unit's JVM maps it (through the launcher; the VM's drop-in adds -XX:TieredStopAtLevel=1, which
 # the archive allows)
-check daemon_cds_archive sh -c "[ -s /var/cache/ashmemd/ashmemd.jsa ] && [ \"\$(readlink /usr/lib/ashmemd/lib/ashmemd.jsa)\" = /var/cache/ashmemd/ashmemd.jsa ]"
+daemon_cds_archive() { [ -s /var/cache/ashmemd/ashmemd.jsa ] && [ "$(readlink /usr/lib/ashmemd/lib/ashmemd.jsa)" = /var/cache/ashmemd/ashmemd.jsa ]; }
+if daemon_cds_archive; then
+	pass daemon_cds_archive
+else
+	fail daemon_cds_archive "no archive; ashmemd-cds printed: $(tail -c 600 /var/cache/ashmemd/ashmemd-cds.log 2>/dev/null || echo '(no log)')"
+fi
 check daemon_cds_archive_used grep -q ' /var/cache/ashmemd/ashmemd\.jsa$' "/proc/$main_pid/maps"
 monotonic() { systemctl show -p "$1" --value "$UNIT" 2>/dev/null; }
 info unit_ready_time "exec of the daemon to READY=1: $(awk -v a="$(monotonic ExecMainStartTimestampMonotonic)" -v b="$(monotonic ActiveEnterTimestampMonotonic)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }') s"

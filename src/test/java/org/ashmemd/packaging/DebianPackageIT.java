@@ -223,9 +223,11 @@ class DebianPackageIT {
         assertTrue(postinst.contains("deb-systemd-invoke start"), "postinst starts the unit");
         assertTrue(postinst.contains("[ -d /run/systemd/system ]"), "only where systemd runs");
         for (String tool : List.of("ashmemctl", "ashmemd")) {
-            assertTrue(postinst.contains("/usr/lib/ashmemd/bin/" + tool + "-cds /var/cache/ashmemd/" + tool + ".jsa"),
+            assertTrue(postinst.contains("\n    make_cds_archive " + tool + "-cds " + tool + "\n"),
                     "postinst makes " + tool + "'s class-data-sharing archive");
         }
+        assertTrue(postinst.contains("\"/usr/lib/ashmemd/bin/$1\" \"/var/cache/ashmemd/$2.jsa\""),
+                "the archives go to /var/cache/ashmemd, where the package's links point");
         int made = postinst.indexOf("\n        make_cds_archives\n");
         assertTrue(made > 0 && made < postinst.indexOf("\n        start_unit \"$@\"\n"),
                 "the daemon's archive is made before the unit starts");
