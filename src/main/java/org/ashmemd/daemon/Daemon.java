@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.nio.ByteBuffer;
@@ -116,6 +116,12 @@ public final class Daemon implements AutoCloseable {
     private FdStore fdStore;
     private RestartState restartState;
     private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long a planned stop waits for tokens just handed out to be redeemed: a client redeems
+     * its token right after GET_TOKEN, and one that does not asks the next daemon for a new one.
+     * With the readers' 10 s this stays inside the unit's TimeoutStopSec=20.
+     */
+    private static final Duration TOKEN_DRAIN_LIMIT = Duration.ofSeconds(5);
     /** Requests on either side of the newest id read that a dead daemon may have read unrecorded. */
     private static final int UNRECORDED_SPAN = 2 * CuseTransport.MAX_READERS;
 
@@ -246,13 +252,20 @@ public final class Daemon implements AutoCloseable {
      */
     private void resume(HandOver h) throws StartException {
         StateJournal.Device d = h.device();
+        RestartState.TakenOverMemory taken;
+        try {
+            taken = RestartState.takeOverMemory(fdStore, h.memoryFds(), h.areaFds());
+        } catch (ErrnoException e) {
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot take over the regions' memory: " + e.getMessage());
+        }
+        Map<Long, Integer> memoryFds = new HashMap<>(taken.fds());
         Map<Long, RegionRecord> resumed = new LinkedHashMap<>();
-        Set<Long> parked = new HashSet<>();
+        Map<Long, Area> parked = new HashMap<>();
         int lost = 0;
         for (RegionRecord r : h.regions().values()) {
             MemfdBacking memory = null;
             if (r.area().hasBacking()) {
-                Integer fd = h.areaFds().remove(r.id());
+                Integer fd = memoryFds.remove(r.id());
                 if (fd == null) {
                     log.error("region {} ({} bytes) was mapped, but its memory was not handed over: it is lost", r.id(),
                             r.area().size());
@@ -267,23 +280,23 @@ public final class Daemon implements AutoCloseable {
                     lost++;
                     continue;
                 }
-                parked.add(r.id());
             }
             Area area = registry.restore(r.area(), memory);
+            if (memory != null) {
+                parked.put(r.id(), area);
+            }
             device.restore(area, r.flags(), r.caller(), r.opener(), r.openedAtMillis());
             resumed.put(r.id(), r);
         }
+        // released after its memory was parked, before the state recorded the release
+        memoryFds.values().forEach(Descriptors::close);
         try {
-            restartState = RestartState.start(fdStore, d, h.generation(), resumed, parked);
+            restartState = RestartState.start(fdStore, d, h.generation(), resumed, parked, taken);
         } catch (ErrnoException e) {
             throw new StartException(Sysexits.UNAVAILABLE, "cannot write the restart state: " + e.getMessage());
         }
         for (Map.Entry<Integer, Integer> old : h.stateFds().entrySet()) {
             dropFromStore(RestartState.STATE_PREFIX + old.getKey(), old.getValue());
-        }
-        for (Map.Entry<Long, Integer> orphan : h.areaFds().entrySet()) {
-            // released after its memory was parked, before the store heard of it
-            dropFromStore(RestartState.AREA_PREFIX + orphan.getKey(), orphan.getValue());
         }
         device.setStateSink(restartState);
         DeviceFd channel;
@@ -402,7 +415,7 @@ public final class Daemon implements AutoCloseable {
                 p.minor(), p.flags(), p.maxRead(), p.maxWrite(), SystemInfo.pageSize());
         try {
             fdStore.store(RestartState.CUSE_NAME, cuse.channelFd());
-            restartState = RestartState.start(fdStore, d, 0, Map.of(), Set.of());
+            restartState = RestartState.start(fdStore, d, 0, Map.of(), Map.of(), null);
         } catch (ErrnoException e) {
             throw new StartException(Sysexits.UNAVAILABLE, "cannot park the device in the fd store at "
                     + System.getenv("NOTIFY_SOCKET") + ": " + e.getMessage());
@@ -626,7 +639,7 @@ public final class Daemon implements AutoCloseable {
 
     private void handOver() {
         boolean drained = cuse.handOver(HAND_OVER_TIMEOUT);
-        long deadline = System.nanoTime() + config.tokenLifetime().toNanos();
+        long deadline = System.nanoTime() + Math.min(config.tokenLifetime().toNanos(), TOKEN_DRAIN_LIMIT.toNanos());
         while (broker != null && tokens.redeemable() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(20);

@@ -19,7 +19,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -359,7 +358,7 @@ public final class DaemonCdsTraining {
             }
         };
         StateJournal.Device d = new StateJournal.Device(121, 0, 41, 0, 41, 0, 131072, 131072, pageSize);
-        RestartState state = RestartState.start(keepNothing, d, 0, Map.of(), Set.of());
+        RestartState state = RestartState.start(keepNothing, d, 0, Map.of(), Map.of(), null);
         device.setStateSink(state);
         int size = InFlightTable.bytesFor(CuseTransport.MAX_READERS);
         int fd = Memfd.create("ashmemd-inflight".getBytes(StandardCharsets.US_ASCII), size);

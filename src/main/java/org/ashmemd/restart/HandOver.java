@@ -12,20 +12,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a previous daemon left for this one, read from the descriptors the store passed: the
- * {@code /dev/cuse} channel, the newest valid state and the regions' memfds.
+ * {@code /dev/cuse} channel, the newest valid state and the carriers of the regions' memfds.
  *
  * @param cuseFd the channel of the device, still alive
  * @param device what CUSE_INIT settled, and the device's numbers
  * @param generation the state's generation
  * @param cleanHandOver whether the previous daemon drained every request before it stopped
  * @param regions the live regions by id, as last recorded
- * @param areaFds the regions' memfds by id (some may belong to no live region)
+ * @param memoryFds the carriers of the regions' memfds by generation (they may hold released
+ *     regions' too)
+ * @param areaFds memfds an older daemon parked one by one, by region id
  * @param stateFds the state memfds by generation, the one read included
  * @param tornTail whether the log ended in a record cut short (the previous daemon died writing it)
  * @param inFlightFd the table of requests the previous daemon's readers held, or -1
  */
 public record HandOver(int cuseFd, StateJournal.Device device, int generation, boolean cleanHandOver,
-        Map<Long, RegionRecord> regions, Map<Long, Integer> areaFds, Map<Integer, Integer> stateFds, boolean tornTail,
+        Map<Long, RegionRecord> regions, Map<Integer, Integer> memoryFds, Map<Long, Integer> areaFds,
+        Map<Integer, Integer> stateFds, boolean tornTail,
         int inFlightFd) {
     private static final Logger log = LoggerFactory.getLogger(HandOver.class);
 
@@ -46,6 +49,7 @@ public record HandOver(int cuseFd, StateJournal.Device device, int generation, b
                     + "' were handed over; expected one");
         }
         Map<Integer, Integer> stateFds = new HashMap<>();
+        Map<Integer, Integer> memoryFds = new HashMap<>();
         Map<Long, Integer> areaFds = new HashMap<>();
         for (Map.Entry<String, List<Integer>> e : fds.all().entrySet()) {
             String name = e.getKey();
@@ -53,6 +57,11 @@ public record HandOver(int cuseFd, StateJournal.Device device, int generation, b
                 Integer gen = parse(name.substring(RestartState.STATE_PREFIX.length()));
                 if (gen != null) {
                     e.getValue().forEach(fd -> stateFds.put(gen, fd));
+                }
+            } else if (name.startsWith(RestartState.MEMORY_PREFIX)) {
+                Integer gen = parse(name.substring(RestartState.MEMORY_PREFIX.length()));
+                if (gen != null) {
+                    e.getValue().forEach(fd -> memoryFds.put(gen, fd));
                 }
             } else if (name.startsWith(RestartState.AREA_PREFIX)) {
                 Long id = parseLong(name.substring(RestartState.AREA_PREFIX.length()));
@@ -97,8 +106,8 @@ public record HandOver(int cuseFd, StateJournal.Device device, int generation, b
             log.warn("{} restart state records were not understood and are skipped", bad);
         }
         List<Integer> inFlight = fds.get(InFlightTable.NAME);
-        return new HandOver(cuse.get(0), best.device(), best.generation(), best.cleanHandOver(), regions, areaFds,
-                stateFds, best.torn(), inFlight.isEmpty() ? -1 : inFlight.get(0));
+        return new HandOver(cuse.get(0), best.device(), best.generation(), best.cleanHandOver(), regions, memoryFds,
+                areaFds, stateFds, best.torn(), inFlight.isEmpty() ? -1 : inFlight.get(0));
     }
 
     private static Integer parse(String s) {

@@ -1,10 +1,11 @@
 package org.ashmemd.restart;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.ashmemd.ashmem.Area;
 import org.ashmemd.ashmem.AreaState;
@@ -13,17 +14,20 @@ import org.ashmemd.device.OpenFile;
 import org.ashmemd.device.StateSink;
 import org.ashmemd.logging.RateLimitedLogger;
 import org.ashmemd.posix.ErrnoException;
+import org.ashmemd.sys.Descriptors;
 import org.ashmemd.sys.Memfd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the restart state current: every region change becomes one record appended to the state
- * memfd (a memory store into a shared mapping, no system call), every first mapping parks the
- * region's memfd in the {@link FdStore} as {@code area-<id>}, and every release removes it. When
- * the log is full, the live regions are written into a fresh memfd ({@code state-<generation+1>},
- * twice as large when they fill more than a quarter of it) before the old one is dropped, so the
- * store always holds one complete state.
+ * memfd (a memory store into a shared mapping, no system call), and every first mapping queues
+ * the region's memfd in the {@link MemoryCarrier} parked in the {@link FdStore} as {@code
+ * memory-<generation>}. When the log is full, the live regions are written into a fresh memfd
+ * ({@code state-<generation+1>}, twice as large when they fill more than a quarter of it) before
+ * the old one is dropped, so the store always holds one complete state. When the carrier's queue
+ * is full, or holds more than {@link #MAX_RELEASED_BYTES} of released regions' memory, the live
+ * regions' memfds move to a new carrier the same way: parked before the old one is dropped.
  */
 public final class RestartState implements StateSink {
     private static final Logger log = LoggerFactory.getLogger(RestartState.class);
@@ -31,14 +35,23 @@ public final class RestartState implements StateSink {
     static final int MAX_CAPACITY = 1 << 30;
     public static final String CUSE_NAME = "cuse";
     public static final String STATE_PREFIX = "state-";
+    public static final String MEMORY_PREFIX = "memory-";
+    /** What an older daemon parked each region's memfd under; still taken over. */
     public static final String AREA_PREFIX = "area-";
+    /** Released regions' memory the carrier may keep before the live regions move to a new one. */
+    static final long MAX_RELEASED_BYTES = 64L << 20;
 
     private final FdStore store;
     private final StateJournal.Device device;
     private final RateLimitedLogger errors = new RateLimitedLogger(log, 5, System::nanoTime);
     private final Object lock = new Object();
     /** Regions whose memfd is parked. */
-    private final Set<Long> parked = ConcurrentHashMap.newKeySet();
+    private final Map<Long, Area> parked = new ConcurrentHashMap<>();
+    private final Object carrierLock = new Object();
+    // Guarded by carrierLock.
+    private MemoryCarrier carrier;
+    private int carrierGeneration;
+    private long releasedBytes;
     // Guarded by lock.
     private final Map<Long, byte[]> live = new LinkedHashMap<>();
     private long liveBytes;
@@ -55,12 +68,34 @@ public final class RestartState implements StateSink {
     /**
      * Starts the state of a device: {@code regions} (the resumed ones, or none) are written into
      * a new state memfd after {@code previousGeneration}, which is parked; the caller then drops
-     * the previous one. {@code parkedAreas} are the regions whose memfd the store holds already.
+     * the previous one. {@code parkedAreas} are the regions whose memfd {@code memory} holds
+     * already: what {@link #takeOverMemory} took over, or null for a new device (an empty carrier
+     * is parked).
      */
     public static RestartState start(FdStore store, StateJournal.Device device, int previousGeneration,
-            Map<Long, RegionRecord> regions, Set<Long> parkedAreas) throws ErrnoException {
+            Map<Long, RegionRecord> regions, Map<Long, Area> parkedAreas, TakenOverMemory memory)
+            throws ErrnoException {
         RestartState s = new RestartState(store, device);
-        s.parked.addAll(parkedAreas);
+        s.parked.putAll(parkedAreas);
+        synchronized (s.carrierLock) {
+            if (memory == null) {
+                MemoryCarrier c = MemoryCarrier.create();
+                try {
+                    store.store(MEMORY_PREFIX + 1, c.queueEnd());
+                } catch (ErrnoException e) {
+                    c.close();
+                    throw e;
+                }
+                s.carrier = c;
+                s.carrierGeneration = 1;
+            } else {
+                s.carrier = memory.carrier;
+                s.carrierGeneration = memory.generation;
+                if (!memory.complete || memory.carrier.queued() > parkedAreas.size()) {
+                    s.moveToNewCarrierLocked(); // leaves the released regions' memory behind
+                }
+            }
+        }
         synchronized (s.lock) {
             for (RegionRecord r : regions.values()) {
                 byte[] rec = r.encode();
@@ -71,6 +106,93 @@ public final class RestartState implements StateSink {
             s.newGenerationLocked();
         }
         return s;
+    }
+
+    /**
+     * The regions' memory an earlier daemon parked, taken over: a new carrier is parked first, and
+     * every message of the old ones moves into it as it is received, so that each memfd is in the
+     * store at every instant but the one between those two calls.
+     *
+     * @param carrier the new carrier, parked as {@code memory-<generation>}
+     * @param fds the memfds by region id, the daemon's own descriptors
+     * @param complete false when the new carrier could not take everything (its queue filled)
+     */
+    public record TakenOverMemory(MemoryCarrier carrier, int generation, Map<Long, Integer> fds, boolean complete) {
+    }
+
+    /**
+     * Takes over the carriers parked as {@code memory-<generation>} ({@code carriers}, by
+     * generation) and the memfds an older daemon parked one by one as {@code area-<id>}
+     * ({@code areas}); both are dropped from the store afterwards and their descriptors closed.
+     */
+    public static TakenOverMemory takeOverMemory(FdStore store, Map<Integer, Integer> carriers, Map<Long, Integer> areas)
+            throws ErrnoException {
+        int generation = 1 + carriers.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
+        MemoryCarrier next = MemoryCarrier.create();
+        try {
+            store.store(MEMORY_PREFIX + generation, next.queueEnd());
+        } catch (ErrnoException e) {
+            next.close();
+            throw e;
+        }
+        Map<Long, Integer> fds = new HashMap<>();
+        boolean[] complete = {true};
+        int malformed = 0;
+        for (Map.Entry<Integer, Integer> old : new java.util.TreeMap<>(carriers).entrySet()) {
+            malformed += MemoryCarrier.drain(old.getValue(), (ids, received) -> {
+                int n = keep(fds, ids, received);
+                if (complete[0] && n > 0 && !next.parkAll(ids, received, 0, n)) {
+                    complete[0] = false;
+                }
+            });
+        }
+        for (Map.Entry<Long, Integer> a : areas.entrySet()) {
+            long[] ids = {a.getKey()};
+            int[] fd = {a.getValue()};
+            int n = keep(fds, ids, fd);
+            if (complete[0] && n > 0 && !next.parkAll(ids, fd, 0, 1)) {
+                complete[0] = false;
+            }
+        }
+        if (malformed > 0) {
+            log.warn("{} messages in the parked memory were not understood and are skipped", malformed);
+        }
+        for (Map.Entry<Integer, Integer> old : carriers.entrySet()) {
+            drop(store, MEMORY_PREFIX + old.getKey(), old.getValue());
+        }
+        for (Long id : areas.keySet()) {
+            drop(store, AREA_PREFIX + id, -1); // the descriptor is in fds
+        }
+        return new TakenOverMemory(next, generation, fds, complete[0]);
+    }
+
+    /**
+     * Keeps the memfds of regions not seen before and moves them to the front of the arrays;
+     * closes the others (the same region twice: a move cut short by a crash). Returns how many
+     * were kept.
+     */
+    private static int keep(Map<Long, Integer> fds, long[] ids, int[] received) {
+        int n = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (fds.putIfAbsent(ids[i], received[i]) == null) {
+                ids[n] = ids[i];
+                received[n++] = received[i];
+            } else {
+                Descriptors.close(received[i]);
+            }
+        }
+        return n;
+    }
+
+    private static void drop(FdStore store, String name, int fd) {
+        try {
+            store.remove(name);
+        } catch (ErrnoException e) {
+            log.warn("cannot drop {} from the fd store: {}", name, e.getMessage());
+        }
+        if (fd >= 0) {
+            Descriptors.close(fd);
+        }
     }
 
     public int generation() {
@@ -109,11 +231,18 @@ public final class RestartState implements StateSink {
             }
             appendLocked(RegionRecord.encodeGone(id));
         }
-        if (parked.remove(id)) {
-            try {
-                store.remove(AREA_PREFIX + id);
-            } catch (ErrnoException e) {
-                errors.warn("cannot drop region {}'s memory from the fd store: {}", id, e.getMessage());
+        Area area = parked.remove(id);
+        if (area != null) {
+            synchronized (carrierLock) {
+                releasedBytes += area.size();
+                if (releasedBytes > MAX_RELEASED_BYTES) {
+                    try {
+                        moveToNewCarrierLocked();
+                    } catch (ErrnoException e) {
+                        errors.warn("cannot move the regions' memory to a new carrier ({}): released memory stays"
+                                + " held", e.getMessage());
+                    }
+                }
             }
         }
     }
@@ -121,11 +250,11 @@ public final class RestartState implements StateSink {
     /** The region's memfd goes into the store before any record says it has memory. */
     private void park(OpenFile file) {
         Area area = file.area();
-        if (parked.contains(area.id())) {
+        if (parked.containsKey(area.id())) {
             return;
         }
         synchronized (file) {
-            if (parked.contains(area.id())) {
+            if (parked.containsKey(area.id())) {
                 return;
             }
             BackingLease lease;
@@ -135,12 +264,63 @@ public final class RestartState implements StateSink {
                 return; // released, or never mapped: nothing to park
             }
             try (lease) {
-                store.store(AREA_PREFIX + area.id(), lease.memory().fd());
-                parked.add(area.id());
+                synchronized (carrierLock) {
+                    parked.put(area.id(), area);
+                    if (!carrier.park(area.id(), lease.memory().fd())) {
+                        moveToNewCarrierLocked(); // the full queue's live regions, this one included
+                    }
+                }
             } catch (ErrnoException e) {
-                errors.warn("cannot park region {}'s memory in the fd store ({}): a restart would lose it", area.id(),
-                        e.getMessage());
+                parked.remove(area.id());
+                errors.warn("cannot park region {}'s memory ({}): a restart would lose it", area.id(), e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Moves the live regions' memfds to a new carrier, parked before the old one is dropped:
+     * what leaves released regions' memory behind, and makes room in a full queue.
+     */
+    private void moveToNewCarrierLocked() throws ErrnoException {
+        MemoryCarrier next = MemoryCarrier.create();
+        List<BackingLease> leases = new ArrayList<>(parked.size());
+        try {
+            long[] ids = new long[parked.size()];
+            int[] fds = new int[ids.length];
+            int n = 0;
+            for (Area a : parked.values()) {
+                try {
+                    BackingLease l = a.lease();
+                    leases.add(l);
+                    ids[n] = a.id();
+                    fds[n++] = l.memory().fd();
+                } catch (ErrnoException e) {
+                    // released meanwhile
+                }
+            }
+            if (!next.parkAll(ids, fds, 0, n)) {
+                throw new ErrnoException(org.ashmemd.posix.Errno.ENOSPC, "the memory of " + n
+                        + " regions does not fit in one carrier's queue");
+            }
+            store.store(MEMORY_PREFIX + (carrierGeneration + 1), next.queueEnd());
+        } catch (ErrnoException | RuntimeException e) {
+            next.close();
+            throw e;
+        } finally {
+            leases.forEach(BackingLease::close);
+        }
+        MemoryCarrier old = carrier;
+        int oldGeneration = carrierGeneration;
+        carrier = next;
+        carrierGeneration++;
+        releasedBytes = 0;
+        if (old != null) {
+            try {
+                store.remove(MEMORY_PREFIX + oldGeneration);
+            } catch (ErrnoException e) {
+                errors.warn("cannot drop the old memory carrier {}: {}", oldGeneration, e.getMessage());
+            }
+            old.close();
         }
     }
 
@@ -198,6 +378,13 @@ public final class RestartState implements StateSink {
             Memfd.close(oldFd);
         }
         log.debug("restart state generation {}: {} regions, {} of {} bytes", next, live.size(), j.position(), capacity);
+    }
+
+    /** For tests: the carrier the regions' memory goes to now. */
+    MemoryCarrier carrier() {
+        synchronized (carrierLock) {
+            return carrier;
+        }
     }
 
     /** For tests: a copy of the live records. */

@@ -7,6 +7,7 @@ public final class Descriptors {
     private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;
     private static final int FD_CLOEXEC = 1;
+    private static final int F_DUPFD_CLOEXEC = 1030;
 
     private Descriptors() {
     }
@@ -34,6 +35,15 @@ public final class Descriptors {
     public static boolean setBlocking(int fd) {
         int flags = Native.LIBC.fcntl(fd, F_GETFL, 0);
         return flags >= 0 && ((flags & LibC.O_NONBLOCK) == 0 || Native.LIBC.fcntl(fd, F_SETFL, flags & ~LibC.O_NONBLOCK) == 0);
+    }
+
+    /** A new descriptor of the same open file, close-on-exec. */
+    public static int duplicate(int fd) throws org.ashmemd.posix.ErrnoException {
+        int copy = Native.LIBC.fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) {
+            throw Native.lastError("fcntl(F_DUPFD_CLOEXEC)");
+        }
+        return copy;
     }
 
     public static void close(int fd) {

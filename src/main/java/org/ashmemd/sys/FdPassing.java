@@ -14,6 +14,7 @@ public final class FdPassing {
     private static final int SCM_RIGHTS = 1;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_DONTWAIT = 0x40;
+    private static final int EAGAIN = 11;
     private static final int MSG_CTRUNC = 0x8;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
@@ -50,6 +51,44 @@ public final class FdPassing {
         }
         data.position(data.position() + n);
         return n;
+    }
+
+    /** The most descriptors one message carries (the kernel's SCM_MAX_FD). */
+    public static final int MAX_FDS = 253;
+
+    /**
+     * Sends the remaining bytes of {@code data} (a direct buffer) with all of {@code fds}
+     * attached (at most {@link #MAX_FDS}), without blocking: false when the peer's queue is full.
+     */
+    public static boolean sendAll(int socket, ByteBuffer data, int[] fds) throws ErrnoException {
+        if (fds.length == 0 || fds.length > MAX_FDS) {
+            throw new IllegalArgumentException(fds.length + " descriptors in one message");
+        }
+        int p = SendScratch.P;
+        int cmsgSpace = SendScratch.CMSG_DATA + (4 * fds.length + p - 1) / p * p;
+        Pointer mem = Memory.allocateDirect(Native.RUNTIME, SendScratch.MSG_SIZE + SendScratch.IOV_SIZE + cmsgSpace, true);
+        Pointer iov = mem.slice(SendScratch.MSG_SIZE);
+        Pointer cmsg = mem.slice(SendScratch.MSG_SIZE + SendScratch.IOV_SIZE);
+        iov.putAddress(0, Native.pointer(data).address());
+        iov.putAddress(p, data.remaining());
+        mem.putAddress(SendScratch.MSG_IOV, iov.address());
+        mem.putAddress(SendScratch.MSG_IOVLEN, 1);
+        cmsg.putAddress(0, SendScratch.CMSG_DATA + 4L * fds.length);
+        cmsg.putInt(p, SOL_SOCKET);
+        cmsg.putInt(p + 4, SCM_RIGHTS);
+        for (int i = 0; i < fds.length; i++) {
+            cmsg.putInt(SendScratch.CMSG_DATA + 4L * i, fds[i]);
+        }
+        mem.putAddress(SendScratch.MSG_CONTROL, cmsg.address());
+        mem.putAddress(SendScratch.MSG_CONTROLLEN, cmsgSpace);
+        if (Native.LIBC.sendmsg(socket, mem, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+            if (LibC.errno() == EAGAIN) {
+                return false;
+            }
+            throw Native.lastError("sendmsg");
+        }
+        data.position(data.limit());
+        return true;
     }
 
     private static final ThreadLocal<SendScratch> SEND_SCRATCH = ThreadLocal.withInitial(SendScratch::new);
@@ -110,11 +149,23 @@ public final class FdPassing {
      * close-on-exec. Blocks unless the socket is non-blocking.
      */
     public static Received receive(int socket, ByteBuffer data, int maxFds) throws ErrnoException {
+        return receive(socket, data, maxFds, 0);
+    }
+
+    /** As {@link #receive}, but never waits: null when nothing is queued. */
+    public static Received receiveNow(int socket, ByteBuffer data, int maxFds) throws ErrnoException {
+        return receive(socket, data, maxFds, MSG_DONTWAIT);
+    }
+
+    private static Received receive(int socket, ByteBuffer data, int maxFds, int flags) throws ErrnoException {
         MsgHdr msg = Native.POSIX.allocateMsgHdr();
         msg.setIov(new ByteBuffer[] {data});
         msg.allocateControl(4 * Math.max(1, maxFds));
-        int n = Native.POSIX.recvmsg(socket, msg, MSG_CMSG_CLOEXEC);
+        int n = Native.POSIX.recvmsg(socket, msg, MSG_CMSG_CLOEXEC | flags);
         if (n < 0) {
+            if ((flags & MSG_DONTWAIT) != 0 && LibC.errno() == EAGAIN) {
+                return null;
+            }
             throw Native.lastError("recvmsg");
         }
         data.position(data.position() + n);

@@ -49,10 +49,14 @@ public interface LibC {
 
     int accept4(int sockfd, Pointer addr, Pointer addrlen, int flags);
 
+    int socketpair(int domain, int type, int protocol, @Out int[] sv);
+
     @ssize_t
     long sendmsg(int sockfd, @In Pointer msg, int flags);
 
     int getsockopt(int sockfd, int level, int optname, @Out Pointer optval, @In @Out Pointer optlen);
+
+    int setsockopt(int sockfd, int level, int optname, @In int[] optval, int optlen);
 
     int epoll_create1(int flags);
 
