@@ -12,7 +12,9 @@
 # mappings of old fds), names and sizes, st_rdev never changed, 0 client errors, no client hung.
 # The same with `kill -9` of the daemon (systemd's Restart= starts it again; requests it held are
 # re-sent by the kernel on 6.9+, answered with EINTR or their recorded reply on 6.1, and the
-# clients retry EINTR as libcutils does). A unit that fails (its next daemon cannot start, Restart=
+# clients retry EINTR as libcutils does). A device whose connection is aborted (sysfs abort)
+# makes the daemon fail; systemd starts it again with a new device and nothing of the old one
+# left in the store. A unit that fails (its next daemon cannot start, Restart=
 # gives up) has its store released: the device goes and a call waiting for a daemon ends with an
 # error. Then `systemctl stop` removes the device (the store is released when the unit goes
 # inactive).
@@ -103,6 +105,31 @@ info crash/in_flight "$(journalctl -u "$UNIT" --no-pager --since "$since" 2>/dev
 sleep $((15 * IT_TIME_SCALE))
 finish_clients crash
 check crash/daemon_still_running unit_running
+
+# ---- the device's connection is aborted: the daemon exits, systemd starts it with a new device ----
+# Writing to /sys/class/cuse/ashmem/abort ends the connection as a kernel-side failure would. The
+# daemon must fail (Restart=on-failure), and what it had in the store must not outlive the device:
+# the next daemon creates a new device (same number) and the store holds only what that one
+# parked: cuse, inflight, state-1, memory-1. Taking over the dead channel instead would fail at
+# every restart until systemd gave up.
+old_pid=$(prop MainPID)
+restarts=$(prop NRestarts)
+since=$(date '+%Y-%m-%d %H:%M:%S')
+t0=$EPOCHREALTIME
+if echo 1 >/sys/class/cuse/ashmem/abort 2>/dev/null; then
+	if wait_for $((ASHMEMD_READY_TIMEOUT + 60 * IT_TIME_SCALE)) restarted; then
+		pass lost/restarted
+		info lost/restart_time "abort to running again: $(elapsed_since "$t0") s"
+	else
+		fail lost/restarted "$(prop ActiveState)/$(prop SubState), NRestarts $(prop NRestarts); $(journalctl -u "$UNIT" --no-pager --since "$since" 2>&1 | tail -n 6 | tr '\n' ' ')"
+	fi
+	info lost/exit "$(journalctl -u "$UNIT" --no-pager --since "$since" 2>/dev/null | grep -m1 -E 'connection ended|no longer served')"
+	check lost/new_device sh -c "! journalctl -u $UNIT --no-pager --since '$since' | grep -q 'resumed /dev/ashmem'"
+	check lost/same_rdev test "$(rdev_of /dev/ashmem)" = "$rdev0"
+	check lost/store_holds_only_the_new_device test "$(prop NFileDescriptorStore)" = 4
+else
+	fail lost/abort "cannot write /sys/class/cuse/ashmem/abort"
+fi
 
 # ---- a unit that fails: systemd releases the store, the device goes, a waiting caller gets an error ----
 # The next daemon cannot start (ExecStart=/bin/false in a drop-in): Restart= tries 5 times and the

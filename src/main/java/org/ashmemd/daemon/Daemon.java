@@ -148,11 +148,16 @@ public final class Daemon implements AutoCloseable {
                         + " $NOTIFY_SOCKET: run it under systemd (FileDescriptorStoreMax=) or under ashmemd-hold");
             }
             fdStore = FdStore.notifySocket(notify);
+            HandedOverFds fds;
             try {
-                handOver = HandOver.read(HandedOverFds.fromEnvironment(System.getenv(), ProcessHandle.current().pid()));
+                fds = HandedOverFds.fromEnvironment(System.getenv(), ProcessHandle.current().pid());
+                handOver = HandOver.read(fds);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new StartException(Sysexits.UNAVAILABLE, "cannot resume the previous daemon's device: "
                         + e.getMessage());
+            }
+            if (handOver == null && !fds.isEmpty()) {
+                dropDeadDevice(fds);
             }
         }
         if (handOver == null) {
@@ -598,6 +603,9 @@ public final class Daemon implements AutoCloseable {
         if (device != null) {
             device.releaseAll();
         }
+        if (restartState != null && lostReason != null) {
+            forgetDevice(); // after the releases, which may still write state
+        }
         if (alias != null) {
             try {
                 Files.deleteIfExists(alias);
@@ -615,12 +623,39 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * A stop with the device parked in the fd store: the next daemon (a restart) takes it over,
-     * or the store lets it go (a full stop: systemd closes the stored descriptors once the unit
-     * is inactive, and the device disappears with its channel). Either way nothing is torn down
-     * here: the readers answer what they hold and stop reading, the broker stays until the tokens
-     * handed out meanwhile are redeemed or expired, and the state is marked clean.
+     * What the store holds without a {@code cuse} belongs to a device that is gone (systemd drops
+     * a stored channel once the kernel aborts it): its state and its regions' memory are dropped,
+     * not kept for as long as the unit lives.
      */
+    private void dropDeadDevice(HandedOverFds fds) {
+        for (Map.Entry<String, List<Integer>> e : fds.all().entrySet()) {
+            try {
+                fdStore.remove(e.getKey());
+            } catch (ErrnoException ex) {
+                log.warn("cannot drop {} from the fd store: {}", e.getKey(), ex.getMessage());
+            }
+            e.getValue().forEach(Descriptors::close);
+        }
+        log.info("dropped {} descriptors of a device that is gone from the fd store ({})", fds.count(),
+                String.join(", ", fds.all().keySet()));
+    }
+
+    /**
+     * The device is gone (its connection ended): the store lets go of it, so that the next daemon
+     * (Restart=on-failure) creates a new device instead of taking over a dead channel, failing,
+     * and leaving the unit failed once systemd stops restarting it. {@code cuse} goes first: a
+     * store without it is a first start whatever else it holds.
+     */
+    private void forgetDevice() {
+        try {
+            fdStore.remove(RestartState.CUSE_NAME);
+            fdStore.remove(InFlightTable.NAME);
+        } catch (ErrnoException e) {
+            log.warn("cannot drop the lost device from the fd store: {}", e.getMessage());
+        }
+        restartState.dropFromStore();
+    }
+
     /** The services around the device, in the order a stop and a hand-over both close them. */
     private void closeServices() {
         if (metrics != null) {
@@ -637,6 +672,13 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /**
+     * A stop with the device parked in the fd store: the next daemon (a restart) takes it over,
+     * or the store lets it go (a full stop: systemd closes the stored descriptors once the unit
+     * is inactive, and the device disappears with its channel). Either way nothing is torn down
+     * here: the readers answer what they hold and stop reading, the broker stays until the tokens
+     * handed out meanwhile are redeemed or expired, and the state is marked clean.
+     */
     private void handOver() {
         boolean drained = cuse.handOver(HAND_OVER_TIMEOUT);
         long deadline = System.nanoTime() + Math.min(config.tokenLifetime().toNanos(), TOKEN_DRAIN_LIMIT.toNanos());

@@ -380,6 +380,17 @@ public final class RestartState implements StateSink {
         log.debug("restart state generation {}: {} regions, {} of {} bytes", next, live.size(), j.position(), capacity);
     }
 
+    /** Drops the state and the regions' memory from the store: the device they belong to is gone. */
+    public void dropFromStore() {
+        synchronized (carrierLock) {
+            drop(store, MEMORY_PREFIX + carrierGeneration, -1);
+            carrier.close();
+        }
+        synchronized (lock) {
+            drop(store, STATE_PREFIX + generation, -1);
+        }
+    }
+
     /** For tests: the carrier the regions' memory goes to now. */
     MemoryCarrier carrier() {
         synchronized (carrierLock) {
