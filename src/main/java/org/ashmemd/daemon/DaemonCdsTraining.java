@@ -348,17 +348,8 @@ public final class DaemonCdsTraining {
 
     /** --fd-store: the restart state and the in-flight table in memfds, journaling the device. */
     private void restartState(AshmemCharDevice device) throws Exception {
-        FdStore keepNothing = new FdStore() {
-            @Override
-            public void store(String name, int fd) {
-            }
-
-            @Override
-            public void remove(String name) {
-            }
-        };
         StateJournal.Device d = new StateJournal.Device(121, 0, 41, 0, 41, 0, 131072, 131072, pageSize);
-        RestartState state = RestartState.start(keepNothing, d, 0, Map.of(), Map.of(), null);
+        RestartState state = RestartState.start(FdStore.NONE, d, 0, Map.of(), Map.of(), null);
         device.setStateSink(state);
         int size = InFlightTable.bytesFor(CuseTransport.MAX_READERS);
         int fd = Memfd.create("ashmemd-inflight".getBytes(StandardCharsets.US_ASCII), size);

@@ -17,6 +17,17 @@ public interface FdStore {
     /** Drops every descriptor parked under {@code name}. */
     void remove(String name) throws ErrnoException;
 
+    /** A store that keeps nothing: for runs that keep the state with no daemon to come after them. */
+    FdStore NONE = new FdStore() {
+        @Override
+        public void store(String name, int fd) {
+        }
+
+        @Override
+        public void remove(String name) {
+        }
+    };
+
     /** The store at $NOTIFY_SOCKET. */
     static FdStore notifySocket(SdNotify notify) {
         return new FdStore() {

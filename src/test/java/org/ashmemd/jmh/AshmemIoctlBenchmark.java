@@ -2,6 +2,7 @@ package org.ashmemd.jmh;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.ashmemd.ashmem.AreaRegistry;
 import org.ashmemd.broker.TokenTable;
@@ -26,8 +27,12 @@ import org.ashmemd.memory.MemfdBackingFactory;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.posix.Prot;
 import org.ashmemd.procscan.ProcFs;
+import org.ashmemd.restart.FdStore;
+import org.ashmemd.restart.RestartState;
+import org.ashmemd.restart.StateJournal;
 import org.ashmemd.sys.SystemInfo;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
@@ -37,6 +42,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * (memfd backing, token table, openers and caller facts from /proc, default caps), without
  * CUSE: the device alone, and GET_SIZE once more as a whole frame through the session.
  * The daemon's unpin hook (the pressure check) is not set, so UNPIN costs the core's work only.
+ * With {@code restartState=fd-store} the device also keeps the restart state, as the daemon does
+ * under systemd ({@code --fd-store}): every change appends the region's record to the state
+ * memfd (the store itself is left out: no change here parks anything).
  */
 public class AshmemIoctlBenchmark extends DaemonJvmBenchmark {
     private static final int O_RDWR = 2;
@@ -45,6 +53,9 @@ public class AshmemIoctlBenchmark extends DaemonJvmBenchmark {
     /** Where the caller's struct ashmem_pin is: only the bytes of the second round count. */
     private static final long PIN_STRUCT_ADDRESS = 0x7000_0000L;
     private static final ByteBuffer NO_INPUT = ByteBuffer.allocate(0);
+
+    @Param({"off", "fd-store"})
+    public String restartState;
 
     private final Caller caller = new Caller(10050, 10050, (int) ProcessHandle.current().pid());
     private AshmemCharDevice device;
@@ -64,6 +75,10 @@ public class AshmemIoctlBenchmark extends DaemonJvmBenchmark {
                 CallerFacts.fromProc(proc), new TokenTable(TimeUnit.SECONDS.toNanos(30), System::nanoTime),
                 new OpenerResolver(proc, System::nanoTime, TimeUnit.SECONDS.toNanos(10)),
                 new RegionLimits(RegionLimits.Caps.DEFAULT));
+        if (restartState.equals("fd-store")) {
+            device.setStateSink(RestartState.start(FdStore.NONE, new StateJournal.Device(121, 0, 38, 0, 38, 0, 131072,
+                    131072, pageSize), 0, Map.of(), Map.of(), null));
+        }
         long fh = device.open(caller, O_RDWR);
         long size = (long) REGION_PAGES * pageSize;
         expectResult(0, request(fh, AshmemIoctl.SET_SIZE, size, NO_INPUT));
