@@ -26,22 +26,37 @@ public record RegionRecord(AreaState area, int flags, Caller caller, Opener open
     }
 
     public byte[] encode() {
-        byte[] name = area.name();
+        return encode(encodeTexts(opener));
+    }
+
+    /**
+     * The opener's four labels as a record holds them, each length-prefixed UTF-8: they never
+     * change while the region is open, so a writer encodes them once per region.
+     */
+    static byte[] encodeTexts(Opener opener) {
         byte[][] texts = {utf8(opener.processName()), utf8(opener.threadName()), utf8(opener.cgroup()),
                 utf8(opener.container())};
-        int size = 1 + 8 + 4 * 6 + 8 + 8 + 4 + 8 + 1 + 2 + name.length + 4 + area.unpinned().size() * 17;
+        int size = 0;
         for (byte[] t : texts) {
             size += 2 + t.length;
         }
+        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        for (byte[] t : texts) {
+            b.putShort((short) t.length).put(t);
+        }
+        return b.array();
+    }
+
+    /** The record, with the opener's labels given as {@link #encodeTexts} made them. */
+    byte[] encode(byte[] texts) {
+        byte[] name = area.name();
+        int size = 1 + 8 + 4 * 6 + 8 + 8 + 4 + 8 + 1 + 2 + name.length + texts.length + 4 + area.unpinned().size() * 17;
         ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
         b.put(TYPE_REGION).putLong(area.id()).putInt(flags).putInt(caller.uid()).putInt(caller.gid())
                 .putInt(caller.tid()).putInt(opener.pid()).putInt(opener.uid()).putLong(openedAtMillis)
                 .putLong(area.size()).putInt(area.protMask()).putLong(area.position())
                 .put((byte) (area.hasBacking() ? 1 : 0));
-        b.putShort((short) name.length).put(name);
-        for (byte[] t : texts) {
-            b.putShort((short) t.length).put(t);
-        }
+        b.putShort((short) name.length).put(name).put(texts);
         b.putInt(area.unpinned().size());
         for (UnpinnedRange r : area.unpinned()) {
             b.putLong(r.pgstart()).putLong(r.pgend()).put((byte) (r.purged() ? 1 : 0));

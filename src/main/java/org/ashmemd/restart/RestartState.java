@@ -54,6 +54,8 @@ public final class RestartState implements StateSink {
     private long releasedBytes;
     // Guarded by lock.
     private final Map<Long, byte[]> live = new LinkedHashMap<>();
+    /** Each live region's opener labels, encoded once. */
+    private final Map<Long, byte[]> openerTexts = new HashMap<>();
     private long liveBytes;
     private int generation;
     private int stateFd = -1;
@@ -214,7 +216,9 @@ public final class RestartState implements StateSink {
             if (area.isReleased()) {
                 return; // its release is, or is about to be, recorded
             }
-            byte[] rec = new RegionRecord(s, file.flags(), file.caller(), file.opener(), file.openedAtMillis()).encode();
+            byte[] texts = openerTexts.computeIfAbsent(area.id(), id -> RegionRecord.encodeTexts(file.opener()));
+            byte[] rec = new RegionRecord(s, file.flags(), file.caller(), file.opener(), file.openedAtMillis())
+                    .encode(texts);
             byte[] old = live.put(area.id(), rec);
             liveBytes += rec.length + 8 - (old == null ? 0 : old.length + 8);
             appendLocked(rec);
@@ -229,6 +233,7 @@ public final class RestartState implements StateSink {
             if (old != null) {
                 liveBytes -= old.length + 8;
             }
+            openerTexts.remove(id);
             appendLocked(RegionRecord.encodeGone(id));
         }
         Area area = parked.remove(id);
