@@ -418,11 +418,12 @@ public final class Daemon implements AutoCloseable {
         NegotiatedProtocol p = cuse.negotiated();
         StateJournal.Device d = new StateJournal.Device(cuse.major(), cuse.minor(), p.kernelMinor(), p.kernelFlags(),
                 p.minor(), p.flags(), p.maxRead(), p.maxWrite(), SystemInfo.pageSize());
+        // cuse last: a store that holds it holds its state and in-flight table too (a daemon that
+        // dies before finds a store without cuse, and drops the rest as a dead device's)
         try {
-            fdStore.store(RestartState.CUSE_NAME, cuse.channelFd());
             restartState = RestartState.start(fdStore, d, 0, Map.of(), Map.of(), null);
         } catch (ErrnoException e) {
-            throw new StartException(Sysexits.UNAVAILABLE, "cannot park the device in the fd store at "
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot park the restart state in the fd store at "
                     + System.getenv("NOTIFY_SOCKET") + ": " + e.getMessage());
         }
         device.setStateSink(restartState);
@@ -433,6 +434,11 @@ public final class Daemon implements AutoCloseable {
             fdStore.store(InFlightTable.NAME, tableFd);
         } catch (ErrnoException e) {
             throw new StartException(Sysexits.UNAVAILABLE, "cannot park the in-flight table: " + e.getMessage());
+        }
+        try {
+            fdStore.store(RestartState.CUSE_NAME, cuse.channelFd());
+        } catch (ErrnoException e) {
+            throw new StartException(Sysexits.UNAVAILABLE, "cannot park the device in the fd store: " + e.getMessage());
         }
         for (OpenFile f : device.openFiles()) {
             restartState.changed(f);
