@@ -301,7 +301,7 @@ public final class Daemon implements AutoCloseable {
             throw new StartException(Sysexits.UNAVAILABLE, "cannot write the restart state: " + e.getMessage());
         }
         for (Map.Entry<Integer, Integer> old : h.stateFds().entrySet()) {
-            dropFromStore(RestartState.STATE_PREFIX + old.getKey(), old.getValue());
+            RestartState.drop(fdStore, RestartState.STATE_PREFIX + old.getKey(), old.getValue());
         }
         device.setStateSink(restartState);
         DeviceFd channel;
@@ -399,15 +399,6 @@ public final class Daemon implements AutoCloseable {
                 + " {} with EINTR; {} more it had read without recording them, with EINTR", waiting.size(), replayed,
                 interrupted, unrecorded);
         return table;
-    }
-
-    private void dropFromStore(String name, int fd) {
-        try {
-            fdStore.remove(name);
-        } catch (ErrnoException e) {
-            log.warn("cannot drop {} from the fd store: {}", name, e.getMessage());
-        }
-        Descriptors.close(fd);
     }
 
     /**
@@ -635,11 +626,7 @@ public final class Daemon implements AutoCloseable {
      */
     private void dropDeadDevice(HandedOverFds fds) {
         for (Map.Entry<String, List<Integer>> e : fds.all().entrySet()) {
-            try {
-                fdStore.remove(e.getKey());
-            } catch (ErrnoException ex) {
-                log.warn("cannot drop {} from the fd store: {}", e.getKey(), ex.getMessage());
-            }
+            RestartState.drop(fdStore, e.getKey(), -1);
             e.getValue().forEach(Descriptors::close);
         }
         log.info("dropped {} descriptors of a device that is gone from the fd store ({})", fds.count(),
@@ -653,12 +640,8 @@ public final class Daemon implements AutoCloseable {
      * store without it is a first start whatever else it holds.
      */
     private void forgetDevice() {
-        try {
-            fdStore.remove(RestartState.CUSE_NAME);
-            fdStore.remove(InFlightTable.NAME);
-        } catch (ErrnoException e) {
-            log.warn("cannot drop the lost device from the fd store: {}", e.getMessage());
-        }
+        RestartState.drop(fdStore, RestartState.CUSE_NAME, -1);
+        RestartState.drop(fdStore, InFlightTable.NAME, -1);
         restartState.dropFromStore();
     }
 

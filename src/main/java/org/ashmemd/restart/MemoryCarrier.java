@@ -65,12 +65,13 @@ final class MemoryCarrier implements AutoCloseable {
     }
 
     /**
-     * Queues the memfds of regions {@code ids[from..to)}, up to {@link FdPassing#MAX_FDS} a
-     * message: false when the queue filled first (the messages sent stay queued).
+     * Queues the memfds of the first {@code count} regions of {@code ids}, up to {@link
+     * FdPassing#MAX_FDS} a message: false when the queue filled first (the messages sent stay
+     * queued).
      */
-    synchronized boolean parkAll(long[] ids, int[] fds, int from, int to) throws ErrnoException {
-        for (int i = from; i < to; i += FdPassing.MAX_FDS) {
-            int n = Math.min(FdPassing.MAX_FDS, to - i);
+    synchronized boolean parkAll(long[] ids, int[] fds, int count) throws ErrnoException {
+        for (int i = 0; i < count; i += FdPassing.MAX_FDS) {
+            int n = Math.min(FdPassing.MAX_FDS, count - i);
             many.clear();
             for (int k = 0; k < n; k++) {
                 many.putLong(ids[i + k]);

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.ashmemd.ashmem.Area;
 import org.ashmemd.ashmem.AreaState;
@@ -81,14 +82,7 @@ public final class RestartState implements StateSink {
         s.parked.putAll(parkedAreas);
         synchronized (s.carrierLock) {
             if (memory == null) {
-                MemoryCarrier c = MemoryCarrier.create();
-                try {
-                    store.store(MEMORY_PREFIX + 1, c.queueEnd());
-                } catch (ErrnoException e) {
-                    c.close();
-                    throw e;
-                }
-                s.carrier = c;
+                s.carrier = parkNewCarrier(store, 1);
                 s.carrierGeneration = 1;
             } else {
                 s.carrier = memory.carrier;
@@ -130,20 +124,14 @@ public final class RestartState implements StateSink {
     public static TakenOverMemory takeOverMemory(FdStore store, Map<Integer, Integer> carriers, Map<Long, Integer> areas)
             throws ErrnoException {
         int generation = 1 + carriers.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
-        MemoryCarrier next = MemoryCarrier.create();
-        try {
-            store.store(MEMORY_PREFIX + generation, next.queueEnd());
-        } catch (ErrnoException e) {
-            next.close();
-            throw e;
-        }
+        MemoryCarrier next = parkNewCarrier(store, generation);
         Map<Long, Integer> fds = new HashMap<>();
         boolean[] complete = {true};
         int malformed = 0;
-        for (Map.Entry<Integer, Integer> old : new java.util.TreeMap<>(carriers).entrySet()) {
+        for (Map.Entry<Integer, Integer> old : new TreeMap<>(carriers).entrySet()) {
             malformed += MemoryCarrier.drain(old.getValue(), (ids, received) -> {
                 int n = keep(fds, ids, received);
-                if (complete[0] && n > 0 && !next.parkAll(ids, received, 0, n)) {
+                if (complete[0] && n > 0 && !next.parkAll(ids, received, n)) {
                     complete[0] = false;
                 }
             });
@@ -152,7 +140,7 @@ public final class RestartState implements StateSink {
             long[] ids = {a.getKey()};
             int[] fd = {a.getValue()};
             int n = keep(fds, ids, fd);
-            if (complete[0] && n > 0 && !next.parkAll(ids, fd, 0, 1)) {
+            if (complete[0] && n > 0 && !next.parkAll(ids, fd, 1)) {
                 complete[0] = false;
             }
         }
@@ -166,6 +154,18 @@ public final class RestartState implements StateSink {
             drop(store, AREA_PREFIX + id, -1); // the descriptor is in fds
         }
         return new TakenOverMemory(next, generation, fds, complete[0]);
+    }
+
+    /** An empty carrier, parked as {@code memory-<generation>}. */
+    private static MemoryCarrier parkNewCarrier(FdStore store, int generation) throws ErrnoException {
+        MemoryCarrier c = MemoryCarrier.create();
+        try {
+            store.store(MEMORY_PREFIX + generation, c.queueEnd());
+        } catch (ErrnoException e) {
+            c.close();
+            throw e;
+        }
+        return c;
     }
 
     /**
@@ -186,7 +186,8 @@ public final class RestartState implements StateSink {
         return n;
     }
 
-    private static void drop(FdStore store, String name, int fd) {
+    /** Drops {@code name} from the store (a failure is logged) and closes {@code fd} unless negative. */
+    public static void drop(FdStore store, String name, int fd) {
         try {
             store.remove(name);
         } catch (ErrnoException e) {
@@ -303,7 +304,7 @@ public final class RestartState implements StateSink {
                     // released meanwhile
                 }
             }
-            if (!next.parkAll(ids, fds, 0, n)) {
+            if (!next.parkAll(ids, fds, n)) {
                 throw new ErrnoException(org.ashmemd.posix.Errno.ENOSPC, "the memory of " + n
                         + " regions does not fit in one carrier's queue");
             }

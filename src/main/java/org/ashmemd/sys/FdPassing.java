@@ -64,24 +64,12 @@ public final class FdPassing {
         if (fds.length == 0 || fds.length > MAX_FDS) {
             throw new IllegalArgumentException(fds.length + " descriptors in one message");
         }
-        int p = SendScratch.P;
-        int cmsgSpace = SendScratch.CMSG_DATA + (4 * fds.length + p - 1) / p * p;
-        Pointer mem = Memory.allocateDirect(Native.RUNTIME, SendScratch.MSG_SIZE + SendScratch.IOV_SIZE + cmsgSpace, true);
-        Pointer iov = mem.slice(SendScratch.MSG_SIZE);
-        Pointer cmsg = mem.slice(SendScratch.MSG_SIZE + SendScratch.IOV_SIZE);
-        iov.putAddress(0, Native.pointer(data).address());
-        iov.putAddress(p, data.remaining());
-        mem.putAddress(SendScratch.MSG_IOV, iov.address());
-        mem.putAddress(SendScratch.MSG_IOVLEN, 1);
-        cmsg.putAddress(0, SendScratch.CMSG_DATA + 4L * fds.length);
-        cmsg.putInt(p, SOL_SOCKET);
-        cmsg.putInt(p + 4, SCM_RIGHTS);
+        SendScratch scratch = SEND_SCRATCH.get();
         for (int i = 0; i < fds.length; i++) {
-            cmsg.putInt(SendScratch.CMSG_DATA + 4L * i, fds[i]);
+            scratch.attach(i, fds[i]);
         }
-        mem.putAddress(SendScratch.MSG_CONTROL, cmsg.address());
-        mem.putAddress(SendScratch.MSG_CONTROLLEN, cmsgSpace);
-        if (Native.LIBC.sendmsg(socket, mem, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+        if (scratch.sendAttached(socket, Native.pointer(data).address(), data.remaining(), fds.length,
+                MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
             if (LibC.errno() == EAGAIN) {
                 return false;
             }
@@ -94,9 +82,10 @@ public final class FdPassing {
     private static final ThreadLocal<SendScratch> SEND_SCRATCH = ThreadLocal.withInitial(SendScratch::new);
 
     /**
-     * One thread's struct msghdr, iovec and SCM_RIGHTS control message, laid out once in native
-     * memory and filled in per message: the broker sends one per mapping, and building them as
-     * objects each time cost more than the system call.
+     * One thread's struct msghdr, iovec and SCM_RIGHTS control message (room for {@link
+     * #MAX_FDS} descriptors), laid out once in native memory and filled in per message: the
+     * broker sends one per mapping, and building them as objects each time cost more than the
+     * system call.
      */
     private static final class SendScratch {
         private static final int P = Native.RUNTIME.addressSize(); // pointers and size_t
@@ -109,33 +98,48 @@ public final class FdPassing {
         private static final int IOV_SIZE = 2 * P; // struct iovec { base; len }
         // struct cmsghdr { size_t len; int level; int type; } then the data, word-aligned
         private static final int CMSG_DATA = (P + 8 + P - 1) / P * P;
-        private static final int CMSG_LEN = CMSG_DATA + 4;
-        private static final int CMSG_SPACE = CMSG_DATA + (4 + P - 1) / P * P;
 
-        private final Pointer mem = Memory.allocateDirect(Native.RUNTIME, MSG_SIZE + IOV_SIZE + CMSG_SPACE, true);
+        private final Pointer mem = Memory.allocateDirect(Native.RUNTIME, MSG_SIZE + IOV_SIZE + space(MAX_FDS), true);
         private final Pointer iov = mem.slice(MSG_SIZE);
         private final Pointer cmsg = mem.slice(MSG_SIZE + IOV_SIZE);
 
         SendScratch() {
             mem.putAddress(MSG_IOV, iov.address());
             mem.putAddress(MSG_IOVLEN, 1);
-            cmsg.putAddress(0, CMSG_LEN);
             cmsg.putInt(P, SOL_SOCKET);
             cmsg.putInt(P + 4, SCM_RIGHTS);
         }
 
+        /** CMSG_SPACE of {@code fds} descriptors: the header and the data, word-aligned. */
+        private static int space(int fds) {
+            return CMSG_DATA + (4 * fds + P - 1) / P * P;
+        }
+
+        /** Puts {@code fd} at {@code index} of the control message's descriptors. */
+        void attach(int index, int fd) {
+            cmsg.putInt(CMSG_DATA + 4L * index, fd);
+        }
+
         /** sendmsg(2) of {@code length} bytes at {@code address}, with fd attached unless negative: the count or -1. */
         int send(int socket, long address, int length, int fd, int flags) {
+            if (fd >= 0) {
+                attach(0, fd);
+                return sendAttached(socket, address, length, 1, flags);
+            }
             iov.putAddress(0, address);
             iov.putAddress(P, length);
-            if (fd >= 0) {
-                cmsg.putInt(CMSG_DATA, fd);
-                mem.putAddress(MSG_CONTROL, cmsg.address());
-                mem.putAddress(MSG_CONTROLLEN, CMSG_SPACE);
-            } else {
-                mem.putAddress(MSG_CONTROL, 0);
-                mem.putAddress(MSG_CONTROLLEN, 0);
-            }
+            mem.putAddress(MSG_CONTROL, 0);
+            mem.putAddress(MSG_CONTROLLEN, 0);
+            return (int) Native.LIBC.sendmsg(socket, mem, flags);
+        }
+
+        /** sendmsg(2) with the first {@code count} descriptors {@link #attach}ed: the count or -1. */
+        int sendAttached(int socket, long address, int length, int count, int flags) {
+            iov.putAddress(0, address);
+            iov.putAddress(P, length);
+            cmsg.putAddress(0, CMSG_DATA + 4L * count);
+            mem.putAddress(MSG_CONTROL, cmsg.address());
+            mem.putAddress(MSG_CONTROLLEN, space(count));
             return (int) Native.LIBC.sendmsg(socket, mem, flags);
         }
     }

@@ -76,7 +76,7 @@ class MemoryCarrierTest {
             fds[i] = shared;
         }
         try (MemoryCarrier c = MemoryCarrier.create()) {
-            assertTrue(c.parkAll(ids, fds, 0, n));
+            assertTrue(c.parkAll(ids, fds, n));
             assertEquals(n, c.queued());
             Taken t = drain(c.queueEnd());
             assertEquals(n, t.ids().size());
@@ -97,7 +97,7 @@ class MemoryCarrierTest {
                 assertTrue(id < 1_000_000, "the queue never filled");
             }
             assertEquals(id, c.queued());
-            assertFalse(c.parkAll(new long[] {id}, new int[] {fd}, 0, 1));
+            assertFalse(c.parkAll(new long[] {id}, new int[] {fd}, 1));
             Taken t = drain(c.queueEnd());
             assertEquals(id, t.ids().size());
             assertEquals(id - 1, t.ids().get(t.ids().size() - 1));
