@@ -17,6 +17,7 @@ import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.procscan.ProcFs;
 import org.ashmemd.socket.UnixListener;
 import org.ashmemd.sys.Descriptors;
+import org.ashmemd.sys.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +65,7 @@ public final class AdminServer implements AutoCloseable, UnixListener.Handler {
     }
 
     @Override
-    public void accepted(int fd, UnixListener.Peer peer, long nowNanos) throws IOException {
+    public void accepted(int fd, UnixSockets.Credentials peer, long nowNanos) throws IOException {
         if (!allowed(peer)) {
             log.warn("admin: refused pid {} (uid {}): not root{}", peer.pid(), peer.uid(),
                     adminGid >= 0 ? " nor in the admin group" : "");
@@ -79,7 +80,7 @@ public final class AdminServer implements AutoCloseable, UnixListener.Handler {
         workers.execute(() -> serve(ch));
     }
 
-    private boolean allowed(UnixListener.Peer c) {
+    private boolean allowed(UnixSockets.Credentials c) {
         if (c.uid() == 0) {
             return true;
         }

@@ -98,7 +98,7 @@ public final class BrokerServer implements AutoCloseable, UnixListener.Handler {
     }
 
     @Override
-    public void accepted(int fd, UnixListener.Peer peer, long now) throws IOException {
+    public void accepted(int fd, UnixSockets.Credentials peer, long now) throws IOException {
         if (connections >= maxConnections) {
             refusalLog.warn("broker: {} connections open (the most allowed), refusing another", connections);
             listener.close(fd);

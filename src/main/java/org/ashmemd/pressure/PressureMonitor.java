@@ -11,6 +11,8 @@ import org.ashmemd.ashmem.PurgeCount;
 import org.ashmemd.control.DaemonStatus;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
+import org.ashmemd.sys.Descriptors;
+import org.ashmemd.sys.EventFd;
 import org.ashmemd.sys.LibC;
 import org.ashmemd.sys.PressureFiles;
 import org.slf4j.Logger;
@@ -89,9 +91,9 @@ public final class PressureMonitor implements AutoCloseable {
                 return this;
             }
             try {
-                wakeFd = PressureFiles.newEventFd();
+                wakeFd = EventFd.create();
             } catch (ErrnoException e) {
-                PressureFiles.close(psiFd);
+                Descriptors.close(psiFd);
                 psiFd = -1;
                 psiActive = false;
                 throw new IllegalStateException("cannot start the pressure monitor: " + e.getMessage(), e);
@@ -141,7 +143,7 @@ public final class PressureMonitor implements AutoCloseable {
     private void run(int eventFd, int pollPsiFd) {
         PressureFiles.PollSet fds = new PressureFiles.PollSet(2);
         PressureFiles.PollSet pauseFds = new PressureFiles.PollSet(1);
-        PressureFiles.Scratch scratch = PressureFiles.scratch(8);
+        EventFd.Scratch scratch = new EventFd.Scratch();
         PurgePolicy.Pause pause = nanos -> pause(eventFd, pauseFds, scratch, nanos);
         PurgePolicy.PsiSource psi = this::readPsi;
         int psiWatched = pollPsiFd;
@@ -163,7 +165,7 @@ public final class PressureMonitor implements AutoCloseable {
                     return;
                 }
                 if ((fds.revents(0) & LibC.POLLIN) != 0) {
-                    PressureFiles.drain(eventFd, scratch);
+                    EventFd.drain(eventFd, scratch);
                 }
                 if (stopping) {
                     return;
@@ -199,7 +201,7 @@ public final class PressureMonitor implements AutoCloseable {
     }
 
     /** Sleeps in poll on the eventfd; false as soon as the monitor is stopping. */
-    private boolean pause(int eventFd, PressureFiles.PollSet pauseFds, PressureFiles.Scratch scratch, long nanos) {
+    private boolean pause(int eventFd, PressureFiles.PollSet pauseFds, EventFd.Scratch scratch, long nanos) {
         long deadline = System.nanoTime() + nanos;
         while (!stopping) {
             long left = deadline - System.nanoTime();
@@ -209,7 +211,7 @@ public final class PressureMonitor implements AutoCloseable {
             pauseFds.set(0, eventFd, LibC.POLLIN);
             int r = pauseFds.poll(1, (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left) + 1));
             if (r > 0) {
-                PressureFiles.drain(eventFd, scratch); // a soft limit request: its flag is still set
+                EventFd.drain(eventFd, scratch); // a soft limit request: its flag is still set
             } else if (r < 0 && r != -EINTR) {
                 return true;
             }
@@ -237,7 +239,7 @@ public final class PressureMonitor implements AutoCloseable {
         if (softLimitPending.compareAndSet(false, true)) {
             synchronized (lifecycle) {
                 if (wakeFd >= 0 && !closed) {
-                    PressureFiles.signal(wakeFd);
+                    EventFd.signal(wakeFd);
                 }
             }
         }
@@ -271,7 +273,7 @@ public final class PressureMonitor implements AutoCloseable {
             stopping = true;
             softLimitActive = false;
             if (wakeFd >= 0) {
-                PressureFiles.signal(wakeFd);
+                EventFd.signal(wakeFd);
             }
             t = thread;
         }
@@ -290,10 +292,10 @@ public final class PressureMonitor implements AutoCloseable {
             }
         }
         synchronized (lifecycle) {
-            PressureFiles.close(psiFd);
+            Descriptors.close(psiFd);
             psiFd = -1;
             psiActive = false;
-            PressureFiles.close(wakeFd);
+            Descriptors.close(wakeFd);
             wakeFd = -1;
         }
     }

@@ -18,7 +18,8 @@ import org.ashmemd.logging.RateLimitedLogger;
 import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 import org.ashmemd.sys.Epoll;
-import org.ashmemd.sys.PressureFiles;
+import org.ashmemd.sys.Descriptors;
+import org.ashmemd.sys.EventFd;
 import org.ashmemd.sys.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,10 +50,6 @@ public final class UnixListener implements AutoCloseable {
     private static final long LISTENING = -1;
     private static final long STOP = -2;
 
-    /** The process at the other end of a connection, as the kernel recorded it at connect. */
-    public record Peer(int pid, int uid, int gid) {
-    }
-
     /** What a socket does with its connections. Every call comes from the listener's thread. */
     public interface Handler {
         /**
@@ -60,7 +57,7 @@ public final class UnixListener implements AutoCloseable {
          * here on: it closes it, hands it to another thread, or keeps it on this thread with
          * {@link UnixListener#register}. {@code nowNanos}: the clock, read once for this round.
          */
-        void accepted(int fd, Peer peer, long nowNanos) throws IOException;
+        void accepted(int fd, UnixSockets.Credentials peer, long nowNanos) throws IOException;
 
         /**
          * A connection registered with {@link UnixListener#register} has data or hung up (a
@@ -124,7 +121,7 @@ public final class UnixListener implements AutoCloseable {
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(mode));
             int gid = (Integer) Files.getAttribute(path, "unix:gid");
             epoll = new Epoll(EVENTS_PER_WAIT);
-            stopFd = PressureFiles.newEventFd();
+            stopFd = EventFd.create();
             int r = epoll.add(server.getFD(), Epoll.IN, LISTENING);
             if (r == 0) {
                 r = epoll.add(stopFd, Epoll.IN, STOP);
@@ -135,13 +132,13 @@ public final class UnixListener implements AutoCloseable {
             return new UnixListener(name, path, gid, server, epoll, stopFd, clock);
         } catch (ErrnoException e) {
             closeQuietly(epoll);
-            PressureFiles.close(stopFd);
+            Descriptors.close(stopFd);
             closeQuietly(server);
             Files.deleteIfExists(path);
             throw new IOException("cannot serve " + path + ": " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             closeQuietly(epoll);
-            PressureFiles.close(stopFd);
+            Descriptors.close(stopFd);
             closeQuietly(server);
             Files.deleteIfExists(path);
             throw e;
@@ -252,13 +249,12 @@ public final class UnixListener implements AutoCloseable {
                 warnings.warn("{} socket: cannot accept a connection: {}", name, Errno.nameOf(-fd));
                 return;
             }
-            UnixSockets.Credentials c = UnixSockets.peerCredentials(fd);
-            if (c == null) {
+            UnixSockets.Credentials peer = UnixSockets.peerCredentials(fd);
+            if (peer == null) {
                 warnings.warn("{} socket: no peer credentials, closing", name);
                 UnixSockets.close(fd);
                 continue;
             }
-            Peer peer = new Peer(c.pid(), c.uid(), c.gid());
             try {
                 handler.accepted(fd, peer, now);
             } catch (IOException | RuntimeException e) {
@@ -272,7 +268,7 @@ public final class UnixListener implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        PressureFiles.signal(stopFd);
+        EventFd.signal(stopFd);
         if (thread != null) {
             try {
                 thread.join(5000);
@@ -285,7 +281,7 @@ public final class UnixListener implements AutoCloseable {
         }
         registered.clear();
         epoll.close();
-        PressureFiles.close(stopFd);
+        Descriptors.close(stopFd);
         closeQuietly(server);
         try {
             Files.deleteIfExists(path);

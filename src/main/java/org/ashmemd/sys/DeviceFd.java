@@ -30,7 +30,7 @@ public final class DeviceFd {
         }
         this.path = path;
         this.fd = fd;
-        this.stopFd = PressureFiles.newEventFd();
+        this.stopFd = EventFd.create();
     }
 
     /** Opens {@code path} read-write, close-on-exec. */
@@ -98,7 +98,7 @@ public final class DeviceFd {
 
     /** Makes every {@link Waiter} return {@link Waiter#STOPPED} from now on. */
     public void stopWaiters() {
-        PressureFiles.signal(stopFd);
+        EventFd.signal(stopFd);
     }
 
     /** A reader's own epoll instance (the device and the stop eventfd); close it when done. */

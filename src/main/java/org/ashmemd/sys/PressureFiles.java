@@ -10,8 +10,8 @@ import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 
 /**
- * The kernel side of memory pressure monitoring (PSI), kept thin: a PSI trigger file descriptor, an eventfd
- * that wakes the monitor, and poll over both.
+ * The kernel side of memory pressure monitoring (PSI), kept thin: a PSI trigger file descriptor,
+ * and poll over it and the {@link EventFd} that wakes the monitor.
  */
 public final class PressureFiles {
     public static final int EOPNOTSUPP = 95;
@@ -41,32 +41,6 @@ public final class PressureFiles {
             throw e;
         }
         return fd;
-    }
-
-    public static int newEventFd() throws ErrnoException {
-        int fd = LIBC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-        if (fd < 0) {
-            throw lastError("eventfd");
-        }
-        return fd;
-    }
-
-    /** Adds 1 to an eventfd, making it readable. */
-    public static void signal(int eventFd) {
-        Pointer one = Memory.allocateDirect(LibC.runtime(), 8);
-        one.putLong(0, 1);
-        LIBC.write(eventFd, one, 8); // EAGAIN only when the counter is saturated: still readable
-    }
-
-    /** Resets a non-blocking eventfd to not readable. */
-    public static void drain(int eventFd, Scratch scratch8) {
-        LIBC.read(eventFd, scratch8.memory, 8);
-    }
-
-    public static void close(int fd) {
-        if (fd >= 0) {
-            LIBC.close(fd);
-        }
     }
 
     /** A pollfd array of {@code n} entries in native memory. */
@@ -101,19 +75,6 @@ public final class PressureFiles {
             int r = LIBC.poll(fds, n, timeoutMillis);
             return r >= 0 ? r : -LibC.errno();
         }
-    }
-
-    /** A small native buffer, reused by one thread for reads that only drain. */
-    public static final class Scratch {
-        final Pointer memory;
-
-        Scratch(int bytes) {
-            memory = Memory.allocateDirect(LibC.runtime(), bytes);
-        }
-    }
-
-    public static Scratch scratch(int bytes) {
-        return new Scratch(bytes);
     }
 
     /** Whether this process holds CAP_SYS_RESOURCE in its effective set; false if unknown. */

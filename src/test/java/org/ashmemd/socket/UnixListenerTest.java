@@ -32,12 +32,12 @@ class UnixListenerTest {
 
     /** Echoes what each readable event brings and records who connected. */
     private static final class Echo implements UnixListener.Handler {
-        final BlockingQueue<UnixListener.Peer> peers = new ArrayBlockingQueue<>(16);
+        final BlockingQueue<UnixSockets.Credentials> peers = new ArrayBlockingQueue<>(16);
         final IoBuffer buf = new IoBuffer(64);
         UnixListener listener;
 
         @Override
-        public void accepted(int fd, UnixListener.Peer peer, long nowNanos) throws IOException {
+        public void accepted(int fd, UnixSockets.Credentials peer, long nowNanos) throws IOException {
             peers.add(peer);
             listener.register(fd, peer);
         }
@@ -67,7 +67,7 @@ class UnixListenerTest {
         UnixListener l = start(path, echo);
         assertEquals("rw-rw-rw-", PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
         UnixSocketChannel ch = UnixSocketChannel.open(new UnixSocketAddress(path.toFile()));
-        UnixListener.Peer peer = echo.peers.poll(30, TimeUnit.SECONDS);
+        UnixSockets.Credentials peer = echo.peers.poll(30, TimeUnit.SECONDS);
         assertEquals(SELF, peer.pid());
         assertEquals(new com.sun.security.auth.module.UnixSystem().getUid(), peer.uid());
         ch.write(ByteBuffer.wrap(new byte[] {42}));
