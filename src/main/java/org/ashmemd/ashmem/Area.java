@@ -612,6 +612,19 @@ public final class Area {
         }
     }
 
+    /**
+     * The unpinned ranges, highest page first, with their purged marks: the part of {@link
+     * #state()} that PIN, UNPIN and a purge change.
+     */
+    public List<UnpinnedRange> unpinned() {
+        lock.lock();
+        try {
+            return rangesLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The area's exact state, for a restarted daemon to resume it. */
     public AreaState state() {
         lock.lock();

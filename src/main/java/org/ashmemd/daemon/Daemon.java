@@ -296,11 +296,11 @@ public final class Daemon implements AutoCloseable {
         // released after its memory was parked, before the state recorded the release
         memoryFds.values().forEach(Descriptors::close);
         try {
-            restartState = RestartState.start(fdStore, d, h.generation(), resumed, parked, taken);
+            restartState = RestartState.start(fdStore, d, h.newestGeneration(), resumed, parked, taken);
         } catch (ErrnoException e) {
             throw new StartException(Sysexits.UNAVAILABLE, "cannot write the restart state: " + e.getMessage());
         }
-        for (Map.Entry<Integer, Integer> old : h.stateFds().entrySet()) {
+        for (Map.Entry<Integer, List<Integer>> old : h.stateFds().entrySet()) {
             RestartState.drop(fdStore, RestartState.STATE_PREFIX + old.getKey(), old.getValue());
         }
         device.setStateSink(restartState);
@@ -319,6 +319,10 @@ public final class Daemon implements AutoCloseable {
         log.info("resumed /dev/{} (char {}:{}) with {} regions from the previous daemon ({}){}", config.deviceName(),
                 d.major(), d.minor(), resumed.size(), h.cleanHandOver() ? "planned restart" : "it did not stop cleanly",
                 lost > 0 ? "; " + lost + " regions lost" : "");
+        if (h.tornTail()) {
+            log.info("the previous daemon died while it recorded a change: that change is not kept, and its request"
+                    + " runs again or fails with EINTR");
+        }
     }
 
     /**
@@ -327,7 +331,9 @@ public final class Daemon implements AutoCloseable {
      * with bit 63): the readers serve them, and one whose first run completed gets the reply it
      * built then (nothing runs twice). Older kernels (6.1) accept a reply to such a request from
      * the new reader: the recorded reply when there is one, else EINTR, which libcutils retries.
-     * The table is cleared and goes on serving this daemon's readers.
+     * The table is cleared once they are answered (or re-sent), and goes on serving this daemon's
+     * readers: a daemon that dies before finds the same list and answers it again (the kernel
+     * refuses an answer to a request answered already, with ENOENT).
      */
     private InFlightTable releaseWaitingCallers(HandOver h, DeviceFd channel) throws StartException {
         List<InFlightTable.Entry> waiting = List.of();
@@ -348,13 +354,11 @@ public final class Daemon implements AutoCloseable {
         } catch (ErrnoException e) {
             throw new StartException(Sysexits.UNAVAILABLE, "cannot keep the in-flight table: " + e.getMessage());
         }
-        InFlightTable table = InFlightTable.create(tableMemory, CuseTransport.MAX_READERS);
         if (waiting.isEmpty() && readLately == 0) {
-            return table;
+            return InFlightTable.create(tableMemory, CuseTransport.MAX_READERS);
         }
         boolean resent = false;
         if (h.device().kernelMinor() >= FuseProtocol.MIN_MINOR_RESEND) {
-            table.expectResent(waiting);
             int err = CuseTransport.writeFrame(channel, InFlightTable.resendNotification());
             resent = err == 0;
             if (!resent) {
@@ -364,6 +368,8 @@ public final class Daemon implements AutoCloseable {
         if (resent) {
             log.info("{} requests the previous daemon held are re-sent by the kernel (FUSE_NOTIFY_RESEND)",
                     waiting.size());
+            InFlightTable table = InFlightTable.create(tableMemory, CuseTransport.MAX_READERS);
+            table.expectResent(waiting); // from here the replies it built live in this daemon only
             return table;
         }
         int replayed = 0;
@@ -398,7 +404,7 @@ public final class Daemon implements AutoCloseable {
         log.info("released the callers of {} requests the previous daemon held: {} with the reply it had built,"
                 + " {} with EINTR; {} more it had read without recording them, with EINTR", waiting.size(), replayed,
                 interrupted, unrecorded);
-        return table;
+        return InFlightTable.create(tableMemory, CuseTransport.MAX_READERS);
     }
 
     /**
@@ -626,8 +632,7 @@ public final class Daemon implements AutoCloseable {
      */
     private void dropDeadDevice(HandedOverFds fds) {
         for (Map.Entry<String, List<Integer>> e : fds.all().entrySet()) {
-            RestartState.drop(fdStore, e.getKey(), -1);
-            e.getValue().forEach(Descriptors::close);
+            RestartState.drop(fdStore, e.getKey(), e.getValue());
         }
         log.info("dropped {} descriptors of a device that is gone from the fd store ({})", fds.count(),
                 String.join(", ", fds.all().keySet()));
@@ -640,8 +645,8 @@ public final class Daemon implements AutoCloseable {
      * store without it is a first start whatever else it holds.
      */
     private void forgetDevice() {
-        RestartState.drop(fdStore, RestartState.CUSE_NAME, -1);
-        RestartState.drop(fdStore, InFlightTable.NAME, -1);
+        RestartState.drop(fdStore, RestartState.CUSE_NAME, List.of());
+        RestartState.drop(fdStore, InFlightTable.NAME, List.of());
         restartState.dropFromStore();
     }
 

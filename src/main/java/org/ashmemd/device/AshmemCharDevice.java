@@ -68,7 +68,7 @@ public final class AshmemCharDevice implements CharDevice {
         registry.setPurgeListener(area -> {
             OpenFile f = files.get(area.id());
             if (f != null) {
-                state.changed(f);
+                state.pinsChanged(f);
             }
         });
     }
@@ -170,7 +170,12 @@ public final class AshmemCharDevice implements CharDevice {
         IoctlReply reply = ashmemIoctl(caller, req);
         if (reply instanceof IoctlReply.Done && AshmemIoctl.changesState(req.cmd())) {
             OpenFile file = files.get(req.fh());
-            if (file != null) {
+            if (file == null) {
+                return reply;
+            }
+            if (AshmemIoctl.changesPinsOnly(req.cmd())) {
+                state.pinsChanged(file);
+            } else {
                 state.changed(file);
             }
         }

@@ -41,7 +41,6 @@ public final class AshmemIoctl {
     private AshmemIoctl() {
     }
 
-    /** A readable name for logs. */
     /**
      * Whether a successful {@code cmd} changes what a restarted daemon must know of the region
      * (PURGE_ALL_CACHES is reported per region by the purge itself).
@@ -63,6 +62,12 @@ public final class AshmemIoctl {
         }
     }
 
+    /** Whether a successful {@code cmd} changes only the region's unpinned ranges. */
+    public static boolean changesPinsOnly(int cmd) {
+        return cmd == PIN || cmd == UNPIN;
+    }
+
+    /** A readable name for logs. */
     public static String name(int cmd) {
         if (cmd == SET_NAME) {
             return "SET_NAME";

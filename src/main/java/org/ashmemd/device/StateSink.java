@@ -19,6 +19,14 @@ public interface StateSink {
     /** The file was opened, or its region changed. */
     void changed(OpenFile file);
 
+    /**
+     * Only the region's unpinned ranges or their purged marks changed (PIN, UNPIN, a purge): a
+     * sink may record just those.
+     */
+    default void pinsChanged(OpenFile file) {
+        changed(file);
+    }
+
     /** The file was released and its region is gone. */
     void released(OpenFile file);
 }

@@ -1,6 +1,7 @@
 package org.ashmemd.restart;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,19 +17,20 @@ import org.slf4j.LoggerFactory;
  *
  * @param cuseFd the channel of the device, still alive
  * @param device what CUSE_INIT settled, and the device's numbers
- * @param generation the state's generation
+ * @param generation the generation of the state read
  * @param cleanHandOver whether the previous daemon drained every request before it stopped
  * @param regions the live regions by id, as last recorded
  * @param memoryFds the carriers of the regions' memfds by generation (they may hold released
- *     regions' too)
+ *     regions' too); a name normally holds one
  * @param areaFds memfds an older daemon parked one by one, by region id
- * @param stateFds the state memfds by generation, the one read included
+ * @param stateFds the state memfds by the generation of their name, the one read included,
+ *     unreadable ones too
  * @param tornTail whether the log ended in a record cut short (the previous daemon died writing it)
  * @param inFlightFd the table of requests the previous daemon's readers held, or -1
  */
 public record HandOver(int cuseFd, StateJournal.Device device, int generation, boolean cleanHandOver,
-        Map<Long, RegionRecord> regions, Map<Integer, Integer> memoryFds, Map<Long, Integer> areaFds,
-        Map<Integer, Integer> stateFds, boolean tornTail,
+        Map<Long, RegionRecord> regions, Map<Integer, List<Integer>> memoryFds, Map<Long, Integer> areaFds,
+        Map<Integer, List<Integer>> stateFds, boolean tornTail,
         int inFlightFd) {
     private static final Logger log = LoggerFactory.getLogger(HandOver.class);
 
@@ -48,20 +50,20 @@ public record HandOver(int cuseFd, StateJournal.Device device, int generation, b
             throw new IllegalStateException(cuse.size() + " descriptors named '" + RestartState.CUSE_NAME
                     + "' were handed over; expected one");
         }
-        Map<Integer, Integer> stateFds = new HashMap<>();
-        Map<Integer, Integer> memoryFds = new HashMap<>();
+        Map<Integer, List<Integer>> stateFds = new HashMap<>();
+        Map<Integer, List<Integer>> memoryFds = new HashMap<>();
         Map<Long, Integer> areaFds = new HashMap<>();
         for (Map.Entry<String, List<Integer>> e : fds.all().entrySet()) {
             String name = e.getKey();
             if (name.startsWith(RestartState.STATE_PREFIX)) {
                 Integer gen = parse(name.substring(RestartState.STATE_PREFIX.length()));
                 if (gen != null) {
-                    e.getValue().forEach(fd -> stateFds.put(gen, fd));
+                    stateFds.computeIfAbsent(gen, g -> new ArrayList<>()).addAll(e.getValue());
                 }
             } else if (name.startsWith(RestartState.MEMORY_PREFIX)) {
                 Integer gen = parse(name.substring(RestartState.MEMORY_PREFIX.length()));
                 if (gen != null) {
-                    e.getValue().forEach(fd -> memoryFds.put(gen, fd));
+                    memoryFds.computeIfAbsent(gen, g -> new ArrayList<>()).addAll(e.getValue());
                 }
             } else if (name.startsWith(RestartState.AREA_PREFIX)) {
                 Long id = parseLong(name.substring(RestartState.AREA_PREFIX.length()));
@@ -71,16 +73,17 @@ public record HandOver(int cuseFd, StateJournal.Device device, int generation, b
             }
         }
         StateJournal.Replay best = null;
-        for (Map.Entry<Integer, Integer> s : stateFds.entrySet()) {
-            try {
-                long size = Memfd.size(s.getValue());
-                ByteBuffer map = Memfd.mapShared(s.getValue(), size);
-                StateJournal.Replay r = StateJournal.read(map);
-                if (best == null || r.generation() > best.generation()) {
-                    best = r;
+        for (Map.Entry<Integer, List<Integer>> s : stateFds.entrySet()) {
+            for (int fd : s.getValue()) {
+                try {
+                    ByteBuffer map = Memfd.mapShared(fd, Memfd.size(fd));
+                    StateJournal.Replay r = StateJournal.read(map);
+                    if (best == null || r.generation() > best.generation()) {
+                        best = r;
+                    }
+                } catch (ErrnoException | IllegalArgumentException e) {
+                    log.warn("restart state {} is unreadable: {}", s.getKey(), e.getMessage());
                 }
-            } catch (ErrnoException | IllegalArgumentException e) {
-                log.warn("restart state {} is unreadable: {}", s.getKey(), e.getMessage());
             }
         }
         if (best == null) {
@@ -95,9 +98,14 @@ public record HandOver(int cuseFd, StateJournal.Device device, int generation, b
                 continue;
             }
             try {
-                RegionRecord r = RegionRecord.decode(rec);
+                RegionRecord.Pins pins = RegionRecord.decodePins(rec);
+                RegionRecord r = pins == null ? RegionRecord.decode(rec) : regions.get(pins.id());
+                if (r == null) {
+                    bad++; // pins of a region with no record before them
+                    continue;
+                }
                 regions.remove(r.id()); // keeps the order of last change
-                regions.put(r.id(), r);
+                regions.put(r.id(), pins == null ? r : r.withUnpinned(pins.unpinned()));
             } catch (IllegalArgumentException e) {
                 bad++;
             }
@@ -108,6 +116,14 @@ public record HandOver(int cuseFd, StateJournal.Device device, int generation, b
         List<Integer> inFlight = fds.get(InFlightTable.NAME);
         return new HandOver(cuse.get(0), best.device(), best.generation(), best.cleanHandOver(), regions, memoryFds,
                 areaFds, stateFds, best.torn(), inFlight.isEmpty() ? -1 : inFlight.get(0));
+    }
+
+    /**
+     * The newest generation the store holds, by name or by header: the next state is named after
+     * it, so that it never shares a name with one handed over (dropping that name would drop both).
+     */
+    public int newestGeneration() {
+        return Math.max(generation, stateFds.keySet().stream().mapToInt(Integer::intValue).max().orElse(0));
     }
 
     private static Integer parse(String s) {

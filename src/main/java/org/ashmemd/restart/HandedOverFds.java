@@ -19,6 +19,11 @@ public final class HandedOverFds {
         this.byName = byName;
     }
 
+    /** Descriptors by name, in the order each name holds them. */
+    static HandedOverFds of(Map<String, List<Integer>> byName) {
+        return new HandedOverFds(new LinkedHashMap<>(byName));
+    }
+
     public static HandedOverFds none() {
         return new HandedOverFds(new LinkedHashMap<>());
     }

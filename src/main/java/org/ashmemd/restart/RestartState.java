@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.ashmemd.ashmem.Area;
 import org.ashmemd.ashmem.AreaState;
 import org.ashmemd.ashmem.BackingLease;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the restart state current: every region change becomes one record appended to the state
- * memfd (a memory store into a shared mapping, no system call), and every first mapping queues
+ * memfd (a memory store into a shared mapping, no system call): the region's whole state, or
+ * only its unpinned ranges after PIN, UNPIN or a purge. Every first mapping queues
  * the region's memfd in the {@link MemoryCarrier} parked in the {@link FdStore} as {@code
  * memory-<generation>}. When the log is full, the live regions are written into a fresh memfd
  * ({@code state-<generation+1>}, twice as large when they fill more than a quarter of it) before
@@ -41,10 +43,13 @@ public final class RestartState implements StateSink {
     public static final String AREA_PREFIX = "area-";
     /** Released regions' memory the carrier may keep before the live regions move to a new one. */
     static final long MAX_RELEASED_BYTES = 64L << 20;
+    /** After a new generation failed, changes go unrecorded this long before the next try. */
+    static final long GENERATION_RETRY_NANOS = 1_000_000_000L;
 
     private final FdStore store;
     private final StateJournal.Device device;
-    private final RateLimitedLogger errors = new RateLimitedLogger(log, 5, System::nanoTime);
+    private final LongSupplier clock;
+    private final RateLimitedLogger errors;
     private final Object lock = new Object();
     /** Regions whose memfd is parked. */
     private final Map<Long, Area> parked = new ConcurrentHashMap<>();
@@ -54,7 +59,10 @@ public final class RestartState implements StateSink {
     private int carrierGeneration;
     private long releasedBytes;
     // Guarded by lock.
+    /** Each live region's last whole record. */
     private final Map<Long, byte[]> live = new LinkedHashMap<>();
+    /** Live regions whose pins changed since their whole record: a new generation encodes them again. */
+    private final Map<Long, OpenFile> pinsSinceRecord = new HashMap<>();
     /** Each live region's opener labels, encoded once. */
     private final Map<Long, byte[]> openerTexts = new HashMap<>();
     private long liveBytes;
@@ -62,10 +70,16 @@ public final class RestartState implements StateSink {
     private int stateFd = -1;
     private StateJournal journal;
     private int capacity = MIN_CAPACITY;
+    /** Where pins records are encoded, one at a time. */
+    private ByteBuffer pinsScratch;
+    private long nextGenerationTry;
+    private boolean generationFailed;
 
-    private RestartState(FdStore store, StateJournal.Device device) {
+    private RestartState(FdStore store, StateJournal.Device device, LongSupplier clock) {
         this.store = store;
         this.device = device;
+        this.clock = clock;
+        this.errors = new RateLimitedLogger(log, 5, clock);
     }
 
     /**
@@ -78,7 +92,13 @@ public final class RestartState implements StateSink {
     public static RestartState start(FdStore store, StateJournal.Device device, int previousGeneration,
             Map<Long, RegionRecord> regions, Map<Long, Area> parkedAreas, TakenOverMemory memory)
             throws ErrnoException {
-        RestartState s = new RestartState(store, device);
+        return start(store, device, previousGeneration, regions, parkedAreas, memory, System::nanoTime);
+    }
+
+    static RestartState start(FdStore store, StateJournal.Device device, int previousGeneration,
+            Map<Long, RegionRecord> regions, Map<Long, Area> parkedAreas, TakenOverMemory memory, LongSupplier clock)
+            throws ErrnoException {
+        RestartState s = new RestartState(store, device, clock);
         s.parked.putAll(parkedAreas);
         synchronized (s.carrierLock) {
             if (memory == null) {
@@ -121,20 +141,22 @@ public final class RestartState implements StateSink {
      * generation) and the memfds an older daemon parked one by one as {@code area-<id>}
      * ({@code areas}); both are dropped from the store afterwards and their descriptors closed.
      */
-    public static TakenOverMemory takeOverMemory(FdStore store, Map<Integer, Integer> carriers, Map<Long, Integer> areas)
-            throws ErrnoException {
+    public static TakenOverMemory takeOverMemory(FdStore store, Map<Integer, List<Integer>> carriers,
+            Map<Long, Integer> areas) throws ErrnoException {
         int generation = 1 + carriers.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
         MemoryCarrier next = parkNewCarrier(store, generation);
         Map<Long, Integer> fds = new HashMap<>();
         boolean[] complete = {true};
         int malformed = 0;
-        for (Map.Entry<Integer, Integer> old : new TreeMap<>(carriers).entrySet()) {
-            malformed += MemoryCarrier.drain(old.getValue(), (ids, received) -> {
-                int n = keep(fds, ids, received);
-                if (complete[0] && n > 0 && !next.parkAll(ids, received, n)) {
-                    complete[0] = false;
-                }
-            });
+        for (List<Integer> queues : new TreeMap<>(carriers).values()) {
+            for (int queue : queues) {
+                malformed += MemoryCarrier.drain(queue, (ids, received) -> {
+                    int n = keep(fds, ids, received);
+                    if (complete[0] && n > 0 && !next.parkAll(ids, received, n)) {
+                        complete[0] = false;
+                    }
+                });
+            }
         }
         for (Map.Entry<Long, Integer> a : areas.entrySet()) {
             long[] ids = {a.getKey()};
@@ -147,11 +169,11 @@ public final class RestartState implements StateSink {
         if (malformed > 0) {
             log.warn("{} messages in the parked memory were not understood and are skipped", malformed);
         }
-        for (Map.Entry<Integer, Integer> old : carriers.entrySet()) {
+        for (Map.Entry<Integer, List<Integer>> old : carriers.entrySet()) {
             drop(store, MEMORY_PREFIX + old.getKey(), old.getValue());
         }
         for (Long id : areas.keySet()) {
-            drop(store, AREA_PREFIX + id, -1); // the descriptor is in fds
+            drop(store, AREA_PREFIX + id, List.of()); // the descriptor is in fds
         }
         return new TakenOverMemory(next, generation, fds, complete[0]);
     }
@@ -186,16 +208,17 @@ public final class RestartState implements StateSink {
         return n;
     }
 
-    /** Drops {@code name} from the store (a failure is logged) and closes {@code fd} unless negative. */
-    public static void drop(FdStore store, String name, int fd) {
+    /**
+     * Drops {@code name} from the store, every descriptor under it (a failure is logged), and
+     * closes this daemon's {@code fds} of it.
+     */
+    public static void drop(FdStore store, String name, List<Integer> fds) {
         try {
             store.remove(name);
         } catch (ErrnoException e) {
             log.warn("cannot drop {} from the fd store: {}", name, e.getMessage());
         }
-        if (fd >= 0) {
-            Descriptors.close(fd);
-        }
+        fds.forEach(Descriptors::close);
     }
 
     public int generation() {
@@ -220,10 +243,36 @@ public final class RestartState implements StateSink {
             byte[] texts = openerTexts.computeIfAbsent(area.id(), id -> RegionRecord.encodeTexts(file.opener()));
             byte[] rec = new RegionRecord(s, file.flags(), file.caller(), file.opener(), file.openedAtMillis())
                     .encode(texts);
-            byte[] old = live.put(area.id(), rec);
-            liveBytes += rec.length + 8 - (old == null ? 0 : old.length + 8);
+            putLiveLocked(area.id(), rec);
+            pinsSinceRecord.remove(area.id());
             appendLocked(rec);
         }
+    }
+
+    /**
+     * A pins record: the region's id and ranges, a few dozen bytes where its whole record has its
+     * name, its opener's labels and every other field.
+     */
+    @Override
+    public void pinsChanged(OpenFile file) {
+        Area area = file.area();
+        synchronized (lock) {
+            if (area.isReleased()) {
+                return;
+            }
+            if (!live.containsKey(area.id())) {
+                changed(file); // not recorded whole yet (recording started after its open)
+                return;
+            }
+            pinsSinceRecord.put(area.id(), file);
+            pinsScratch = RegionRecord.encodePins(pinsScratch, area.id(), area.unpinned());
+            appendLocked(pinsScratch);
+        }
+    }
+
+    private void putLiveLocked(long id, byte[] rec) {
+        byte[] old = live.put(id, rec);
+        liveBytes += rec.length + 8 - (old == null ? 0 : old.length + 8);
     }
 
     @Override
@@ -235,6 +284,7 @@ public final class RestartState implements StateSink {
                 liveBytes -= old.length + 8;
             }
             openerTexts.remove(id);
+            pinsSinceRecord.remove(id);
             appendLocked(RegionRecord.encodeGone(id));
         }
         Area area = parked.remove(id);
@@ -337,19 +387,42 @@ public final class RestartState implements StateSink {
         }
     }
 
+    /**
+     * Appends a record, or starts a new generation when the log is full. After a failed one, the
+     * next try waits {@link #GENERATION_RETRY_NANOS}: each try writes every live region, and
+     * trying at every change would make each request pay for it.
+     */
     private void appendLocked(byte[] rec) {
+        appendLocked(ByteBuffer.wrap(rec));
+    }
+
+    private void appendLocked(ByteBuffer rec) {
         if (journal.append(rec)) {
             return;
         }
+        long now = clock.getAsLong();
+        if (generationFailed && now - nextGenerationTry < 0) {
+            return; // unrecorded, as the warning said
+        }
         try {
             newGenerationLocked(); // the new generation holds the live regions, this change included
+            generationFailed = false;
         } catch (ErrnoException e) {
+            generationFailed = true;
+            nextGenerationTry = now + GENERATION_RETRY_NANOS;
             errors.warn("cannot write a new restart state ({}): a restart now would lose the latest changes",
                     e.getMessage());
         }
     }
 
     private void newGenerationLocked() throws ErrnoException {
+        for (Map.Entry<Long, OpenFile> e : pinsSinceRecord.entrySet()) {
+            OpenFile f = e.getValue();
+            putLiveLocked(e.getKey(), new RegionRecord(f.area().state(), f.flags(), f.caller(), f.opener(),
+                    f.openedAtMillis()).encode(openerTexts.computeIfAbsent(e.getKey(),
+                            id -> RegionRecord.encodeTexts(f.opener()))));
+        }
+        pinsSinceRecord.clear();
         while (liveBytes * 4 > capacity && capacity < MAX_CAPACITY) {
             capacity *= 2;
         }
@@ -389,11 +462,11 @@ public final class RestartState implements StateSink {
     /** Drops the state and the regions' memory from the store: the device they belong to is gone. */
     public void dropFromStore() {
         synchronized (carrierLock) {
-            drop(store, MEMORY_PREFIX + carrierGeneration, -1);
+            drop(store, MEMORY_PREFIX + carrierGeneration, List.of());
             carrier.close();
         }
         synchronized (lock) {
-            drop(store, STATE_PREFIX + generation, -1);
+            drop(store, STATE_PREFIX + generation, List.of());
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.zip.CRC32C;
  * <pre>
  * header (page 0)                         record (from offset 4096, 4-byte aligned)
  *   0  u64 magic "ASHMDST1"                 0  u32 payload length, &gt; 0
- *   8  u32 format version (1)               4  u32 CRC32C of the payload
+ *   8  u32 format version (2)               4  u32 CRC32C of the payload
  *  12  u32 generation                       8  payload: type byte, then its fields
  *  16  u32[9] device: major, minor, kernel's FUSE minor and flags,
  *      answered minor and flags, max_read, max_write, page size
@@ -25,11 +25,16 @@ import java.util.zip.CRC32C;
  * starts zero-filled and is only appended to; a record counts only when its length is non-zero,
  * fits, and its CRC matches its payload. A record caught half-written fails one of these and ends
  * the log there, so the reader sees exactly the records completed before the death, in order.
- * Each record describes one whole region, so the last valid one of a region is its state.
+ * A region's state is its last valid whole record with the pins records after it applied.
+ *
+ * <p>One thread appends at a time (the restart state's lock).
  */
 public final class StateJournal {
     public static final long MAGIC = 0x3154_5344_4d48_5341L; // "ASHMDST1" little-endian
-    public static final int VERSION = 1;
+    /** Version 2 added pins records (type 3); a daemon that reads only 1 must not miss them. */
+    public static final int VERSION = 2;
+    /** The oldest version this daemon reads: version 1 is version 2 without pins records. */
+    static final int OLDEST_VERSION = 1;
     public static final int HEADER_SIZE = 4096;
     private static final int CRC_OFFSET = 52;
     private static final int CLEAN_OFFSET = 56;
@@ -46,6 +51,7 @@ public final class StateJournal {
     }
 
     private final ByteBuffer buf;
+    private final CRC32C crc = new CRC32C();
     private int position;
 
     private StateJournal(ByteBuffer buf, int position) {
@@ -84,18 +90,24 @@ public final class StateJournal {
      * stored before the length, which makes the record count.
      */
     public boolean append(byte[] payload) {
-        if (payload.length == 0) {
+        return append(ByteBuffer.wrap(payload));
+    }
+
+    /** Appends the {@code payload}'s remaining bytes as one record; its position does not move. */
+    public boolean append(ByteBuffer payload) {
+        int length = payload.remaining();
+        if (length == 0) {
             throw new IllegalArgumentException("empty record");
         }
-        int total = align(RECORD_HEADER + payload.length);
+        int total = align(RECORD_HEADER + length);
         if (position + total + RECORD_HEADER > buf.capacity()) {
             return false; // keeps room for the zero length that ends the log
         }
-        buf.put(position + RECORD_HEADER, payload);
-        CRC32C c = new CRC32C();
-        c.update(payload);
-        buf.putInt(position + 4, (int) c.getValue());
-        buf.putInt(position, payload.length);
+        buf.put(position + RECORD_HEADER, payload, payload.position(), length);
+        crc.reset();
+        crc.update(payload.duplicate());
+        buf.putInt(position + 4, (int) crc.getValue());
+        buf.putInt(position, length);
         position += total;
         return true;
     }
@@ -118,8 +130,10 @@ public final class StateJournal {
         if (b.getLong(0) != MAGIC) {
             throw new IllegalArgumentException("not an ashmemd state (bad magic)");
         }
-        if (b.getInt(8) != VERSION) {
-            throw new IllegalArgumentException("state format version " + b.getInt(8) + ", this daemon reads " + VERSION);
+        int version = b.getInt(8);
+        if (version < OLDEST_VERSION || version > VERSION) {
+            throw new IllegalArgumentException("state format version " + version + ", this daemon reads "
+                    + OLDEST_VERSION + " to " + VERSION);
         }
         if (b.getInt(CRC_OFFSET) != crc(b, 0, CRC_OFFSET)) {
             throw new IllegalArgumentException("state header checksum mismatch");

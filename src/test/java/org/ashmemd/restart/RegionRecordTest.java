@@ -61,4 +61,36 @@ class RegionRecordTest {
         assertThrows(IllegalArgumentException.class,
                 () -> HandedOverFds.fromEnvironment(Map.of("LISTEN_PID", "77", "LISTEN_FDS", "x"), 77));
     }
+
+    @Test
+    void aPinsRecordHoldsTheIdAndRangesOnly() {
+        List<UnpinnedRange> ranges = List.of(new UnpinnedRange(5, 9, false), new UnpinnedRange(1, 0, true));
+        byte[] rec = RegionRecord.encodePins(42, ranges);
+        assertEquals(1 + 8 + 4 + 2 * 17, rec.length);
+        RegionRecord.Pins pins = RegionRecord.decodePins(ByteBuffer.wrap(rec));
+        assertEquals(42, pins.id());
+        assertEquals(ranges, pins.unpinned());
+        assertEquals(-1, RegionRecord.goneId(ByteBuffer.wrap(rec)));
+        assertEquals(null, RegionRecord.decodePins(ByteBuffer.wrap(sample().encode())), "a whole record is not pins");
+        assertThrows(IllegalArgumentException.class, () -> RegionRecord.decode(ByteBuffer.wrap(rec)));
+        for (int len = 1; len < rec.length; len++) {
+            ByteBuffer cut = ByteBuffer.wrap(rec, 0, len).slice();
+            assertThrows(IllegalArgumentException.class, () -> RegionRecord.decodePins(cut), "cut at " + len);
+        }
+        byte[] longer = java.util.Arrays.copyOf(rec, rec.length + 1);
+        assertThrows(IllegalArgumentException.class, () -> RegionRecord.decodePins(ByteBuffer.wrap(longer)));
+    }
+
+    @Test
+    void pinsReplaceTheRangesAndNothingElse() {
+        RegionRecord r = sample();
+        List<UnpinnedRange> ranges = List.of(new UnpinnedRange(0, 2, false));
+        RegionRecord after = r.withUnpinned(ranges);
+        assertEquals(ranges, after.area().unpinned());
+        assertArrayEquals(r.area().name(), after.area().name());
+        assertEquals(r.area().size(), after.area().size());
+        assertEquals(r.area().position(), after.area().position());
+        assertEquals(r.opener(), after.opener());
+        assertEquals(r.caller(), after.caller());
+    }
 }

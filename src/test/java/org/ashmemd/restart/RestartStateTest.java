@@ -10,8 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import org.ashmemd.ashmem.Area;
 import org.ashmemd.ashmem.AreaRegistry;
 import org.ashmemd.ashmem.BackingLease;
@@ -31,37 +29,6 @@ import org.junit.jupiter.api.Test;
 class RestartStateTest {
     private static final int PAGE = 4096;
     private static final StateJournal.Device DEVICE = new StateJournal.Device(121, 0, 38, 0, 38, 0, 131072, 131072, PAGE);
-
-    /** Keeps a duplicate of each descriptor by name, and counts the messages it was sent. */
-    private static final class KeepingStore implements FdStore {
-        final Map<String, List<Integer>> fds = new TreeMap<>();
-        int messages;
-
-        @Override
-        public void store(String name, int fd) throws org.ashmemd.posix.ErrnoException {
-            messages++;
-            fds.computeIfAbsent(name, n -> new ArrayList<>()).add(Descriptors.duplicate(fd));
-        }
-
-        @Override
-        public void remove(String name) {
-            messages++;
-            List<Integer> gone = fds.remove(name);
-            if (gone != null) {
-                gone.forEach(Descriptors::close);
-            }
-        }
-
-        Set<String> names(String prefix) {
-            Set<String> s = new TreeSet<>();
-            fds.keySet().stream().filter(n -> n.startsWith(prefix)).forEach(s::add);
-            return s;
-        }
-
-        void closeAll() {
-            fds.values().forEach(l -> l.forEach(Descriptors::close));
-        }
-    }
 
     private final KeepingStore store = new KeepingStore();
     private final AreaRegistry registry = new AreaRegistry(new MemfdBackingFactory(), PAGE);
@@ -186,7 +153,7 @@ class RestartStateTest {
         int legacyHandedOver = Descriptors.duplicate(legacy);
         Descriptors.close(legacy);
 
-        RestartState.TakenOverMemory taken = RestartState.takeOverMemory(store, Map.of(4, oldQueue),
+        RestartState.TakenOverMemory taken = RestartState.takeOverMemory(store, Map.of(4, List.of(oldQueue)),
                 Map.of(7L, legacyHandedOver));
         assertEquals(5, taken.generation());
         assertTrue(taken.complete());
@@ -201,5 +168,35 @@ class RestartStateTest {
         taken.carrier().close();
         Map<Long, Long> parked = drainStored("memory-5");
         assertEquals(Map.of(1L, inoA, 2L, inoB, 7L, inoLegacy), parked);
+    }
+
+    /**
+     * A store that refuses the next generation: one try, then changes go unrecorded (no memfd
+     * made and filled per request) until the retry delay has passed.
+     */
+    @Test
+    void aFailedGenerationIsNotTriedAgainAtEveryChange() throws Exception {
+        long[] now = {0};
+        RestartState state = RestartState.start(store, DEVICE, 0, Map.of(), Map.of(), null, () -> now[0]);
+        OpenFile f = mapped(PAGE);
+        state.changed(f);
+        store.refusing = name -> name.startsWith(RestartState.STATE_PREFIX);
+        int appended = 0;
+        while (store.refused == 0) {
+            assertTrue(++appended < 2_000_000, "the log never filled");
+            state.changed(f);
+        }
+        for (int i = 0; i < 1000; i++) {
+            state.changed(f);
+        }
+        assertEquals(1, store.refused, "tried once");
+        now[0] += RestartState.GENERATION_RETRY_NANOS;
+        state.changed(f);
+        assertEquals(2, store.refused, "tried again after the delay");
+        store.refusing = name -> false;
+        now[0] += RestartState.GENERATION_RETRY_NANOS;
+        state.changed(f);
+        assertEquals(2, state.generation());
+        assertEquals(Set.of("state-2"), store.names(RestartState.STATE_PREFIX));
     }
 }

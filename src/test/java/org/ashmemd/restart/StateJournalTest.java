@@ -140,4 +140,26 @@ class StateJournalTest {
         assertEquals(n, StateJournal.read(buf).records().size());
         assertFalse(StateJournal.read(buf).torn());
     }
+
+    /** Version 1 is version 2 without pins records: a daemon of today takes over from one before. */
+    @Test
+    void versionOneIsReadAndANewerVersionRefused() {
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        StateJournal.create(buf, 3, DEVICE).append(new byte[] {9});
+        assertEquals(2, buf.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(8));
+        rewriteVersion(buf, 1);
+        assertEquals(List.of(9), StateJournal.read(buf).records().stream().map(r -> (int) r.get(0)).toList());
+        rewriteVersion(buf, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StateJournal.read(buf));
+        assertEquals("state format version 3, this daemon reads 1 to 2", e.getMessage());
+    }
+
+    /** Sets the header's version and its CRC, as a daemon writing that version would. */
+    private static void rewriteVersion(ByteBuffer buf, int version) {
+        ByteBuffer b = buf.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(8, version);
+        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        c.update(b.slice(0, 52));
+        b.putInt(52, (int) c.getValue());
+    }
 }
