@@ -65,12 +65,18 @@ public final class AdminService {
         DaemonStatus.Pressure pressure();
     }
 
+    /** Supplies the restart section of the status. */
+    public interface RestartReport {
+        DaemonStatus.Restart restart();
+    }
+
     private final AshmemCharDevice device;
     private final RequestStats requests;
     private final BrokerServer broker;
     private final ProcFs proc;
     private final RegionProcesses processes;
     private final PressureReport pressure;
+    private final RestartReport restart;
     private final String version;
     private final String deviceNode;
     private final String deviceNumbers;
@@ -85,14 +91,15 @@ public final class AdminService {
     }
 
     public AdminService(AshmemCharDevice device, RequestStats requests, BrokerServer broker, ProcFs proc,
-            RegionProcesses processes, PressureReport pressure, AdminPurger purger, String version, String deviceNode,
-            String deviceNumbers) {
+            RegionProcesses processes, PressureReport pressure, RestartReport restart, AdminPurger purger, String version,
+            String deviceNode, String deviceNumbers) {
         this.device = device;
         this.requests = requests;
         this.broker = broker;
         this.proc = proc;
         this.processes = processes;
         this.pressure = pressure;
+        this.restart = restart;
         this.purger = purger;
         this.version = version;
         this.deviceNode = deviceNode;
@@ -274,6 +281,7 @@ public final class AdminService {
                         b.connections(), b.outstandingTokens()),
                 pressure.pressure(),
                 new DaemonStatus.Limits(caps.regionsPerUid(), caps.bytesPerUid(), caps.regionsPerContainer(),
-                        caps.bytesPerContainer(), device.limits().refused()));
+                        caps.bytesPerContainer(), device.limits().refused()),
+                restart.restart());
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.DaemonStatus;
+import org.ashmemd.text.Escape;
 import org.ashmemd.units.ByteSize;
 import org.ashmemd.units.Durations;
 import picocli.CommandLine.Command;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "Show the daemon's state: device, regions, memory, requests, broker.")
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = org.ashmemd.cmdline.Version.Provider.class, description = "Show the daemon's state: device, regions, memory, requests, broker, and what a restart would keep.")
 final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -58,6 +59,9 @@ final class StatusCommand implements Callable<Integer> {
         out.printf("limits   per uid %s regions / %s, per container %s regions / %s; %d opens refused%n",
                 cap(l.regionsPerUid()), capBytes(l.bytesPerUid()), cap(l.regionsPerContainer()),
                 capBytes(l.bytesPerContainer()), l.refusedOpens());
+        if (s.restart() != null) {
+            out.println(restart(s.restart()));
+        }
         // errors are keyed "OPERATION ERRNO": sum them per operation in one pass
         Map<String, Long> errorsByOperation = new HashMap<>();
         for (Map.Entry<String, Long> e : s.errors().entrySet()) {
@@ -77,6 +81,34 @@ final class StatusCommand implements Callable<Integer> {
             s.errors().forEach(errs::row);
             errs.print(out);
         }
+    }
+
+    /** What a restart would keep, and how this daemon started. */
+    static String restart(DaemonStatus.Restart r) {
+        String how = r.started() == null ? "" : r.started();
+        String started = switch (how) {
+            case DaemonStatus.Restart.PLANNED_RESTART -> "started by a planned restart";
+            case DaemonStatus.Restart.AFTER_CRASH -> "started after the previous daemon died";
+            case DaemonStatus.Restart.NEW_DEVICE -> "started with a new device";
+            default -> "started: " + Escape.text(how);
+        };
+        if (!r.kept()) {
+            return "restart  not kept (no --fd-store: a restart ends the device and its regions); " + started;
+        }
+        StringBuilder b = new StringBuilder("restart  kept: state ").append(r.stateGeneration()).append(", ")
+                .append(ByteSize.format(r.stateBytes())).append(" of ").append(ByteSize.format(r.stateCapacityBytes()))
+                .append("; memory carrier ").append(r.memoryGeneration()).append(" holds ").append(r.parkedMemfds())
+                .append(" memfds (").append(ByteSize.format(r.releasedBytesHeld())).append(" released); ")
+                .append(started);
+        if (!how.equals(DaemonStatus.Restart.NEW_DEVICE)) {
+            b.append(": ").append(r.regionsResumed()).append(" regions resumed, ").append(r.regionsLost())
+                    .append(" lost");
+        }
+        if (r.unrecordedChanges() > 0 || r.unparkedRegions() > 0) {
+            b.append("\n         NOT KEPT: ").append(r.unrecordedChanges()).append(" changes unrecorded, ")
+                    .append(r.unparkedRegions()).append(" regions' memory unparked (the log says why)");
+        }
+        return b.toString();
     }
 
     private static String cap(long n) {

@@ -115,6 +115,10 @@ public final class Daemon implements AutoCloseable {
     private TokenTable tokens;
     private FdStore fdStore;
     private RestartState restartState;
+    /** How this daemon came by its device, and what it took over: for the status. */
+    private String startedAs = DaemonStatus.Restart.NEW_DEVICE;
+    private int regionsResumed;
+    private int regionsLost;
     private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(10);
     /**
      * How long a planned stop waits for tokens just handed out to be redeemed: a client redeems
@@ -217,7 +221,7 @@ public final class Daemon implements AutoCloseable {
             device.setAfterUnpin(pressure::checkSoftLimit);
         }
         AdminService admin = new AdminService(device, requestStats, broker, proc, regionProcesses, pressure::pressure,
-                () -> {
+                this::restartReport, () -> {
                     long pages = registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN);
                     log.info("purged {} pages on request of the admin socket", pages);
                     return pages;
@@ -319,6 +323,9 @@ public final class Daemon implements AutoCloseable {
         log.info("resumed /dev/{} (char {}:{}) with {} regions from the previous daemon ({}){}", config.deviceName(),
                 d.major(), d.minor(), resumed.size(), h.cleanHandOver() ? "planned restart" : "it did not stop cleanly",
                 lost > 0 ? "; " + lost + " regions lost" : "");
+        startedAs = h.cleanHandOver() ? DaemonStatus.Restart.PLANNED_RESTART : DaemonStatus.Restart.AFTER_CRASH;
+        regionsResumed = resumed.size();
+        regionsLost = lost;
         if (h.tornTail()) {
             log.info("the previous daemon died while it recorded a change: that change is not kept, and its request"
                     + " runs again or fails with EINTR");
@@ -405,6 +412,17 @@ public final class Daemon implements AutoCloseable {
                 + " {} with EINTR; {} more it had read without recording them, with EINTR", waiting.size(), replayed,
                 interrupted, unrecorded);
         return InFlightTable.create(tableMemory, CuseTransport.MAX_READERS);
+    }
+
+    private DaemonStatus.Restart restartReport() {
+        RestartState state = restartState;
+        if (state == null) {
+            return new DaemonStatus.Restart(false, startedAs, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        }
+        RestartState.Report r = state.report();
+        return new DaemonStatus.Restart(true, startedAs, regionsResumed, regionsLost, r.generation(), r.stateBytes(),
+                r.stateCapacity(), r.carrierGeneration(), r.parkedMemfds(), r.releasedBytes(), r.unrecordedChanges(),
+                r.unparkedRegions());
     }
 
     /**

@@ -103,6 +103,10 @@ final class StateCollector implements MultiCollector {
                     br.outstandingTokens()));
         }
 
+        if (st.restart() != null) {
+            addRestart(st.restart(), out);
+        }
+
         DaemonStatus.Pressure p = st.pressure();
         if (p != null) {
             out.add(gauge("ashmemd_pressure_watching", "1 while a PSI memory pressure trigger is watched, else 0",
@@ -112,6 +116,23 @@ final class StateCollector implements MultiCollector {
                     "Unpinned, not purged memory beyond this is purged at once; 0 when there is no limit",
                     Unit.BYTES, p.unpinnedSoftLimitBytes()));
         }
+    }
+
+    /** What a restart would keep: the state's size, the memfds parked, and what the store misses. */
+    private static void addRestart(DaemonStatus.Restart r, List<MetricSnapshot> out) {
+        out.add(gauge("ashmemd_restart_kept", "1 when the device, regions and state are kept in an fd store for the "
+                + "next daemon (--fd-store), else 0", null, r.kept() ? 1 : 0));
+        if (!r.kept()) {
+            return;
+        }
+        out.add(gauge("ashmemd_restart_state_bytes", "Bytes of the restart state's log in use", Unit.BYTES,
+                r.stateBytes()));
+        out.add(gauge("ashmemd_restart_parked_memfds", "Region memfds held for the next daemon, released regions' "
+                + "included until the live ones move to a new carrier", null, r.parkedMemfds()));
+        out.add(counter("ashmemd_restart_unrecorded_changes", "Region changes the restart state missed: a restart "
+                + "would not see them", r.unrecordedChanges()));
+        out.add(counter("ashmemd_restart_unparked_regions", "Regions whose memory could not be parked: a restart "
+                + "would lose them", r.unparkedRegions()));
     }
 
     /**
@@ -212,6 +233,8 @@ final class StateCollector implements MultiCollector {
                 "ashmemd_region_bytes", "ashmemd_broker_token_requests", "ashmemd_broker_connections",
                 "ashmemd_broker_outstanding_tokens", "ashmemd_pressure_watching", "ashmemd_pressure_events",
                 "ashmemd_unpinned_soft_limit_bytes", "ashmemd_container_regions", "ashmemd_container_region_bytes",
-                "ashmemd_purged_pages", "ashmemd_purge_bursts");
+                "ashmemd_purged_pages", "ashmemd_purge_bursts", "ashmemd_restart_kept", "ashmemd_restart_state_bytes",
+                "ashmemd_restart_parked_memfds", "ashmemd_restart_unrecorded_changes",
+                "ashmemd_restart_unparked_regions");
     }
 }

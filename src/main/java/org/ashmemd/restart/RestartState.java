@@ -74,6 +74,9 @@ public final class RestartState implements StateSink {
     private ByteBuffer pinsScratch;
     private long nextGenerationTry;
     private boolean generationFailed;
+    private long unrecordedChanges;
+    // Guarded by carrierLock.
+    private long unparkedRegions;
 
     private RestartState(FdStore store, StateJournal.Device device, LongSupplier clock) {
         this.store = store;
@@ -328,6 +331,9 @@ public final class RestartState implements StateSink {
                 }
             } catch (ErrnoException e) {
                 parked.remove(area.id());
+                synchronized (carrierLock) {
+                    unparkedRegions++;
+                }
                 errors.warn("cannot park region {}'s memory ({}): a restart would lose it", area.id(), e.getMessage());
             }
         }
@@ -402,12 +408,14 @@ public final class RestartState implements StateSink {
         }
         long now = clock.getAsLong();
         if (generationFailed && now - nextGenerationTry < 0) {
-            return; // unrecorded, as the warning said
+            unrecordedChanges++; // as the warning said
+            return;
         }
         try {
             newGenerationLocked(); // the new generation holds the live regions, this change included
             generationFailed = false;
         } catch (ErrnoException e) {
+            unrecordedChanges++;
             generationFailed = true;
             nextGenerationTry = now + GENERATION_RETRY_NANOS;
             errors.warn("cannot write a new restart state ({}): a restart now would lose the latest changes",
@@ -467,6 +475,39 @@ public final class RestartState implements StateSink {
         }
         synchronized (lock) {
             drop(store, STATE_PREFIX + generation, List.of());
+        }
+    }
+
+    /**
+     * What the store holds and what it misses, for the status.
+     *
+     * @param generation the state's generation, as named in the store
+     * @param stateBytes bytes of the state's log in use, header included
+     * @param stateCapacity the state memfd's size
+     * @param carrierGeneration the memory carrier's generation
+     * @param parkedMemfds memfds in the carrier's queue, released regions' included
+     * @param releasedBytes memory of regions released since the last move, still held by the queue
+     * @param unrecordedChanges changes a restart would not see: a new generation failed
+     * @param unparkedRegions regions whose memory could not be parked: a restart loses them
+     */
+    public record Report(int generation, long stateBytes, long stateCapacity, int carrierGeneration,
+            int parkedMemfds, long releasedBytes, long unrecordedChanges, long unparkedRegions) {
+    }
+
+    public Report report() {
+        int g;
+        long used;
+        long cap;
+        long unrecorded;
+        synchronized (lock) {
+            g = generation;
+            used = journal.position();
+            cap = journal.capacity();
+            unrecorded = unrecordedChanges;
+        }
+        synchronized (carrierLock) {
+            return new Report(g, used, cap, carrierGeneration, carrier.queued(), releasedBytes, unrecorded,
+                    unparkedRegions);
         }
     }
 

@@ -85,7 +85,10 @@ class AdminCommandsTest {
                 new RegionLimits(RegionLimits.Caps.DEFAULT));
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         service = new AdminService(device, stats, broker, proc, AdminService.RegionProcesses.NONE,
-                () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN),
+                () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0),
+                () -> new DaemonStatus.Restart(true, DaemonStatus.Restart.AFTER_CRASH, 80, 1, 3, 24 * 1024, 16 << 20, 2,
+                        82, 3 << 20, 0, 0),
+                () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN),
                 Version.get(), "/dev/ashmem", "250:0");
         server = new AdminServer(dir.resolve("admin.sock"), null, service, proc);
 
@@ -220,6 +223,9 @@ class AdminCommandsTest {
         assertEquals(1L, st.errors().get("SET_SIZE EINVAL"));
         String[] text = run("status");
         assertTrue(text[1].contains("regions  2 (1 mapped)"), text[1]);
+        assertTrue(text[1].contains("restart  kept: state 3, 24.0K of 16.0M; memory carrier 2 holds 82 memfds (3.0M"
+                + " released); started after the previous daemon died: 80 regions resumed, 1 lost\n"), text[1]);
+        assertEquals(80, st.restart().regionsResumed());
 
         String[] p = run("purge");
         assertEquals("0", p[0], p[2]);

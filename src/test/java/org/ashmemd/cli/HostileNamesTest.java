@@ -109,6 +109,8 @@ class HostileNamesTest {
         broker = new BrokerServer(dir.resolve("broker.sock"), "rw-rw-rw-", tokens, System::nanoTime);
         AdminService service = new AdminService(device, new RequestStats(), broker, procFs,
                 AdminService.RegionProcesses.NONE, () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0),
+                // a daemon of another version may say how it started in words this one does not know
+                () -> new DaemonStatus.Restart(true, "\u001b[31mrebooted\n\u202e", 0, 0, 1, 4096, 1 << 24, 1, 0, 0, 0, 0),
                 () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN), Version.get(), "/dev/ashmem", "250:0");
         server = new AdminServer(dir.resolve("admin.sock"), null, service, new ProcFs());
         for (byte[] name : NAMES) {
@@ -221,6 +223,7 @@ class HostileNamesTest {
         String[] s = run("status");
         assertEquals("0", s[0], s[2]);
         assertSafe(s[1]);
+        assertTrue(s[1].contains("started: \\x1b[31mrebooted\\n\\u202e:"), s[1]);
         String[] t = run("top", "-n", "1", "--json");
         assertSafe(t[1].replace("\n", ""));
     }

@@ -138,7 +138,7 @@ class RenderScaleTest {
         DaemonStatus s = new DaemonStatus("1", 1, 0, 0, "6.1", "/dev/ashmem", "10:1", 0, 0, 0, 0, 0, 0, 0,
                 new CountingMap<>(requests, reads), new CountingMap<>(errors, reads),
                 new DaemonStatus.Broker("/run/ashmemd/broker.sock", 0, 0, 0, 0, 0, 0),
-                new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), new DaemonStatus.Limits(0, 0, 0, 0, 0));
+                new DaemonStatus.Pressure(false, "", 0, 0, 0, 0), new DaemonStatus.Limits(0, 0, 0, 0, 0), null);
         StringWriter out = new StringWriter();
         StatusCommand.render(new PrintWriter(out), s);
         assertTrue(reads.get() <= 4L * N, reads.get() + " entry reads for " + 2 * N + " entries");

@@ -62,7 +62,9 @@ class MetricsServerTest {
                     regionCount, 2, 12 * MIB, 5 * MIB, 3 * MIB, MIB, 7 * MIB, Map.of("OPEN", 9L), Map.of(),
                     new DaemonStatus.Broker("/run/ashmemd/broker.sock", 11, 2, 1, 3, 4, 5),
                     new DaemonStatus.Pressure(true, "some 200ms 2s", 6, 8, 900, 64 * MIB),
-                    new DaemonStatus.Limits(0, 0, 0, 0, 0));
+                    new DaemonStatus.Limits(0, 0, 0, 0, 0),
+                    new DaemonStatus.Restart(true, DaemonStatus.Restart.PLANNED_RESTART, 80, 0, 3, 24 * 1024,
+                            16 * MIB, 2, 82, 3 * MIB, 7, 1));
         }
 
         @Override
@@ -230,6 +232,17 @@ class MetricsServerTest {
     }
 
     @Test
+    void whatARestartWouldKeep() throws Exception {
+        Exposition e = scrape();
+        assertEquals(1.0, e.get("ashmemd_restart_kept"));
+        assertEquals(24.0 * 1024, e.get("ashmemd_restart_state_bytes"));
+        assertEquals(82.0, e.get("ashmemd_restart_parked_memfds"));
+        assertEquals(7.0, e.get("ashmemd_restart_unrecorded_changes_total"));
+        assertEquals(1.0, e.get("ashmemd_restart_unparked_regions_total"));
+        assertEquals("counter", e.type.get("ashmemd_restart_unrecorded_changes_total"));
+    }
+
+    @Test
     void requestLatenciesAndErrors() throws Exception {
         RequestStats rs = source.requestStats;
         rs.requestDone(OPEN, 0, 0, 3_000);                             // 3 µs: the first bucket
@@ -271,7 +284,9 @@ class MetricsServerTest {
                 "ashmemd_container_region_bytes", "ashmemd_request_duration_seconds", "ashmemd_request_errors_total",
                 "ashmemd_purged_pages_total", "ashmemd_purge_bursts_total", "ashmemd_broker_token_requests_total",
                 "ashmemd_broker_connections", "ashmemd_broker_outstanding_tokens", "ashmemd_pressure_watching",
-                "ashmemd_pressure_events_total", "ashmemd_unpinned_soft_limit_bytes");
+                "ashmemd_pressure_events_total", "ashmemd_unpinned_soft_limit_bytes", "ashmemd_restart_kept",
+                "ashmemd_restart_state_bytes", "ashmemd_restart_parked_memfds",
+                "ashmemd_restart_unrecorded_changes_total", "ashmemd_restart_unparked_regions_total");
         for (String family : expected) {
             assertTrue(e.hasFamily(family), family + " missing from " + e.type.keySet());
             assertFalse(e.help.getOrDefault(family, "").isBlank(), family + " has no HELP");

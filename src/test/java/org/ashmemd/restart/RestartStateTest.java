@@ -190,6 +190,7 @@ class RestartStateTest {
             state.changed(f);
         }
         assertEquals(1, store.refused, "tried once");
+        assertEquals(1001, state.report().unrecordedChanges(), "each change since counts as unrecorded");
         now[0] += RestartState.GENERATION_RETRY_NANOS;
         state.changed(f);
         assertEquals(2, store.refused, "tried again after the delay");
@@ -198,5 +199,25 @@ class RestartStateTest {
         state.changed(f);
         assertEquals(2, state.generation());
         assertEquals(Set.of("state-2"), store.names(RestartState.STATE_PREFIX));
+    }
+
+    @Test
+    void theReportSaysWhatTheStoreHolds() throws Exception {
+        RestartState state = RestartState.start(store, DEVICE, 4, Map.of(), Map.of(), null);
+        OpenFile kept = mapped(PAGE);
+        state.changed(kept);
+        OpenFile gone = mapped(2 * PAGE);
+        state.changed(gone);
+        registry.release(gone.area());
+        state.released(gone);
+        RestartState.Report r = state.report();
+        assertEquals(5, r.generation());
+        assertEquals(1, r.carrierGeneration());
+        assertEquals(2, r.parkedMemfds(), "the released region's memfd stays queued");
+        assertEquals(2 * PAGE, r.releasedBytes());
+        assertEquals(RestartState.MIN_CAPACITY, r.stateCapacity());
+        assertTrue(r.stateBytes() > StateJournal.HEADER_SIZE, "three records written");
+        assertEquals(0, r.unrecordedChanges());
+        assertEquals(0, r.unparkedRegions());
     }
 }
