@@ -98,8 +98,10 @@ public final class AreaRegistry {
     }
 
     /**
-     * Told after a purge which areas it changed (their ranges' purged marks): the restart state
-     * records them. Runs on the purging thread, without the registry lock.
+     * Told which areas a purge changed (their ranges' purged marks): once the ranges are marked,
+     * before their memory is freed, and again for an area where freeing failed and the marks were
+     * taken back. The restart state records them. Runs on the purging thread, without the
+     * registry lock.
      */
     public void setPurgeListener(Consumer<Area> listener) {
         this.purgeListener = Objects.requireNonNull(listener);
@@ -188,6 +190,9 @@ public final class AreaRegistry {
             } finally {
                 lock.unlock();
             }
+            // the marks are told before the memory goes: whoever records them (the restart state)
+            // then never says "not purged" of pages a hole punch already zeroed
+            tellPurgeListener(punches, i -> true);
             freed += punch(punches, failed, cause);
         }
         if (freed > 0) {
@@ -250,17 +255,23 @@ public final class AreaRegistry {
             lock.unlock();
         }
         toClose.forEach(BackingMemory::close);
-        Consumer<Area> listener = purgeListener;
-        Set<Area> touched = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Punch p : punches) {
-            if (touched.add(p.range().area)) {
-                listener.accept(p.range().area);
-            }
-        }
+        tellPurgeListener(punches, i -> !done[i]); // marks taken back where the memory stayed
         if (error != null) {
             throw error;
         }
         return freedPages;
+    }
+
+    /** Tells the purge listener once per area of the punches {@code which} selects. */
+    private void tellPurgeListener(List<Punch> punches, java.util.function.IntPredicate which) {
+        Consumer<Area> listener = purgeListener;
+        Set<Area> told = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = 0; i < punches.size(); i++) {
+            Area a = punches.get(i).range().area;
+            if (which.test(i) && told.add(a)) {
+                listener.accept(a);
+            }
+        }
     }
 
     /** PIN, UNPIN and GET_PIN_STATUS wait here while a purge is freeing memory. */

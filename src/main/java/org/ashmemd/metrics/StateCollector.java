@@ -129,10 +129,11 @@ final class StateCollector implements MultiCollector {
                 r.stateBytes()));
         out.add(gauge("ashmemd_restart_parked_memfds", "Region memfds held for the next daemon, released regions' "
                 + "included until the live ones move to a new carrier", null, r.parkedMemfds()));
-        out.add(counter("ashmemd_restart_unrecorded_changes", "Region changes the restart state missed: a restart "
-                + "would not see them", r.unrecordedChanges()));
-        out.add(counter("ashmemd_restart_unparked_regions", "Regions whose memory could not be parked: a restart "
-                + "would lose them", r.unparkedRegions()));
+        out.add(gauge("ashmemd_restart_unrecorded_changes", "Region changes no restart state in the store holds: "
+                + "a restart now would not see them (0 again once a new state is parked)", null,
+                r.unrecordedChanges()));
+        out.add(gauge("ashmemd_restart_unparked_regions", "Live regions whose memory could not be parked: a restart "
+                + "now would lose them", null, r.unparkedRegions()));
     }
 
     /**

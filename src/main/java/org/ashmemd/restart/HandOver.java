@@ -126,17 +126,16 @@ public record HandOver(int cuseFd, StateJournal.Device device, int generation, b
         return Math.max(generation, stateFds.keySet().stream().mapToInt(Integer::intValue).max().orElse(0));
     }
 
+    /** The number a name ends with, written as this daemon writes it (else the drop by name would miss it). */
     private static Integer parse(String s) {
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        Long n = parseLong(s);
+        return n != null && n >= 0 && n <= Integer.MAX_VALUE ? Integer.valueOf(n.intValue()) : null;
     }
 
     private static Long parseLong(String s) {
         try {
-            return Long.parseLong(s);
+            long n = Long.parseLong(s);
+            return Long.toString(n).equals(s) ? n : null;
         } catch (NumberFormatException e) {
             return null;
         }

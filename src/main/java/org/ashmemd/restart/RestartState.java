@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -73,10 +74,12 @@ public final class RestartState implements StateSink {
     /** Where pins records are encoded, one at a time. */
     private ByteBuffer pinsScratch;
     private long nextGenerationTry;
+    /** The log is full and no new generation could be parked: nothing is appended until one is. */
     private boolean generationFailed;
+    /** Changes since the log filled that no state in the store holds. */
     private long unrecordedChanges;
-    // Guarded by carrierLock.
-    private long unparkedRegions;
+    /** Regions whose memory could not be parked (a later change tries again). */
+    private final Set<Long> unparked = ConcurrentHashMap.newKeySet();
 
     private RestartState(FdStore store, StateJournal.Device device, LongSupplier clock) {
         this.store = store;
@@ -259,18 +262,19 @@ public final class RestartState implements StateSink {
     @Override
     public void pinsChanged(OpenFile file) {
         Area area = file.area();
+        park(file); // a region whose park failed tries again at its next change, and PIN and UNPIN are most
         synchronized (lock) {
             if (area.isReleased()) {
                 return;
             }
-            if (!live.containsKey(area.id())) {
-                changed(file); // not recorded whole yet (recording started after its open)
+            if (live.containsKey(area.id())) {
+                pinsSinceRecord.put(area.id(), file);
+                pinsScratch = RegionRecord.encodePins(pinsScratch, area.id(), area.unpinned());
+                appendLocked(pinsScratch);
                 return;
             }
-            pinsSinceRecord.put(area.id(), file);
-            pinsScratch = RegionRecord.encodePins(pinsScratch, area.id(), area.unpinned());
-            appendLocked(pinsScratch);
         }
+        changed(file); // not recorded whole yet (recording started after its open); parks outside the lock
     }
 
     private void putLiveLocked(long id, byte[] rec) {
@@ -290,6 +294,7 @@ public final class RestartState implements StateSink {
             pinsSinceRecord.remove(id);
             appendLocked(RegionRecord.encodeGone(id));
         }
+        unparked.remove(id);
         Area area = parked.remove(id);
         if (area != null) {
             synchronized (carrierLock) {
@@ -329,10 +334,11 @@ public final class RestartState implements StateSink {
                         moveToNewCarrierLocked(); // the full queue's live regions, this one included
                     }
                 }
+                unparked.remove(area.id());
             } catch (ErrnoException e) {
                 parked.remove(area.id());
-                synchronized (carrierLock) {
-                    unparkedRegions++;
+                if (!area.isReleased()) {
+                    unparked.add(area.id());
                 }
                 errors.warn("cannot park region {}'s memory ({}): a restart would lose it", area.id(), e.getMessage());
             }
@@ -393,17 +399,19 @@ public final class RestartState implements StateSink {
         }
     }
 
+    private void appendLocked(byte[] rec) {
+        appendLocked(ByteBuffer.wrap(rec));
+    }
+
     /**
      * Appends a record, or starts a new generation when the log is full. After a failed one, the
      * next try waits {@link #GENERATION_RETRY_NANOS}: each try writes every live region, and
      * trying at every change would make each request pay for it.
      */
-    private void appendLocked(byte[] rec) {
-        appendLocked(ByteBuffer.wrap(rec));
-    }
-
     private void appendLocked(ByteBuffer rec) {
-        if (journal.append(rec)) {
+        // Not even a record that would still fit while a generation is missing: a pins record
+        // must never follow a whole record of the same region that went unrecorded.
+        if (!generationFailed && journal.append(rec)) {
             return;
         }
         long now = clock.getAsLong();
@@ -414,6 +422,7 @@ public final class RestartState implements StateSink {
         try {
             newGenerationLocked(); // the new generation holds the live regions, this change included
             generationFailed = false;
+            unrecordedChanges = 0;
         } catch (ErrnoException e) {
             unrecordedChanges++;
             generationFailed = true;
@@ -426,6 +435,9 @@ public final class RestartState implements StateSink {
     private void newGenerationLocked() throws ErrnoException {
         for (Map.Entry<Long, OpenFile> e : pinsSinceRecord.entrySet()) {
             OpenFile f = e.getValue();
+            if (f.area().isReleased()) {
+                continue; // its release is about to be recorded; its state now has no ranges
+            }
             putLiveLocked(e.getKey(), new RegionRecord(f.area().state(), f.flags(), f.caller(), f.opener(),
                     f.openedAtMillis()).encode(openerTexts.computeIfAbsent(e.getKey(),
                             id -> RegionRecord.encodeTexts(f.opener()))));
@@ -487,8 +499,9 @@ public final class RestartState implements StateSink {
      * @param carrierGeneration the memory carrier's generation
      * @param parkedMemfds memfds in the carrier's queue, released regions' included
      * @param releasedBytes memory of regions released since the last move, still held by the queue
-     * @param unrecordedChanges changes a restart would not see: a new generation failed
-     * @param unparkedRegions regions whose memory could not be parked: a restart loses them
+     * @param unrecordedChanges changes a restart now would not see: the log is full and no new
+     *     generation could be parked since (0 again once one is)
+     * @param unparkedRegions live regions whose memory could not be parked: a restart now loses them
      */
     public record Report(int generation, long stateBytes, long stateCapacity, int carrierGeneration,
             int parkedMemfds, long releasedBytes, long unrecordedChanges, long unparkedRegions) {
@@ -507,7 +520,7 @@ public final class RestartState implements StateSink {
         }
         synchronized (carrierLock) {
             return new Report(g, used, cap, carrierGeneration, carrier.queued(), releasedBytes, unrecorded,
-                    unparkedRegions);
+                    unparked.size());
         }
     }
 

@@ -406,4 +406,27 @@ class PurgeTest {
             Thread.sleep(1);
         }
     }
+
+    /**
+     * The purge listener hears of the purged marks before the memory is freed (a restart state
+     * that recorded them after could say "not purged" of zeroed pages if the daemon died
+     * between), and again only where freeing failed and the marks were taken back.
+     */
+    @Test
+    void thePurgeListenerHearsOfTheMarksBeforeTheMemoryGoes() throws ErrnoException {
+        List<String> heard = new ArrayList<>();
+        registry.setPurgeListener(area -> heard.add("area " + area.id() + " " + area.unpinned() + " punched "
+                + punches(backing(area)).size()));
+        unpin(a, 1, 1);
+        assertEquals(1, registry.purgeOldest(1, PurgeCause.PRESSURE));
+        assertEquals(List.of("area " + a.id() + " " + List.of(new UnpinnedRange(1, 1, true)) + " punched 0"), heard);
+
+        heard.clear();
+        backing(b).sealed = true;
+        unpin(b, 2, 2);
+        assertEquals(0, registry.purgeOldest(1, PurgeCause.PRESSURE));
+        assertEquals(List.of("area " + b.id() + " " + List.of(new UnpinnedRange(2, 2, true)) + " punched 0",
+                "area " + b.id() + " " + List.of(new UnpinnedRange(2, 2, false)) + " punched 0"), heard,
+                "told again once the marks were taken back");
+    }
 }

@@ -237,9 +237,9 @@ class MetricsServerTest {
         assertEquals(1.0, e.get("ashmemd_restart_kept"));
         assertEquals(24.0 * 1024, e.get("ashmemd_restart_state_bytes"));
         assertEquals(82.0, e.get("ashmemd_restart_parked_memfds"));
-        assertEquals(7.0, e.get("ashmemd_restart_unrecorded_changes_total"));
-        assertEquals(1.0, e.get("ashmemd_restart_unparked_regions_total"));
-        assertEquals("counter", e.type.get("ashmemd_restart_unrecorded_changes_total"));
+        assertEquals(7.0, e.get("ashmemd_restart_unrecorded_changes"));
+        assertEquals(1.0, e.get("ashmemd_restart_unparked_regions"));
+        assertEquals("gauge", e.type.get("ashmemd_restart_unrecorded_changes"));
     }
 
     @Test
@@ -286,7 +286,7 @@ class MetricsServerTest {
                 "ashmemd_broker_connections", "ashmemd_broker_outstanding_tokens", "ashmemd_pressure_watching",
                 "ashmemd_pressure_events_total", "ashmemd_unpinned_soft_limit_bytes", "ashmemd_restart_kept",
                 "ashmemd_restart_state_bytes", "ashmemd_restart_parked_memfds",
-                "ashmemd_restart_unrecorded_changes_total", "ashmemd_restart_unparked_regions_total");
+                "ashmemd_restart_unrecorded_changes", "ashmemd_restart_unparked_regions");
         for (String family : expected) {
             assertTrue(e.hasFamily(family), family + " missing from " + e.type.keySet());
             assertFalse(e.help.getOrDefault(family, "").isBlank(), family + " has no HELP");

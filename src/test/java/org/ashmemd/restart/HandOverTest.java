@@ -58,6 +58,12 @@ class HandOverTest {
         return h;
     }
 
+    /** The valid records of the state parked as {@code name}. */
+    private List<ByteBuffer> records(String name) throws Exception {
+        int fd = store.fds.get(name).get(0);
+        return StateJournal.read(Memfd.mapShared(fd, Memfd.size(fd))).records();
+    }
+
     private OpenFile mapped(int pages) throws Exception {
         Area area = registry.open();
         area.setSize((long) pages * PAGE);
@@ -78,6 +84,12 @@ class HandOverTest {
         state.pinsChanged(f);
         List<UnpinnedRange> expected = f.area().unpinned();
         assertEquals(2, expected.size(), "pages 0-1 and 3-5 stay unpinned");
+
+        List<ByteBuffer> records = records("state-1");
+        RegionRecord.Pins last = RegionRecord.decodePins(records.get(records.size() - 1));
+        assertEquals(f.area().id(), last.id(), "PIN appended a pins record, not a whole one");
+        assertEquals(expected, last.unpinned());
+        assertEquals(4, records.size(), "two whole records, two pins records");
 
         HandOver h = handOver();
         assertEquals(expected, h.regions().get(f.area().id()).area().unpinned());
@@ -104,12 +116,11 @@ class HandOverTest {
         assertEquals(Set.of("state-2"), store.names(RestartState.STATE_PREFIX));
         List<UnpinnedRange> expected = f.area().unpinned();
 
-        int fd = store.fds.get("state-2").get(0);
-        StateJournal.Replay replay = StateJournal.read(Memfd.mapShared(fd, Memfd.size(fd)));
-        ByteBuffer first = replay.records().get(0);
+        List<ByteBuffer> records = records("state-2");
+        ByteBuffer first = records.get(0);
         assertEquals(null, RegionRecord.decodePins(first), "a whole record starts the generation");
         assertEquals(expected, RegionRecord.decode(first).area().unpinned());
-        assertEquals(1, replay.records().size(), "the change that did not fit is in the whole record");
+        assertEquals(1, records.size(), "the change that did not fit is in the whole record");
 
         HandOver h = handOver();
         assertEquals(2, h.generation());
@@ -144,10 +155,81 @@ class HandOverTest {
     void pinsOfARegionWithNoWholeRecordBeforeThemAreSkipped() throws Exception {
         int fd = Memfd.create("state".getBytes(StandardCharsets.US_ASCII), 4 * PAGE);
         StateJournal j = StateJournal.create(Memfd.mapShared(fd, 4 * PAGE), 1, DEVICE);
-        assertTrue(j.append(RegionRecord.encodePins(99, List.of(new UnpinnedRange(0, 0, false)))));
+        OpenFile f = mapped(2);
+        RegionRecord whole = new RegionRecord(f.area().state(), f.flags(), f.caller(), f.opener(), 0);
+        List<UnpinnedRange> unpinned = List.of(new UnpinnedRange(0, 0, false));
+        assertTrue(j.append(whole.encode()));
+        assertTrue(j.append(RegionRecord.encodePins(f.area().id() + 1, unpinned)));
+        assertTrue(j.append(RegionRecord.encodePins(f.area().id(), unpinned)));
         store.store("state-1", fd);
         Descriptors.close(fd);
         HandOver h = handOver();
-        assertTrue(h.regions().isEmpty());
+        assertEquals(Set.of(f.area().id()), h.regions().keySet());
+        assertEquals(unpinned, h.regions().get(f.area().id()).area().unpinned());
+    }
+
+    /**
+     * While the log is full and no new generation could be parked, nothing is appended, not even
+     * a pins record that would fit: it would follow a whole record that went unrecorded.
+     */
+    @Test
+    void whileAGenerationIsMissingNoRecordFollowsAnUnrecordedOne() throws Exception {
+        long[] now = {0};
+        RestartState state = RestartState.start(store, DEVICE, 0, Map.of(), Map.of(), null, () -> now[0]);
+        OpenFile f = mapped(4);
+        state.changed(f);
+        f.area().unpin(0, PAGE);
+        state.pinsChanged(f);
+        List<UnpinnedRange> before = f.area().unpinned();
+        int maskBefore = f.area().state().protMask();
+
+        // fill the log until f's pins record (40 bytes with its header) would still fit and its
+        // whole record (over 100) would not
+        OpenFile filler = mapped(1);
+        state.changed(filler);
+        for (int i = 0; left(state) > 1000; i++) {
+            assertTrue(i < 2_000_000, "the log never filled");
+            state.changed(filler);
+        }
+        while (left(state) >= 48 + 24) {
+            state.pinsChanged(filler); // no ranges: 24 bytes
+        }
+        assertEquals(1, state.generation());
+        assertTrue(left(state) >= 48, left(state) + " bytes left");
+        store.refusing = name -> name.startsWith(RestartState.STATE_PREFIX);
+        f.area().setProtMask(Prot.READ, false);
+        state.changed(f); // a whole record that does not fit: the new generation is refused
+        assertEquals(1, store.refused);
+        f.area().pin(0, PAGE);
+        state.pinsChanged(f); // would fit; must not be appended
+        assertEquals(2, state.report().unrecordedChanges());
+
+        HandOver h = handOver();
+        assertEquals(before, h.regions().get(f.area().id()).area().unpinned(), "no pins after a missing record");
+        assertEquals(maskBefore, h.regions().get(f.area().id()).area().protMask());
+
+        store.refusing = name -> false;
+        now[0] += RestartState.GENERATION_RETRY_NANOS;
+        state.changed(filler);
+        assertEquals(2, state.generation());
+        assertEquals(0, state.report().unrecordedChanges(), "the new generation holds everything");
+        HandOver after = handOver();
+        assertEquals(List.of(), after.regions().get(f.area().id()).area().unpinned());
+        assertEquals(Prot.READ, after.regions().get(f.area().id()).area().protMask());
+    }
+
+    private static long left(RestartState state) {
+        RestartState.Report r = state.report();
+        return r.stateCapacity() - r.stateBytes();
+    }
+
+    @Test
+    void onlyNamesAsTheDaemonWritesThemCount() throws Exception {
+        RestartState.start(store, DEVICE, 0, Map.of(), Map.of(), null);
+        int good = store.fds.get("state-1").get(0);
+        store.store("state-07", good); // "07" is not how a daemon names generation 7
+        HandOver h = handOver();
+        assertEquals(Set.of(1), h.stateFds().keySet());
+        assertEquals(1, h.newestGeneration());
     }
 }
