@@ -217,6 +217,26 @@ _daemon_log_since_start() { tail -c +"$((_daemon_log_offset + 1))" "$DAEMON_LOG"
 # org.ashmemd...", without its "# "), or nothing when there is none.
 jvm_crash_frame() { grep -A1 '^# Problematic frame:' | tail -n 1 | cut -c3-200; }
 
+# jvm_run_once_more LABEL LOG CMD...: runs CMD (a JVM: ashmemd or ashmemctl) with its output in
+# LOG. When it fails and LOG holds HotSpot's fatal error report (under QEMU TCG the JVM rarely
+# dies in freshly JIT-patched code, see daemon_start), says so under LABEL, keeps that output in
+# LOG.crash and runs CMD once more: the check after it judges the program, not the emulator.
+# Returns CMD's last exit status.
+jvm_run_once_more() {
+	local label=$1 log=$2 st frame
+	shift 2
+	"$@" >"$log" 2>&1 </dev/null
+	st=$?
+	frame=$( ((st != 0)) && jvm_crash_frame <"$log")
+	if [ -n "$frame" ]; then
+		info "$label/jvm_crash" "exit $st, the JVM crashed ($frame); running it once more"
+		cp "$log" "$log.crash"
+		"$@" >"$log" 2>&1 </dev/null
+		st=$?
+	fi
+	return $st
+}
+
 _daemon_ready() {
 	[ -c "/dev/$ASHMEMD_DEVICE" ] && _daemon_log_since_start | grep -qw ready
 }

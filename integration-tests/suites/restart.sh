@@ -74,7 +74,8 @@ check planned/same_rdev test "$(rdev_of /dev/ashmem)" = "$rdev0"
 resumed_line=$(journalctl -u "$UNIT" --no-pager --since "$since" 2>/dev/null | grep -m1 'resumed /dev/ashmem')
 info planned/resumed "$resumed_line"
 check planned/resumed_from_store grep -q 'planned restart' <<<"$resumed_line"
-status_out=$(timeout $((120 * IT_TIME_SCALE)) ashmemctl status 2>&1)
+jvm_run_once_more planned/status "$WORK/status.out" timeout $((120 * IT_TIME_SCALE)) ashmemctl status
+status_out=$(cat "$WORK/status.out")
 info planned/status "$(grep -A1 '^restart' <<<"$status_out" | tr '\n' ' ')"
 check planned/status_says_so grep -qE '^restart  kept: .*started by a planned restart: [0-9]+ regions resumed, 0 lost$' <<<"$status_out"
 handed_line=$(journalctl -u "$UNIT" --no-pager --since "$since" 2>/dev/null | grep -m1 'handed over /dev/ashmem')
@@ -104,7 +105,8 @@ check crash/same_rdev test "$(rdev_of /dev/ashmem)" = "$rdev0"
 resumed_line=$(journalctl -u "$UNIT" --no-pager --since "$since" 2>/dev/null | grep -m1 'resumed /dev/ashmem')
 info crash/resumed "$resumed_line"
 check crash/resumed_from_store grep -q 'did not stop cleanly' <<<"$resumed_line"
-status_out=$(timeout $((120 * IT_TIME_SCALE)) ashmemctl status 2>&1)
+jvm_run_once_more crash/status "$WORK/status.out" timeout $((120 * IT_TIME_SCALE)) ashmemctl status
+status_out=$(cat "$WORK/status.out")
 info crash/status "$(grep -A1 '^restart' <<<"$status_out" | tr '\n' ' ')"
 check crash/status_says_so grep -qE '^restart  kept: .*started after the previous daemon died: [0-9]+ regions resumed, 0 lost$' <<<"$status_out"
 info crash/in_flight "$(journalctl -u "$UNIT" --no-pager --since "$since" 2>/dev/null | grep -m1 -E 're-sent by the kernel|released the callers' || echo 'no request was in flight')"

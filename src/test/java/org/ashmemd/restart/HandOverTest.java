@@ -218,6 +218,20 @@ class HandOverTest {
         assertEquals(Prot.READ, after.regions().get(f.area().id()).area().protMask());
     }
 
+    /** A region the state has no record of yet (served before recording started) gets a whole one. */
+    @Test
+    void pinsOfARegionNotRecordedYetWriteItsWholeRecord() throws Exception {
+        RestartState state = RestartState.start(store, DEVICE, 0, Map.of(), Map.of(), null);
+        OpenFile f = mapped(2);
+        f.area().unpin(0, PAGE);
+        state.pinsChanged(f);
+        List<ByteBuffer> records = records("state-1");
+        assertEquals(1, records.size());
+        assertEquals(null, RegionRecord.decodePins(records.get(0)));
+        assertEquals(f.area().unpinned(), RegionRecord.decode(records.get(0)).area().unpinned());
+        assertEquals(f.area().unpinned(), handOver().regions().get(f.area().id()).area().unpinned());
+    }
+
     private static long left(RestartState state) {
         RestartState.Report r = state.report();
         return r.stateCapacity() - r.stateBytes();
