@@ -1,7 +1,7 @@
 /*
  * fuzz.c: one process of the fuzz suite. For SECONDS it throws random calls at /dev/ashmem:
  * ioctls with ashmem's numbers, ashmemd's own, their neighbours (other size fields and
- * directions) and random numbers, with random values and pointers (NULL, unmapped, kernel
+ * directions) and random numbers, with random values and pointers (NULL, no-access, kernel
  * addresses, the last bytes before a PROT_NONE page, valid buffers of random content), and
  * random open/close/mmap/munmap/read/write/lseek. Run with the preload library in LD_PRELOAD,
  * mmap and lseek go through the broker; without it they reach the device directly.
@@ -109,7 +109,7 @@ static void judge(long r)
 /* ---- memory the calls point into ---- */
 
 static unsigned char *guarded; /* two pages: read-write, then PROT_NONE */
-static unsigned char *unmapped; /* an address that was mapped once and is not any more */
+static unsigned char *unmapped; /* a page no access is allowed to (PROT_NONE): EFAULT for a copy */
 /* Valid buffers: room for the largest write an ioctl number can ask for (_IOC_SIZE < 16 KiB)
    from any of the first PG offsets, so that the device's answers never run past it. */
 static unsigned char buf[PG + (1 << 14)];
@@ -404,9 +404,11 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, "ashmem-fuzz", 0, 0, 0);
 
 	guarded = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	unmapped = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (guarded == MAP_FAILED || unmapped == MAP_FAILED || mprotect(guarded + PG, PG, PROT_NONE) < 0 ||
-	    munmap(unmapped, PG) < 0) {
+	/* Kept mapped with no access: an address unmapped here could be handed to a later mapping
+	   (of this process, its libc or the preload library), and the calls that write through it
+	   would then write into that (FUZZ_SEED=1136893247 corrupted ld.so's list of objects). */
+	unmapped = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (guarded == MAP_FAILED || unmapped == MAP_FAILED || mprotect(guarded + PG, PG, PROT_NONE) < 0) {
 		perror("fuzz: set up the guard pages");
 		return 2;
 	}

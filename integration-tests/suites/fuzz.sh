@@ -4,7 +4,7 @@
 # it-build: fuzz m64 m32
 # Random calls from unprivileged 64- and 32-bit processes (fuzz/fuzz.c), half of them through the
 # preload library and half straight at the device, for FUZZ_SECONDS: random ioctl numbers, sizes,
-# values and pointers (NULL, unmapped, kernel addresses, page edges), random open/close/mmap/
+# values and pointers (NULL, no-access, kernel addresses, page edges), random open/close/mmap/
 # read/write/lseek. The daemon answers every call (each one bounded by an alarm), keeps giving
 # the driver's answers to a known-good sequence in between, stays alive, logs no stack trace,
 # answers `ashmemctl status` within seconds afterwards, and its fds, threads, heap and RSS come
