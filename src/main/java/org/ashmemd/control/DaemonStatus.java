@@ -38,6 +38,11 @@ public record DaemonStatus(String version, long pid, long startedAtMillis, long 
         public static final String NEW_DEVICE = "new-device";
         public static final String PLANNED_RESTART = "planned-restart";
         public static final String AFTER_CRASH = "after-crash";
+
+        /** A daemon without an fd store (no {@code --fd-store}): nothing is kept, nothing to count. */
+        public static Restart notKept(String started) {
+            return new Restart(false, started, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        }
     }
 
     /** Region caps; 0 means no cap. */

@@ -417,7 +417,7 @@ public final class Daemon implements AutoCloseable {
     private DaemonStatus.Restart restartReport() {
         RestartState state = restartState;
         if (state == null) {
-            return new DaemonStatus.Restart(false, startedAs, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            return DaemonStatus.Restart.notKept(startedAs);
         }
         RestartState.Report r = state.report();
         return new DaemonStatus.Restart(true, startedAs, regionsResumed, regionsLost, r.generation(), r.stateBytes(),

@@ -192,8 +192,7 @@ public final class DaemonCdsTraining {
             PressureMonitor pressure = new PressureMonitor(config.pressure(), Daemon.purgeTarget(registry), registry.pageSize()).start();
             try {
                 AdminService admin = new AdminService(device, requestStats, broker, proc, regionProcesses,
-                        pressure::pressure, () -> new DaemonStatus.Restart(false, DaemonStatus.Restart.NEW_DEVICE, 0, 0,
-                                0, 0, 0, 0, 0, 0, 0, 0),
+                        pressure::pressure, () -> DaemonStatus.Restart.notKept(DaemonStatus.Restart.NEW_DEVICE),
                         () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN), Version.get(),
                         "/dev/" + DEVICE, "121:0");
                 step("admin", () -> admin(config.adminSocket(), admin, proc));

@@ -70,7 +70,7 @@ class AdminProtocolFuzzTest {
         service = new AdminService(device, stats, broker, proc, new ProcRegionProcesses(
                 org.ashmemd.procscan.ProcScanner.system("ashmem")),
                 () -> new DaemonStatus.Pressure(false, "", 0, 0, 0, 0),
-                () -> new DaemonStatus.Restart(false, DaemonStatus.Restart.NEW_DEVICE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+                () -> DaemonStatus.Restart.notKept(DaemonStatus.Restart.NEW_DEVICE),
                 () -> registry.purgeOldest(Long.MAX_VALUE, PurgeCause.ADMIN), Version.get(), "/dev/ashmem", "121:0");
         region("dalvik\n\u001b[31mheap\u0007 \u00ff\u202e".getBytes(StandardCharsets.ISO_8859_1), 4 * PAGE, true);
         region("cache".getBytes(StandardCharsets.US_ASCII), PAGE, false);

@@ -14,8 +14,7 @@ class StatusRestartLineTest {
     @Test
     void notKept() {
         assertEquals("restart  not kept (no --fd-store: a restart ends the device and its regions); started with a new"
-                + " device", StatusCommand.restart(new DaemonStatus.Restart(false, DaemonStatus.Restart.NEW_DEVICE, 0, 0,
-                        0, 0, 0, 0, 0, 0, 0, 0)));
+                + " device", StatusCommand.restart(DaemonStatus.Restart.notKept(DaemonStatus.Restart.NEW_DEVICE)));
     }
 
     @Test
