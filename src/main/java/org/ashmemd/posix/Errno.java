@@ -29,6 +29,7 @@ public enum Errno {
     ENOSYS(38),
     EOVERFLOW(75),
     EPROTO(71),
+    EOPNOTSUPP(95),
     ENOTCONN(107),
     ETIMEDOUT(110),
     ECONNABORTED(103),

@@ -127,7 +127,7 @@ public final class PressureMonitor implements AutoCloseable {
             return fd;
         } catch (ErrnoException e) {
             String why;
-            if (e.errno() == PressureFiles.EOPNOTSUPP) {
+            if (e.errno() == Errno.EOPNOTSUPP.number()) {
                 why = "PSI is disabled in this kernel (psi=0)";
             } else if (!t.unprivilegedWindow() && !PressureFiles.hasCapSysResource()) {
                 why = "without CAP_SYS_RESOURCE the kernel accepts only windows that are a multiple of 2s ("
@@ -160,7 +160,7 @@ public final class PressureMonitor implements AutoCloseable {
                     continue;
                 }
                 if (r < 0) {
-                    log.error("memory pressure monitoring stops: poll failed with {}", PressureFiles.errnoName(-r));
+                    log.error("memory pressure monitoring stops: poll failed with {}", Errno.nameOf(-r));
                     psiActive = false;
                     return;
                 }

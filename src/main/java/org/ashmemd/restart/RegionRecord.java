@@ -66,14 +66,8 @@ public record RegionRecord(AreaState area, int flags, Caller caller, Opener open
         return b.array();
     }
 
-    /** A pins record: region {@code id}'s unpinned ranges are now {@code unpinned}. */
-    static byte[] encodePins(long id, List<UnpinnedRange> unpinned) {
-        ByteBuffer b = encodePins(null, id, unpinned);
-        return Arrays.copyOf(b.array(), b.limit());
-    }
-
     /**
-     * A pins record written into {@code scratch} (from its start), or into a new buffer when it
+     * A pins record (region {@code id}'s unpinned ranges are now {@code unpinned}) written into {@code scratch} (from its start), or into a new buffer when it
      * is null or too small; returns the buffer written, flipped: it is reused per record where
      * PIN and UNPIN come one after the other.
      */

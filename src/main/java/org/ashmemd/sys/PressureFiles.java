@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
-import org.ashmemd.posix.Errno;
 import org.ashmemd.posix.ErrnoException;
 
 /**
@@ -14,7 +13,6 @@ import org.ashmemd.posix.ErrnoException;
  * and poll over it and the {@link EventFd} that wakes the monitor.
  */
 public final class PressureFiles {
-    public static final int EOPNOTSUPP = 95;
     private static final int CAP_SYS_RESOURCE = 24;
     private static final LibC LIBC = LibC.INSTANCE;
 
@@ -28,7 +26,7 @@ public final class PressureFiles {
     public static int registerTrigger(Path file, String triggerText) throws ErrnoException {
         int fd = LIBC.open(file.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
         if (fd < 0) {
-            throw lastError("open " + file);
+            throw Native.lastError("open " + file);
         }
         // The kernel overwrites the last byte written with a NUL: the NUL must be sent.
         byte[] text = (triggerText + "\0").getBytes(StandardCharsets.US_ASCII);
@@ -36,7 +34,7 @@ public final class PressureFiles {
         buf.put(0, text, 0, text.length);
         long n = LIBC.write(fd, buf, text.length);
         if (n < 0) {
-            ErrnoException e = lastError("register the trigger '" + triggerText + "' on " + file);
+            ErrnoException e = Native.lastError("register the trigger '" + triggerText + "' on " + file);
             LIBC.close(fd);
             throw e;
         }
@@ -92,15 +90,4 @@ public final class PressureFiles {
         return false;
     }
 
-    private static ErrnoException lastError(String what) {
-        int errno = LibC.errno();
-        if (errno <= 0) {
-            errno = Errno.EIO.number();
-        }
-        return new ErrnoException(errno, what + ": " + errnoName(errno));
-    }
-
-    public static String errnoName(int errno) {
-        return errno == EOPNOTSUPP ? "EOPNOTSUPP" : Errno.nameOf(errno);
-    }
 }

@@ -159,8 +159,8 @@ class HandOverTest {
         RegionRecord whole = new RegionRecord(f.area().state(), f.flags(), f.caller(), f.opener(), 0);
         List<UnpinnedRange> unpinned = List.of(new UnpinnedRange(0, 0, false));
         assertTrue(j.append(whole.encode()));
-        assertTrue(j.append(RegionRecord.encodePins(f.area().id() + 1, unpinned)));
-        assertTrue(j.append(RegionRecord.encodePins(f.area().id(), unpinned)));
+        assertTrue(j.append(RegionRecord.encodePins(null, f.area().id() + 1, unpinned)));
+        assertTrue(j.append(RegionRecord.encodePins(null, f.area().id(), unpinned)));
         store.store("state-1", fd);
         Descriptors.close(fd);
         HandOver h = handOver();

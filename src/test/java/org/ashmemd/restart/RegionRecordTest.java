@@ -65,7 +65,8 @@ class RegionRecordTest {
     @Test
     void aPinsRecordHoldsTheIdAndRangesOnly() {
         List<UnpinnedRange> ranges = List.of(new UnpinnedRange(5, 9, false), new UnpinnedRange(1, 0, true));
-        byte[] rec = RegionRecord.encodePins(42, ranges);
+        ByteBuffer written = RegionRecord.encodePins(null, 42, ranges);
+        byte[] rec = java.util.Arrays.copyOf(written.array(), written.limit());
         assertEquals(1 + 8 + 4 + 2 * 17, rec.length);
         RegionRecord.Pins pins = RegionRecord.decodePins(ByteBuffer.wrap(rec));
         assertEquals(42, pins.id());
