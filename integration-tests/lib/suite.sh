@@ -223,18 +223,36 @@ jvm_crash_frame() { grep -A1 '^# Problematic frame:' | tail -n 1 | cut -c3-200; 
 # LOG.crash and runs CMD once more: the check after it judges the program, not the emulator.
 # Returns CMD's last exit status.
 jvm_run_once_more() {
-	local label=$1 log=$2 st frame
+	local label=$1 log=$2
 	shift 2
-	"$@" >"$log" 2>&1 </dev/null
+	jvm_run_once_more_apart "$label" "$log" "" "$@"
+}
+
+# jvm_run_once_more_apart LABEL OUT ERR CMD...: the same with standard output in OUT and standard
+# error in ERR (with ERR empty, both in OUT), for checks that read one without the other.
+jvm_run_once_more_apart() {
+	local label=$1 out=$2 err=$3 st frame f
+	shift 3
+	_jvm_run_into "$out" "$err" "$@"
 	st=$?
-	frame=$( ((st != 0)) && jvm_crash_frame <"$log")
+	frame=$( ((st != 0)) && cat "$out" ${err:+"$err"} | jvm_crash_frame)
 	if [ -n "$frame" ]; then
 		info "$label/jvm_crash" "exit $st, the JVM crashed ($frame); running it once more"
-		cp "$log" "$log.crash"
-		"$@" >"$log" 2>&1 </dev/null
+		for f in "$out" ${err:+"$err"}; do cp "$f" "$f.crash"; done
+		_jvm_run_into "$out" "$err" "$@"
 		st=$?
 	fi
 	return $st
+}
+
+_jvm_run_into() {
+	local out=$1 err=$2
+	shift 2
+	if [ -n "$err" ]; then
+		"$@" >"$out" 2>"$err" </dev/null
+	else
+		"$@" >"$out" 2>&1 </dev/null
+	fi
 }
 
 _daemon_ready() {

@@ -60,15 +60,8 @@ CTL_RUNS=0
 ctl() {
 	local out=$1 t0=$EPOCHREALTIME st secs
 	shift
-	timeout $((90 * IT_TIME_SCALE)) "$CTL" "$@" >"$W/$out" 2>"$W/$out.err"
+	jvm_run_once_more_apart ctl "$W/$out" "$W/$out.err" timeout $((90 * IT_TIME_SCALE)) "$CTL" "$@"
 	st=$?
-	if ((st != 0)) && [ -n "$(cat "$W/$out" "$W/$out.err" | jvm_crash_frame)" ]; then
-		# the emulator, not ashmemctl: see jvm_run_once_more
-		info "ctl/jvm_crash" "ashmemctl $*: exit $st, the JVM crashed ($(cat "$W/$out" "$W/$out.err" | jvm_crash_frame)); once more"
-		t0=$EPOCHREALTIME
-		timeout $((90 * IT_TIME_SCALE)) "$CTL" "$@" >"$W/$out" 2>"$W/$out.err"
-		st=$?
-	fi
 	secs=$(seconds_since "$t0")
 	CTL_RUNS=$((CTL_RUNS + 1))
 	CTL_SECONDS=$(awk -v s="$CTL_SECONDS" -v d="$secs" 'BEGIN { printf "%.1f", s + d }')
