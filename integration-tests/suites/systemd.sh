@@ -45,6 +45,8 @@ check unit_enabled test "$(systemctl is-enabled "$UNIT" 2>&1)" = enabled
 # postinst made ashmemctl's class-data-sharing archive for this JVM, and ashmemctl maps it
 check ctl_cds_archive sh -c "[ -s /var/cache/ashmemd/ashmemctl.jsa ] && [ \"\$(readlink /usr/lib/ashmemd/lib/ashmemctl.jsa)\" = /var/cache/ashmemd/ashmemctl.jsa ]"
 check ctl_cds_archive_used sh -c "[ \"\$(ASHMEMCTL_JAVA_OPTS=-Xlog:class+load=info ashmemctl --version | grep -c 'shared objects file (top)')\" -gt 100 ]"
+# made again by hand, as after a JVM upgrade (README): into the cache, the package's link kept
+check ctl_cds_remade sh -c "/usr/lib/ashmemd/bin/ashmemctl-cds && [ \"\$(readlink /usr/lib/ashmemd/lib/ashmemctl.jsa)\" = /var/cache/ashmemd/ashmemctl.jsa ] && [ -s /var/cache/ashmemd/ashmemctl.jsa ]"
 # LogsDirectory=: where the JVM's crash report goes (-XX:ErrorFile in the unit), kept after a crash
 check crash_report_dir sh -c "[ \"\$(stat -c '%U %a' /var/log/ashmemd 2>&1)\" = 'root 700' ] && systemctl show -p Environment --value $UNIT | grep -q 'ErrorFile=/var/log/ashmemd/hs_err_pid%p.log'"
 check exec_start_fixed_number sh -c "systemctl show -p ExecStart --value $UNIT | grep -q 'path=/usr/bin/ashmemd .*argv\[\]=/usr/bin/ashmemd .*--major 121 --minor 0'"

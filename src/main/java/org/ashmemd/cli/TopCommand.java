@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.ashmemd.cmdline.DurationConverter;
 import org.ashmemd.control.AdminProtocol;
 import org.ashmemd.control.RegionInfo;
 import org.ashmemd.units.ByteSize;
@@ -33,9 +34,9 @@ final class TopCommand implements Callable<Integer> {
             description = "Sort by ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     SortKey sort;
 
-    @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "2",
-            description = "Seconds between refreshes (default: ${DEFAULT-VALUE}).")
-    double interval;
+    @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "Time between refreshes; a bare number is seconds (default: ${DEFAULT-VALUE}).")
+    Duration interval;
 
     @Option(names = {"-n", "--iterations"}, paramLabel = "N", defaultValue = "0",
             description = "Stop after N refreshes (default: until interrupted).")
@@ -62,7 +63,7 @@ final class TopCommand implements Callable<Integer> {
         Map<Integer, Long> previous = Map.of();
         for (int i = 0; iterations == 0 || i < iterations; i++) {
             if (i > 0) {
-                Thread.sleep(Duration.ofMillis((long) (interval * 1000)).toMillis());
+                Thread.sleep(interval.toMillis());
             }
             List<RegionInfo> regions = AdminProtocol.json().convertValue(admin.client().call(AdminProtocol.REGIONS),
                     new TypeReference<List<RegionInfo>>() { });

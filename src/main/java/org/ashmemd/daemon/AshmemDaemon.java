@@ -33,7 +33,7 @@ public final class AshmemDaemon implements Callable<Integer> {
     String device;
 
     @Option(names = "--runtime-dir", paramLabel = "DIR", defaultValue = "/run/ashmemd",
-            description = "Directory for the broker socket and pid file (default: ${DEFAULT-VALUE}).")
+            description = "Directory for the broker and admin sockets, the pid file and --hold's hold.sock (default: ${DEFAULT-VALUE}).")
     java.nio.file.Path runtimeDir;
 
     @Option(names = "--mode", paramLabel = "OCTAL", defaultValue = "0666",
@@ -107,7 +107,7 @@ public final class AshmemDaemon implements Callable<Integer> {
 
     @Option(names = "--fd-store", description = "Keep /dev/NAME and every region over restarts and crashes: park"
             + " the device's channel, the regions' memory and the daemon's state in the file descriptor store at"
-            + " $NOTIFY_SOCKET (systemd's FileDescriptorStoreMax=, or ashmemd-hold), and resume what it hands back.")
+            + " $NOTIFY_SOCKET (systemd's FileDescriptorStoreMax=, or ashmemd --hold), and resume what it hands back.")
     boolean fdStore;
 
     @Option(names = "--hold", description = "Without systemd: run the daemon as a child and keep what it parks"
@@ -122,7 +122,12 @@ public final class AshmemDaemon implements Callable<Integer> {
     public Integer call() {
         Logger log = LoggerFactory.getLogger(AshmemDaemon.class);
         if (hold) {
-            setLogLevel(logLevel);
+            try {
+                setLogLevel(logLevel);
+            } catch (IllegalArgumentException e) {
+                System.err.println("ashmemd: " + e.getMessage());
+                return Sysexits.USAGE;
+            }
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
             args.removeIf("--hold"::equals);
             awaitBindings();

@@ -149,7 +149,7 @@ public final class Daemon implements AutoCloseable {
         if (config.fdStore()) {
             if (!notify.enabled()) {
                 throw new StartException(Sysexits.USAGE, "--fd-store needs a file descriptor store at"
-                        + " $NOTIFY_SOCKET: run it under systemd (FileDescriptorStoreMax=) or under ashmemd-hold");
+                        + " $NOTIFY_SOCKET: run it under systemd (FileDescriptorStoreMax=) or under ashmemd --hold");
             }
             fdStore = FdStore.notifySocket(notify);
             HandedOverFds fds;

@@ -10,7 +10,7 @@ import org.ashmemd.pressure.PressureConfig;
  * Everything the daemon is told on its command line.
  *
  * @param deviceName  the CUSE device name: /dev/NAME
- * @param runtimeDir  where the broker socket and pid file live
+ * @param runtimeDir  where the broker and admin sockets and the pid file live
  * @param mode        the device node's permission bits
  * @param workers     threads reading /dev/cuse
  * @param brokerMode  the broker socket's permission bits, "rw-rw-rw-" style
