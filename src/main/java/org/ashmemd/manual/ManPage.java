@@ -35,7 +35,7 @@ public final class ManPage {
         b.append(".SH SIZES AND DURATIONS\n").append(esc(ByteSize.RULE)).append("\n.br\n")
                 .append(esc(Durations.RULE)).append('\n');
         b.append(".SH EXIT STATUS\n").append(esc(exitStatus(name))).append('\n');
-        b.append(".SH SEE ALSO\nashmemd(8), ashmemctl(8)\n");
+        b.append(".SH SEE ALSO\n").append(name.equals("ashmemd") ? "ashmemctl(8)" : "ashmemd(8)").append('\n');
         return b.toString();
     }
 
