@@ -121,18 +121,7 @@ public final class AshmemDaemon implements Callable<Integer> {
     @Override
     public Integer call() {
         Logger log = LoggerFactory.getLogger(AshmemDaemon.class);
-        if (hold) {
-            try {
-                setLogLevel(logLevel);
-            } catch (IllegalArgumentException e) {
-                System.err.println("ashmemd: " + e.getMessage());
-                return Sysexits.USAGE;
-            }
-            List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
-            args.removeIf("--hold"::equals);
-            awaitBindings();
-            return new org.ashmemd.restart.Holder(runtimeDir.resolve("hold.sock"), args).run();
-        }
+        // Usage errors first, with --hold too: before a holder starts anything.
         checkDeviceNumber();
         DaemonConfig config;
         try {
@@ -141,6 +130,12 @@ public final class AshmemDaemon implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             System.err.println("ashmemd: " + e.getMessage());
             return Sysexits.USAGE;
+        }
+        if (hold) {
+            List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+            args.removeIf("--hold"::equals);
+            awaitBindings();
+            return new org.ashmemd.restart.Holder(runtimeDir.resolve("hold.sock"), args).run();
         }
         awaitBindings();
         try (Daemon daemon = Daemon.start(config)) {
