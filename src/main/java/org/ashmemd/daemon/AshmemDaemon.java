@@ -33,7 +33,8 @@ public final class AshmemDaemon implements Callable<Integer> {
     String device;
 
     @Option(names = "--runtime-dir", paramLabel = "DIR", defaultValue = "/run/ashmemd",
-            description = "Directory for the broker and admin sockets, the pid file and --hold's hold.sock (default: ${DEFAULT-VALUE}).")
+            description = "Directory for the broker and admin sockets, the pid file and --hold's hold.sock"
+                    + " (default: ${DEFAULT-VALUE}).")
     java.nio.file.Path runtimeDir;
 
     @Option(names = "--mode", paramLabel = "OCTAL", defaultValue = "0666",

@@ -67,9 +67,10 @@ public record RegionRecord(AreaState area, int flags, Caller caller, Opener open
     }
 
     /**
-     * A pins record (region {@code id}'s unpinned ranges are now {@code unpinned}) written into {@code scratch} (from its start), or into a new buffer when it
-     * is null or too small; returns the buffer written, flipped: it is reused per record where
-     * PIN and UNPIN come one after the other.
+     * A pins record (region {@code id}'s unpinned ranges are now {@code unpinned}) written into
+     * {@code scratch} (from its start), or into a new buffer when it is null or too small; returns
+     * the buffer written, flipped: it is reused per record where PIN and UNPIN come one after the
+     * other.
      */
     static ByteBuffer encodePins(ByteBuffer scratch, long id, List<UnpinnedRange> unpinned) {
         int size = 1 + 8 + 4 + unpinned.size() * RANGE_BYTES;
